@@ -1,0 +1,2 @@
+export { type Result, type VigilErrorLike, ok, err } from './result.js';
+export { VigilError, type SourceLocation, formatLocation } from './errors.js';
