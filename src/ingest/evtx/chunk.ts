@@ -40,8 +40,13 @@ export function hasChunkMagic(buf: Buffer): boolean {
   return buf.length >= 8 && buf.subarray(0, 8).equals(CHUNK_MAGIC);
 }
 
-export function isAllZero(buf: Buffer, from = 0): boolean {
-  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+const ZEROS = Buffer.alloc(65536);
+
+export function isAllZero(buf: Buffer): boolean {
+  for (let at = 0; at < buf.length; at += ZEROS.length) {
+    const part = buf.subarray(at, Math.min(at + ZEROS.length, buf.length));
+    if (!part.equals(ZEROS.subarray(0, part.length))) return false;
+  }
   return true;
 }
 

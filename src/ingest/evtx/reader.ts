@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Result } from '../../core/result.js';
 import {
   claimedRecordCount,
@@ -121,49 +121,78 @@ export function* readEvtxBuffer(data: Buffer, options: EvtxReadOptions = {}): Ge
   }
 }
 
+/** Chunks read per I/O call: 1 MiB, and at most two blocks in memory (one being decoded, one prefetched). */
+const CHUNKS_PER_BLOCK = 16;
+
+type Block = { buf: Buffer; got: number; at: number } | { error: unknown; at: number };
+
 /**
- * Streams records from an EVTX file, one chunk in memory at a time, so memory stays bounded
- * whatever the file size. Never throws: I/O failures end the stream with an error item.
+ * Streams an EVTX file as one array of results per chunk, in file order. The next block is read
+ * while the current one is decoded, so I/O overlaps parsing; memory stays bounded whatever the
+ * file size. Never throws: I/O failures end the stream with an error item.
  */
-export async function* readEvtxFile(path: string, options: EvtxReadOptions = {}): AsyncGenerator<EvtxResult> {
+export async function* readEvtxChunks(
+  path: string,
+  options: EvtxReadOptions = {},
+): AsyncGenerator<EvtxResult[]> {
   const opts = { ...options, file: options.file ?? path };
-  let handle;
+  const ioError = (e: unknown, what: string, at: number): EvtxResult[] => [
+    {
+      ok: false,
+      error: new EvtxError('evtx.io', `${what}: ${(e as Error).message}`, opts.file, at, undefined, {
+        cause: e,
+      }),
+    },
+  ];
+  let handle: FileHandle;
   try {
     handle = await open(path, 'r');
   } catch (e) {
-    yield {
-      ok: false,
-      error: new EvtxError('evtx.io', `cannot open: ${(e as Error).message}`, opts.file, 0, undefined, {
-        cause: e,
-      }),
-    };
+    yield ioError(e, 'cannot open', 0);
     return;
   }
+  const readBlock = async (at: number): Promise<Block> => {
+    // A fresh buffer per block: records handed out may still reference it.
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE * CHUNKS_PER_BLOCK);
+    try {
+      const { bytesRead } = await handle.read(buf, 0, buf.length, at);
+      return { buf, got: bytesRead, at };
+    } catch (error) {
+      return { error, at };
+    }
+  };
   try {
     const walker = new ChunkWalker(opts);
+    let pending: Promise<Block> | null = readBlock(FILE_HEADER_SIZE);
     const head = Buffer.alloc(FILE_HEADER_SIZE);
-    const { bytesRead } = await handle.read(head, 0, FILE_HEADER_SIZE, 0);
-    walker.fileHeader(head.subarray(0, bytesRead));
-    for (let index = 0, at = FILE_HEADER_SIZE; ; index++, at += CHUNK_SIZE) {
-      // A fresh buffer per chunk: decoded records may still reference it while the caller works.
-      const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-      let got: number;
-      try {
-        ({ bytesRead: got } = await handle.read(buf, 0, CHUNK_SIZE, at));
-      } catch (e) {
-        yield {
-          ok: false,
-          error: new EvtxError('evtx.io', `read failed: ${(e as Error).message}`, opts.file, at, undefined, {
-            cause: e,
-          }),
-        };
+    try {
+      const { bytesRead } = await handle.read(head, 0, FILE_HEADER_SIZE, 0);
+      walker.fileHeader(head.subarray(0, bytesRead));
+    } catch (e) {
+      await pending;
+      yield ioError(e, 'read failed', 0);
+      return;
+    }
+    let index = 0;
+    while (pending) {
+      const block: Block = await pending;
+      if ('error' in block) {
+        yield ioError(block.error, 'read failed', block.at);
         return;
       }
-      if (got === 0) return;
-      yield* walker.chunk(got === CHUNK_SIZE ? buf : buf.subarray(0, got), index);
-      if (got < CHUNK_SIZE) return;
+      const full: boolean = block.got === block.buf.length;
+      pending = full ? readBlock(block.at + block.got) : null;
+      for (let off = 0; off < block.got; off += CHUNK_SIZE, index++) {
+        const chunk = block.buf.subarray(off, Math.min(off + CHUNK_SIZE, block.got));
+        yield Array.from(walker.chunk(chunk, index));
+      }
     }
   } finally {
     await handle.close();
   }
+}
+
+/** Streams records from an EVTX file; see readEvtxChunks for the memory and error guarantees. */
+export async function* readEvtxFile(path: string, options: EvtxReadOptions = {}): AsyncGenerator<EvtxResult> {
+  for await (const batch of readEvtxChunks(path, options)) yield* batch;
 }

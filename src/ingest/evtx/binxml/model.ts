@@ -42,6 +42,8 @@ export interface ElementNode {
   readonly selfClosing: boolean;
   /** Index of the value whose null-ness removes this element, or -1 (MS-EVEN6 DependencyId). */
   readonly dependency: number;
+  /** Renderer-owned facts about this element, computed on first render and shared by all records. */
+  renderPlan?: unknown;
 }
 
 export interface AttributeNode {

@@ -6,7 +6,9 @@ import { ARRAY_BIT, VT } from './tokens.js';
 export type FragmentDecoder = (start: number, end: number) => XmlNode[];
 
 const NULL_VALUE: Value = { type: VT.Null, payload: null };
-const HEX = '0123456789ABCDEF';
+const HEX_BYTE: string[] = Array.from({ length: 256 }, (_, b) =>
+  b.toString(16).toUpperCase().padStart(2, '0'),
+);
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
 
@@ -64,27 +66,30 @@ function readAnsi(buf: Buffer, start: number, byteLength: number): string {
 
 export function hexBytes(buf: Uint8Array, start: number, end: number): string {
   let out = '';
-  for (let i = start; i < end; i++) {
-    const b = buf[i]!;
-    out += HEX[b >> 4]! + HEX[b & 15]!;
-  }
+  for (let i = start; i < end; i++) out += HEX_BYTE[buf[i]!]!;
   return out;
 }
 
 /** GUID in the registry form without braces, upper-case: 8-4-4-4-12. */
 export function readGuid(buf: Buffer, pos: number): string {
-  const d1 = buf.readUInt32LE(pos).toString(16).toUpperCase().padStart(8, '0');
-  const d2 = buf
-    .readUInt16LE(pos + 4)
-    .toString(16)
-    .toUpperCase()
-    .padStart(4, '0');
-  const d3 = buf
-    .readUInt16LE(pos + 6)
-    .toString(16)
-    .toUpperCase()
-    .padStart(4, '0');
-  return `${d1}-${d2}-${d3}-${hexBytes(buf, pos + 8, pos + 10)}-${hexBytes(buf, pos + 10, pos + 16)}`;
+  const h = buf.toString('hex', pos, pos + 16).toUpperCase();
+  // Data1..Data3 are little-endian integers; Data4 is a byte string.
+  return (
+    h.slice(6, 8) +
+    h.slice(4, 6) +
+    h.slice(2, 4) +
+    h.slice(0, 2) +
+    '-' +
+    h.slice(10, 12) +
+    h.slice(8, 10) +
+    '-' +
+    h.slice(14, 16) +
+    h.slice(12, 14) +
+    '-' +
+    h.slice(16, 20) +
+    '-' +
+    h.slice(20, 32)
+  );
 }
 
 /** SID in S-R-A-S1-S2... form. The authority is 48-bit big-endian. */

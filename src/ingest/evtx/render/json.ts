@@ -1,13 +1,6 @@
 import { NODE, type AttributeNode, type ElementNode, type Value, type XmlNode } from '../binxml/model.js';
 import { ARRAY_BIT, VT } from '../binxml/tokens.js';
-import {
-  charRefText,
-  entityText,
-  forEachTopLevel,
-  isElementOmitted,
-  substitution,
-  type Scope,
-} from './content.js';
+import { charRefText, entityText, forEachTopLevel, substitution, type Scope } from './content.js';
 import { valueText } from './value-format.js';
 
 export type JsonValue = null | string | number | bigint | boolean | JsonValue[] | JsonObject;
@@ -53,56 +46,134 @@ function jsonText(v: JsonValue): string {
   return String(v);
 }
 
-/** Collects an element's character data and child elements, flattening nested BinXml. */
-class ContentCollector {
-  texts: JsonValue[] = [];
-  children: { el: ElementNode; scope: Scope }[] = [];
+interface Child {
+  el: ElementNode;
+  scope: Scope;
+}
 
-  collect(nodes: readonly XmlNode[], scope: Scope): void {
-    for (const node of nodes) {
-      switch (node.kind) {
-        case NODE.Element:
-          this.children.push({ el: node, scope });
-          break;
-        case NODE.Text:
-        case NODE.CData:
-          this.texts.push(node.text);
-          break;
-        case NODE.Subst: {
-          const v = substitution(scope, node.index);
-          if (v.type === VT.BinXml) this.collect(v.payload as XmlNode[], null);
-          else if (v.type !== VT.Null) this.texts.push(valueJson(v));
-          break;
-        }
-        case NODE.CharRef:
-          this.texts.push(charRefText(node.code));
-          break;
-        case NODE.EntityRef:
-          this.texts.push(entityText(node.name));
-          break;
-        case NODE.Template:
-          this.collect(node.template.nodes, node.values);
-          break;
-        case NODE.PI:
-          break;
-      }
-    }
+/**
+ * What can be known about an element without its values. Computed once per template element and
+ * reused by every record, so the common case renders without scanning or allocating.
+ */
+interface ElementPlan {
+  readonly elements: ElementNode[];
+  /** Character data and anything that may expand at render time (templates, substitutions). */
+  readonly data: XmlNode[];
+  /** Leaf with one substitution: its index, else -1. */
+  readonly leafSubst: number;
+  /** Leaf with one literal text: the text. */
+  readonly leafText: string | undefined;
+  /** JSON key of each child element when it is fixed by the template; null when it depends on values. */
+  readonly keys: (string | null)[];
+  /** All child keys are fixed and distinct: no collision handling needed. */
+  readonly uniqueKeys: boolean;
+  /** Indexes of optional substitutions directly inside, which remove the element when null. */
+  readonly optional: number[];
+}
+
+function literalText(parts: readonly XmlNode[]): string | null {
+  return parts.length === 1 && parts[0]!.kind === NODE.Text ? parts[0]!.text : null;
+}
+
+function staticKey(el: ElementNode): string | null {
+  if (el.name !== 'Data') return el.name;
+  const nameAttr = el.attributes.find((a) => a.name === 'Name');
+  if (nameAttr === undefined) return el.attributes.length === 0 ? null : 'Data';
+  const text = literalText(nameAttr.parts);
+  return text === '' ? 'Data' : text;
+}
+
+function planOf(el: ElementNode): ElementPlan {
+  if (el.renderPlan !== undefined) return el.renderPlan as ElementPlan;
+  const elements: ElementNode[] = [];
+  const data: XmlNode[] = [];
+  const optional: number[] = [];
+  for (const node of el.children) {
+    if (node.kind === NODE.Element) elements.push(node);
+    else if (node.kind !== NODE.PI) data.push(node);
+    if (node.kind === NODE.Subst && node.optional) optional.push(node.index);
   }
+  const only = elements.length === 0 && data.length === 1 ? data[0]! : null;
+  const keys = elements.map(staticKey);
+  const plan: ElementPlan = {
+    elements,
+    data,
+    leafSubst: only?.kind === NODE.Subst ? only.index : -1,
+    leafText: only?.kind === NODE.Text ? only.text : undefined,
+    keys,
+    uniqueKeys: data.length === 0 && keys.every((k) => k !== null) && new Set(keys).size === keys.length,
+    optional,
+  };
+  el.renderPlan = plan;
+  return plan;
+}
 
-  text(): JsonValue | undefined {
-    const t = this.texts;
-    if (t.length === 0) return undefined;
-    if (t.length === 1) return t[0]!;
-    let s = '';
-    for (const part of t) s += jsonText(part);
-    return s;
+function omitted(el: ElementNode, scope: Scope): boolean {
+  if (scope === null) return false;
+  if (el.dependency >= 0 && el.dependency < scope.length && scope[el.dependency]!.type === VT.Null)
+    return true;
+  for (const index of planOf(el).optional) if (substitution(scope, index).type === VT.Null) return true;
+  return false;
+}
+
+/** Collects character data and child elements, flattening templates and nested BinXml. */
+function collect(nodes: readonly XmlNode[], scope: Scope, texts: JsonValue[], children: Child[]): void {
+  for (const node of nodes) {
+    switch (node.kind) {
+      case NODE.Element:
+        children.push({ el: node, scope });
+        break;
+      case NODE.Text:
+      case NODE.CData:
+        texts.push(node.text);
+        break;
+      case NODE.Subst: {
+        const v = substitution(scope, node.index);
+        if (v.type === VT.BinXml) collect(v.payload as XmlNode[], null, texts, children);
+        else if (v.type !== VT.Null) texts.push(valueJson(v));
+        break;
+      }
+      case NODE.CharRef:
+        texts.push(charRefText(node.code));
+        break;
+      case NODE.EntityRef:
+        texts.push(entityText(node.name));
+        break;
+      case NODE.Template:
+        collect(node.template.nodes, node.values, texts, children);
+        break;
+      case NODE.PI:
+        break;
+    }
   }
 }
 
+function joinTexts(texts: JsonValue[]): JsonValue | undefined {
+  if (texts.length === 0) return undefined;
+  if (texts.length === 1) return texts[0]!;
+  let s = '';
+  for (const part of texts) s += jsonText(part);
+  return s;
+}
+
+/** Character data of an attribute or a childless element; undefined when there is none. */
+function partsJson(parts: readonly XmlNode[], scope: Scope): JsonValue | undefined {
+  if (parts.length === 1) {
+    const only = parts[0]!;
+    if (only.kind === NODE.Text) return only.text;
+    if (only.kind === NODE.Subst) {
+      const v = substitution(scope, only.index);
+      if (v.type === VT.Null) return undefined;
+      if (v.type !== VT.BinXml) return valueJson(v);
+    }
+  }
+  const texts: JsonValue[] = [];
+  collect(parts, scope, texts, []);
+  return joinTexts(texts);
+}
+
 function attributeJson(attr: AttributeNode, scope: Scope): JsonValue | undefined {
-  const c = new ContentCollector();
-  c.collect(attr.parts, scope);
-  const v = c.text();
+  const v = partsJson(attr.parts, scope);
   return v === '' ? undefined : v;
 }
 
@@ -136,28 +207,60 @@ function dataName(el: ElementNode, scope: Scope): string | null {
   return null;
 }
 
-function elementJson(el: ElementNode, scope: Scope, skipAttribute: string | null): JsonValue {
-  const attrs = attributesJson(el, scope, skipAttribute);
-  const content = new ContentCollector();
-  content.collect(el.children, scope);
-  const text = content.text();
-  if (content.children.length === 0) {
-    if (attrs === null) return text === undefined ? null : text;
-    const obj: JsonObject = { [ATTRIBUTES]: attrs };
-    if (text !== undefined) obj[TEXT] = text;
-    return obj;
-  }
-  const obj: JsonObject = attrs === null ? {} : { [ATTRIBUTES]: attrs };
-  appendChildren(obj, content.children);
+function withAttributes(attrs: JsonObject | null, text: JsonValue | undefined): JsonValue {
+  if (attrs === null) return text === undefined ? null : text;
+  const obj: JsonObject = { [ATTRIBUTES]: attrs };
   if (text !== undefined) obj[TEXT] = text;
   return obj;
 }
 
-function appendChildren(obj: JsonObject, children: { el: ElementNode; scope: Scope }[]): void {
+function elementJson(el: ElementNode, scope: Scope, skipAttribute: string | null): JsonValue {
+  const attrs = el.attributes.length === 0 ? null : attributesJson(el, scope, skipAttribute);
+  const plan = planOf(el);
+  if (plan.leafSubst >= 0) {
+    // The common case: `<EventID>%4</EventID>`, `<Data Name='X'>%7</Data>`.
+    const v = substitution(scope, plan.leafSubst);
+    if (v.type !== VT.BinXml) return withAttributes(attrs, v.type === VT.Null ? undefined : valueJson(v));
+  } else if (plan.leafText !== undefined) {
+    return withAttributes(attrs, plan.leafText);
+  } else if (plan.data.length === 0) {
+    if (plan.elements.length === 0) return withAttributes(attrs, undefined);
+    const obj: JsonObject = attrs === null ? {} : { [ATTRIBUTES]: attrs };
+    if (plan.uniqueKeys) appendPlanned(obj, plan, scope);
+    else
+      appendChildren(
+        obj,
+        plan.elements.map((child) => ({ el: child, scope })),
+      );
+    return obj;
+  }
+  const texts: JsonValue[] = [];
+  const children: Child[] = [];
+  collect(el.children, scope, texts, children);
+  const text = joinTexts(texts);
+  if (children.length === 0) return withAttributes(attrs, text);
+  const obj: JsonObject = attrs === null ? {} : { [ATTRIBUTES]: attrs };
+  appendChildren(obj, children);
+  if (text !== undefined) obj[TEXT] = text;
+  return obj;
+}
+
+/** Children whose keys the template fixes and which cannot collide: no lookups per record. */
+function appendPlanned(obj: JsonObject, plan: ElementPlan, scope: Scope): void {
+  const { elements, keys } = plan;
+  for (let i = 0; i < elements.length; i++) {
+    const child = elements[i]!;
+    if (omitted(child, scope)) continue;
+    const key = keys[i]!;
+    obj[key] = elementJson(child, scope, child.name === 'Data' && key !== 'Data' ? 'Name' : null);
+  }
+}
+
+function appendChildren(obj: JsonObject, children: Child[]): void {
   let unnamedData: JsonValue[] | null = null;
   let dataKey = '';
   for (const { el, scope } of children) {
-    if (isElementOmitted(el, scope)) continue;
+    if (omitted(el, scope)) continue;
     const name = dataName(el, scope);
     if (name !== null) {
       obj[uniqueKey(obj, name)] = elementJson(el, scope, 'Name');
@@ -180,26 +283,24 @@ function appendChildren(obj: JsonObject, children: { el: ElementNode; scope: Sco
 
 /** Renders a record in the shape of `evtx_dump -o json`: `{"Event": {"#attributes": ..., "System": ...}}`. */
 export function renderJson(nodes: readonly XmlNode[]): JsonObject {
-  const top: { el: ElementNode; scope: Scope }[] = [];
+  const top: Child[] = [];
   forEachTopLevel(nodes, null, (el, scope) => top.push({ el, scope }));
   const out: JsonObject = {};
   appendChildren(out, top);
   return out;
 }
 
+function bigintReplacer(_key: string, v: unknown): unknown {
+  return typeof v === 'bigint' ? `\u0000bigint:${v.toString()}\u0000` : v;
+}
+
 /** JSON text of a rendered record; bigint values are written as exact integers. */
 export function stringifyJson(value: JsonObject, indent?: number): string {
-  let hasBigInt = false;
-  const text = JSON.stringify(
-    value,
-    (_k, v: unknown) => {
-      if (typeof v === 'bigint') {
-        hasBigInt = true;
-        return `\u0000bigint:${v.toString()}\u0000`;
-      }
-      return v;
-    },
-    indent,
-  );
-  return hasBigInt ? text.replace(/"\\u0000bigint:(-?\d+)\\u0000"/g, '$1') : text;
+  try {
+    return JSON.stringify(value, null, indent);
+  } catch (e) {
+    if (!(e instanceof TypeError)) throw e;
+    // Only records holding 64-bit values beyond 2^53 take this slower path.
+    return JSON.stringify(value, bigintReplacer, indent).replace(/"\\u0000bigint:(-?\d+)\\u0000"/g, '$1');
+  }
 }

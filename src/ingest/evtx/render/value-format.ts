@@ -8,12 +8,32 @@ function pad(n: number, width: number): string {
   return String(n).padStart(width, '0');
 }
 
+const SECONDS_PER_DAY = 86400;
+let cachedDay = Number.NaN;
+let cachedDate = '';
+
+/** `YYYY-MM-DD` of an epoch day; records arrive in time order, so one cached day covers most calls. */
+function isoDate(day: number): string {
+  if (day !== cachedDay) {
+    const d = new Date(day * SECONDS_PER_DAY * 1000);
+    const year = d.getUTCFullYear();
+    const y = year >= 0 && year <= 9999 ? pad(year, 4) : (year < 0 ? '-' : '+') + pad(Math.abs(year), 6);
+    cachedDate = Number.isNaN(year)
+      ? 'invalid'
+      : `${y}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+    cachedDay = day;
+  }
+  return cachedDate;
+}
+
 function isoSeconds(epochSeconds: number): string {
-  const d = new Date(epochSeconds * 1000);
-  if (Number.isNaN(d.getTime())) return 'invalid';
-  const year = d.getUTCFullYear();
-  const y = year >= 0 && year <= 9999 ? pad(year, 4) : (year < 0 ? '-' : '+') + pad(Math.abs(year), 6);
-  return `${y}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}T${pad(d.getUTCHours(), 2)}:${pad(d.getUTCMinutes(), 2)}:${pad(d.getUTCSeconds(), 2)}`;
+  const day = Math.floor(epochSeconds / SECONDS_PER_DAY);
+  let rest = epochSeconds - day * SECONDS_PER_DAY;
+  const h = Math.floor(rest / 3600);
+  rest -= h * 3600;
+  const m = Math.floor(rest / 60);
+  const s = rest - m * 60;
+  return `${isoDate(day)}T${h < 10 ? '0' : ''}${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}`;
 }
 
 /** FILETIME ticks as ISO-8601 UTC with `digits` fractional digits (6 = evtx-crate JSON, 7 = Windows XML). */
