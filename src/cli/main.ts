@@ -1,0 +1,24 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { registerEvtxCommands } from './commands/evtx-dump.js';
+
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function buildProgram(): Command {
+  const program = new Command('vigil')
+    .description('Vigil: open-source XDR. Reads, normalizes and hunts through security telemetry.')
+    .version(packageVersion())
+    .showHelpAfterError();
+  registerEvtxCommands(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);
