@@ -93,7 +93,9 @@ async function main(): Promise<void> {
     return;
   }
   const totalBytes = files.reduce((n, f) => n + statSync(f).size, 0);
-  console.log(`EVTX benchmark: ${files.length} files, ${(totalBytes / 1e6).toFixed(1)} MB, ${args.rounds} rounds, one thread`);
+  console.log(
+    `EVTX benchmark: ${files.length} files, ${(totalBytes / 1e6).toFixed(1)} MB, ${args.rounds} rounds, one thread`,
+  );
   const results: Record<string, unknown> = {};
   await runVigil(files, 'json'); // warm-up: JIT and page cache
   for (const mode of ['decode', 'json', 'jsonl', 'xml'] as Mode[]) {
@@ -122,10 +124,22 @@ async function main(): Promise<void> {
     };
     const vigilXml = await same('xml');
     const vigilJson = await same('json');
-    console.log(`python-evtx xml   ${py.records} records  ${pyRate.toFixed(0).padStart(8)} records/s (${py.files.length} files, ${py.seconds.toFixed(1)} s)`);
-    console.log(`vigil on the same ${py.files.length} files: xml ${vigilXml.toFixed(0)} records/s, json ${vigilJson.toFixed(0)} records/s`);
-    console.log(`ratio: vigil xml / python-evtx xml = ${(vigilXml / pyRate).toFixed(0)}x; vigil json / python-evtx xml = ${(vigilJson / pyRate).toFixed(0)}x`);
-    results.python = { records: py.records, seconds: py.seconds, recordsPerSecond: pyRate, ratioXml: vigilXml / pyRate, ratioJson: vigilJson / pyRate };
+    console.log(
+      `python-evtx xml   ${py.records} records  ${pyRate.toFixed(0).padStart(8)} records/s (${py.files.length} files, ${py.seconds.toFixed(1)} s)`,
+    );
+    console.log(
+      `vigil on the same ${py.files.length} files: xml ${vigilXml.toFixed(0)} records/s, json ${vigilJson.toFixed(0)} records/s`,
+    );
+    console.log(
+      `ratio: vigil xml / python-evtx xml = ${(vigilXml / pyRate).toFixed(0)}x; vigil json / python-evtx xml = ${(vigilJson / pyRate).toFixed(0)}x`,
+    );
+    results.python = {
+      records: py.records,
+      seconds: py.seconds,
+      recordsPerSecond: pyRate,
+      ratioXml: vigilXml / pyRate,
+      ratioJson: vigilJson / pyRate,
+    };
   }
   const rss = process.resourceUsage().maxRSS * 1024;
   console.log(`peak RSS ${(rss / 1048576).toFixed(0)} MiB`);

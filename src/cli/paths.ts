@@ -5,7 +5,10 @@ import { join } from 'node:path';
  * Expands files and folders into the files to read, in a stable order. Folders are walked
  * recursively and filtered by extension; files named explicitly are always taken.
  */
-export async function expandInputs(inputs: readonly string[], extensions: readonly string[]): Promise<{ files: string[]; missing: string[] }> {
+export async function expandInputs(
+  inputs: readonly string[],
+  extensions: readonly string[],
+): Promise<{ files: string[]; missing: string[] }> {
   const files: string[] = [];
   const missing: string[] = [];
   const wanted = (name: string): boolean => extensions.some((ext) => name.toLowerCase().endsWith(ext));

@@ -44,7 +44,10 @@ export async function dumpEvtx(
     if (!options.quiet) errors(`warning: ${w.describe()}`);
   };
   for (const file of files) {
-    const stream = readEvtxChunks(file, { onWarning, checksums: options.strictChecksums ? 'strict' : 'lenient' });
+    const stream = readEvtxChunks(file, {
+      onWarning,
+      checksums: options.strictChecksums ? 'strict' : 'lenient',
+    });
     for await (const batch of stream) {
       let text = '';
       for (const item of batch) {
@@ -54,7 +57,9 @@ export async function dumpEvtx(
             summary.records++;
           } catch (e) {
             summary.lost++;
-            errors(`error: ${file} @0x${item.value.offset.toString(16)}: record ${item.value.recordId} cannot be rendered: ${(e as Error).message}`);
+            errors(
+              `error: ${file} @0x${item.value.offset.toString(16)}: record ${item.value.recordId} cannot be rendered: ${(e as Error).message}`,
+            );
           }
         } else {
           summary.lost += item.error.recordsLost ?? 1;
@@ -75,7 +80,9 @@ export function registerEvtxCommands(program: Command): void {
     .command('dump')
     .description('Print the records of EVTX files or folders of them')
     .argument('<paths...>', 'EVTX files, or folders searched recursively for *.evtx')
-    .addOption(new Option('-f, --format <format>', 'output format').choices(['jsonl', 'json', 'xml']).default('jsonl'))
+    .addOption(
+      new Option('-f, --format <format>', 'output format').choices(['jsonl', 'json', 'xml']).default('jsonl'),
+    )
     .option('--skip-errors', 'exit 0 even when records were lost (they are still reported on stderr)', false)
     .option('--strict-checksums', 'drop chunks whose checksums do not match instead of decoding them', false)
     .option('-q, --quiet', 'do not print warnings (losses are still printed)', false)
@@ -87,19 +94,26 @@ pretty-printed, xml is one <Event> per line as Windows renders it. Lost records 
 offsets go to stderr. Exit status: 0 when every record was read, 1 when some were lost (0 with
 --skip-errors), 2 on bad usage or missing inputs.`,
     )
-    .action(async (paths: string[], opts: { format: DumpFormat; skipErrors: boolean; strictChecksums: boolean; quiet: boolean }) => {
-      const { files, missing } = await expandInputs(paths, ['.evtx']);
-      for (const m of missing) process.stderr.write(`vigil: ${m}: no such file or directory\n`);
-      if (missing.length > 0 || files.length === 0) {
-        if (files.length === 0) process.stderr.write('vigil: no .evtx files to read\n');
-        process.exitCode = 2;
-        return;
-      }
-      const out = new OutputSink(process.stdout);
-      const summary = await dumpEvtx(files, opts, out, (line) => process.stderr.write(`vigil: ${line}\n`));
-      if (summary.lost > 0) {
-        process.stderr.write(`vigil: ${summary.records} records read, ${summary.lost} lost in ${summary.files} file(s)\n`);
-        if (!opts.skipErrors) process.exitCode = 1;
-      }
-    });
+    .action(
+      async (
+        paths: string[],
+        opts: { format: DumpFormat; skipErrors: boolean; strictChecksums: boolean; quiet: boolean },
+      ) => {
+        const { files, missing } = await expandInputs(paths, ['.evtx']);
+        for (const m of missing) process.stderr.write(`vigil: ${m}: no such file or directory\n`);
+        if (missing.length > 0 || files.length === 0) {
+          if (files.length === 0) process.stderr.write('vigil: no .evtx files to read\n');
+          process.exitCode = 2;
+          return;
+        }
+        const out = new OutputSink(process.stdout);
+        const summary = await dumpEvtx(files, opts, out, (line) => process.stderr.write(`vigil: ${line}\n`));
+        if (summary.lost > 0) {
+          process.stderr.write(
+            `vigil: ${summary.records} records read, ${summary.lost} lost in ${summary.files} file(s)\n`,
+          );
+          if (!opts.skipErrors) process.exitCode = 1;
+        }
+      },
+    );
 }

@@ -127,6 +127,7 @@ export function* decodeChunkRecords(
   const declaredEnd = free >= CHUNK_HEADER_SIZE && free <= CHUNK_SIZE ? free : CHUNK_SIZE;
   const limit = Math.min(declaredEnd, buf.length);
   let decoded = 0;
+  let lastId: bigint | null = null;
   const decoder = new ChunkBinXmlDecoder(buf);
   let pos = CHUNK_HEADER_SIZE;
   while (pos + MIN_RECORD_SIZE <= limit) {
@@ -145,12 +146,18 @@ export function* decodeChunkRecords(
     }
     if (problem !== null) {
       const next = nextRecordStart(buf, pos + 8, limit);
-      yield error('evtx.record-header', problem, pos, 1);
+      // Record ids are consecutive, so the id after the gap tells how many records it swallowed.
+      const resumeId = next < 0 ? header.lastRecordId + 1n : buf.readBigUInt64LE(next + 8);
+      const gap = lastId === null ? 0n : resumeId - lastId - 1n;
+      const room = BigInt(Math.floor(((next < 0 ? limit : next) - pos) / MIN_RECORD_SIZE));
+      const lost = gap > 0n && gap <= room ? Number(gap) : 1;
+      yield error('evtx.record-header', `${problem}; ${lost} record(s) lost`, pos, lost);
       if (next < 0) break;
       pos = next;
       continue;
     }
     const recordId = buf.readBigUInt64LE(pos + 8);
+    lastId = recordId;
     try {
       const nodes = decoder.decodeDocument(pos + RECORD_HEADER_SIZE, pos + size - 4);
       decoded++;

@@ -50,7 +50,8 @@ class ChunkWalker {
       this.warn('evtx.file-header', `${parsed}; looking for chunks anyway`, 0);
       return;
     }
-    if (!parsed.checksumValid) this.warn('evtx.file-header', 'file header checksum mismatch', 0);
+    if (!parsed.checksumValid && parsed.checksum !== 0)
+      this.warn('evtx.file-header', 'file header checksum mismatch', 0);
     this.header = parsed;
     this.options.onHeader?.(parsed);
   }
