@@ -152,9 +152,20 @@ export async function* readEvtxChunks(
     yield ioError(e, 'cannot open', 0);
     return;
   }
+  // Two buffers, alternating: one is decoded while the other is filled. Decoded records copy out
+  // everything they keep, so a buffer can be refilled once its block has been decoded.
+  let blockSize = CHUNK_SIZE * CHUNKS_PER_BLOCK;
+  try {
+    // Small files need small buffers; a size that changes while reading is still handled.
+    const chunks = Math.ceil(((await handle.stat()).size - FILE_HEADER_SIZE) / CHUNK_SIZE);
+    blockSize = CHUNK_SIZE * Math.min(CHUNKS_PER_BLOCK, Math.max(1, chunks));
+  } catch {
+    // keep the default
+  }
+  const buffers = [Buffer.allocUnsafe(blockSize), Buffer.allocUnsafe(blockSize)];
+  let blocksRead = 0;
   const readBlock = async (at: number): Promise<Block> => {
-    // A fresh buffer per block: records handed out may still reference it.
-    const buf = Buffer.allocUnsafe(CHUNK_SIZE * CHUNKS_PER_BLOCK);
+    const buf = buffers[blocksRead++ % 2]!;
     try {
       const { bytesRead } = await handle.read(buf, 0, buf.length, at);
       return { buf, got: bytesRead, at };
