@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
-import { Option } from 'commander';
-import { readEvtxChunks, stringifyJson, type EvtxError } from '../../ingest/evtx/index.js';
+import { InvalidArgumentError, Option } from 'commander';
+import type { EvtxError } from '../../ingest/evtx/index.js';
+import { defaultThreads, EvtxRenderPool, renderEvtxFile } from '../../ingest/evtx/parallel/pool.js';
 import { OutputSink } from '../output.js';
 import { expandInputs } from '../paths.js';
 
@@ -11,6 +12,8 @@ export interface DumpOptions {
   skipErrors: boolean;
   strictChecksums: boolean;
   quiet: boolean;
+  /** Decoding threads; 1 decodes in-process. */
+  threads: number;
 }
 
 export interface DumpSummary {
@@ -18,17 +21,6 @@ export interface DumpSummary {
   records: number;
   lost: number;
   warnings: number;
-}
-
-function render(format: DumpFormat, record: { toJSON(): object; toXml(): string }): string {
-  switch (format) {
-    case 'jsonl':
-      return stringifyJson(record.toJSON() as never) + '\n';
-    case 'json':
-      return stringifyJson(record.toJSON() as never, 2) + '\n';
-    case 'xml':
-      return record.toXml() + '\n';
-  }
 }
 
 /** Dumps every record of the given files; losses and warnings go to `errors`, never to the output. */
@@ -43,35 +35,41 @@ export async function dumpEvtx(
     summary.warnings++;
     if (!options.quiet) errors(`warning: ${w.describe()}`);
   };
-  for (const file of files) {
-    const stream = readEvtxChunks(file, {
-      onWarning,
-      checksums: options.strictChecksums ? 'strict' : 'lenient',
-    });
-    for await (const batch of stream) {
-      let text = '';
-      for (const item of batch) {
-        if (item.ok) {
-          try {
-            text += render(options.format, item.value);
+  const pool = options.threads > 1 ? new EvtxRenderPool(options.threads) : null;
+  const checksums = options.strictChecksums ? 'strict' : 'lenient';
+  try {
+    for (const file of files) {
+      for await (const batch of renderEvtxFile(
+        file,
+        { format: options.format, checksums, onWarning },
+        pool,
+      )) {
+        let text = '';
+        for (const item of batch) {
+          if (item.ok) {
+            text += item.value.text + '\n';
             summary.records++;
-          } catch (e) {
-            summary.lost++;
-            errors(
-              `error: ${file} @0x${item.value.offset.toString(16)}: record ${item.value.recordId} cannot be rendered: ${(e as Error).message}`,
-            );
+          } else {
+            summary.lost += item.error.recordsLost ?? 1;
+            errors(`error: ${item.error.describe()}`);
           }
-        } else {
-          summary.lost += item.error.recordsLost ?? 1;
-          errors(`error: ${item.error.describe()}`);
         }
+        await out.write(text);
+        if (out.closed) return summary;
       }
-      await out.write(text);
-      if (out.closed) return summary;
     }
+  } finally {
+    await pool?.close();
   }
   await out.flush();
   return summary;
+}
+
+function positiveInt(value: string, flag: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new InvalidArgumentError(`${flag} takes a whole number from 1 to 256`);
+  return n;
 }
 
 export function registerEvtxCommands(program: Command): void {
@@ -86,6 +84,12 @@ export function registerEvtxCommands(program: Command): void {
     .option('--skip-errors', 'exit 0 even when records were lost (they are still reported on stderr)', false)
     .option('--strict-checksums', 'drop chunks whose checksums do not match instead of decoding them', false)
     .option('-q, --quiet', 'do not print warnings (losses are still printed)', false)
+    .option(
+      '-t, --threads <n>',
+      'decoding threads (1 = in-process)',
+      (v) => positiveInt(v, '--threads'),
+      defaultThreads(),
+    )
     .addHelpText(
       'after',
       `
@@ -94,26 +98,21 @@ pretty-printed, xml is one <Event> per line as Windows renders it. Lost records 
 offsets go to stderr. Exit status: 0 when every record was read, 1 when some were lost (0 with
 --skip-errors), 2 on bad usage or missing inputs.`,
     )
-    .action(
-      async (
-        paths: string[],
-        opts: { format: DumpFormat; skipErrors: boolean; strictChecksums: boolean; quiet: boolean },
-      ) => {
-        const { files, missing } = await expandInputs(paths, ['.evtx']);
-        for (const m of missing) process.stderr.write(`vigil: ${m}: no such file or directory\n`);
-        if (missing.length > 0 || files.length === 0) {
-          if (files.length === 0) process.stderr.write('vigil: no .evtx files to read\n');
-          process.exitCode = 2;
-          return;
-        }
-        const out = new OutputSink(process.stdout);
-        const summary = await dumpEvtx(files, opts, out, (line) => process.stderr.write(`vigil: ${line}\n`));
-        if (summary.lost > 0) {
-          process.stderr.write(
-            `vigil: ${summary.records} records read, ${summary.lost} lost in ${summary.files} file(s)\n`,
-          );
-          if (!opts.skipErrors) process.exitCode = 1;
-        }
-      },
-    );
+    .action(async (paths: string[], opts: DumpOptions) => {
+      const { files, missing } = await expandInputs(paths, ['.evtx']);
+      for (const m of missing) process.stderr.write(`vigil: ${m}: no such file or directory\n`);
+      if (missing.length > 0 || files.length === 0) {
+        if (files.length === 0) process.stderr.write('vigil: no .evtx files to read\n');
+        process.exitCode = 2;
+        return;
+      }
+      const out = new OutputSink(process.stdout);
+      const summary = await dumpEvtx(files, opts, out, (line) => process.stderr.write(`vigil: ${line}\n`));
+      if (summary.lost > 0) {
+        process.stderr.write(
+          `vigil: ${summary.records} records read, ${summary.lost} lost in ${summary.files} file(s)\n`,
+        );
+        if (!opts.skipErrors) process.exitCode = 1;
+      }
+    });
 }

@@ -1,0 +1,131 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Result } from '../../../core/result.js';
+import type { EvtxError } from '../errors.js';
+import { readFileParts } from '../file-blocks.js';
+import { ChunkWalker } from '../walker.js';
+import {
+  deserializeError,
+  type ChunkJob,
+  type ChunkResult,
+  type RenderFormat,
+  type RenderedRecord,
+} from './protocol.js';
+import { renderChunk } from './render-chunk.js';
+
+export type { RenderFormat, RenderedRecord } from './protocol.js';
+
+export interface RenderOptions {
+  format: RenderFormat;
+  /** Worker threads; 1 decodes in-process. Defaults to the machine's parallelism. */
+  threads?: number;
+  checksums?: 'lenient' | 'strict';
+  onWarning?: (warning: EvtxError) => void;
+}
+
+/** Chunks in flight per worker: enough to keep each busy while the main thread reads and writes. */
+const IN_FLIGHT_PER_WORKER = 4;
+
+const workerUrl = new URL('./worker.js', import.meta.url);
+
+/**
+ * A pool of decoding workers. Jobs are dispatched round-robin by chunk and their results come
+ * back in submission order, so output keeps the file's record order.
+ */
+export class EvtxRenderPool {
+  private readonly workers: Worker[];
+  private readonly waiting = new Map<
+    number,
+    { resolve: (r: ChunkResult) => void; reject: (e: Error) => void }
+  >();
+  private nextId = 0;
+  private failure: Error | null = null;
+
+  constructor(readonly threads: number) {
+    this.workers = Array.from({ length: threads }, () => {
+      const w = new Worker(workerUrl);
+      w.on('message', (r: ChunkResult) => {
+        this.waiting.get(r.id)?.resolve(r);
+        this.waiting.delete(r.id);
+      });
+      w.on('error', (e) => this.fail(e));
+      w.on('exit', (code) => {
+        if (code !== 0) this.fail(new Error(`EVTX worker exited with code ${code}`));
+      });
+      return w;
+    });
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.waiting.values()) w.reject(e);
+    this.waiting.clear();
+  }
+
+  submit(job: Omit<ChunkJob, 'id'>): Promise<ChunkResult> {
+    if (this.failure) return Promise.reject(this.failure);
+    const id = this.nextId++;
+    const promise = new Promise<ChunkResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    this.workers[id % this.workers.length]!.postMessage({ ...job, id }, [job.buffer]);
+    return promise;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+type RenderedResult = Result<RenderedRecord, EvtxError>;
+
+function toResults(result: ChunkResult, file: string, onWarning?: (w: EvtxError) => void): RenderedResult[] {
+  for (const w of result.warnings) onWarning?.(deserializeError(w, file));
+  return result.items.map((item) =>
+    item.ok ? item : { ok: false, error: deserializeError(item.error, file) },
+  );
+}
+
+/**
+ * Decodes and renders an EVTX file to text (JSONL, pretty JSON or XML), one array per chunk, in
+ * file order. With more than one thread, chunks are decoded in parallel by the given pool.
+ */
+export async function* renderEvtxFile(
+  path: string,
+  options: RenderOptions,
+  pool: EvtxRenderPool | null,
+): AsyncGenerator<RenderedResult[]> {
+  const strict = options.checksums === 'strict';
+  let chunkCount: number | null = null;
+  const queue: Promise<ChunkResult>[] = [];
+  const limit = pool ? pool.threads * IN_FLIGHT_PER_WORKER : 1;
+  for await (const part of readFileParts(path, path)) {
+    if (part.kind === 'error') {
+      while (queue.length > 0) yield toResults(await queue.shift()!, path, options.onWarning);
+      yield [{ ok: false, error: part.error }];
+      return;
+    }
+    if (part.kind === 'header') {
+      // The walker reports header problems; the chunk count travels with each job.
+      chunkCount = new ChunkWalker({ file: path, onWarning: options.onWarning }).fileHeader(part.buf);
+      continue;
+    }
+    // The block buffer is reused by the reader, so each job gets its own copy to transfer.
+    const copy = new Uint8Array(part.buf.length);
+    copy.set(part.buf);
+    const job = {
+      file: path,
+      index: part.index,
+      chunkCount,
+      strict,
+      format: options.format,
+      buffer: copy.buffer,
+      length: copy.length,
+    };
+    queue.push(pool ? pool.submit(job) : Promise.resolve(renderChunk({ ...job, id: part.index })));
+    if (queue.length >= limit) yield toResults(await queue.shift()!, path, options.onWarning);
+  }
+  while (queue.length > 0) yield toResults(await queue.shift()!, path, options.onWarning);
+}

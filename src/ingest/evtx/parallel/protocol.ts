@@ -1,0 +1,45 @@
+import { EvtxError, type EvtxErrorCode } from '../errors.js';
+
+export type RenderFormat = 'jsonl' | 'json' | 'xml';
+
+/** One chunk sent to a worker. The buffer is transferred, not copied. */
+export interface ChunkJob {
+  readonly id: number;
+  readonly file: string;
+  readonly index: number;
+  readonly chunkCount: number | null;
+  readonly strict: boolean;
+  readonly format: RenderFormat;
+  readonly buffer: ArrayBuffer;
+  readonly length: number;
+}
+
+export interface SerializedError {
+  readonly code: EvtxErrorCode;
+  readonly message: string;
+  readonly offset: number;
+  readonly recordsLost: number | undefined;
+}
+
+/** A record rendered to text by a worker. */
+export interface RenderedRecord {
+  readonly recordId: number;
+  readonly offset: number;
+  readonly text: string;
+}
+
+export type RenderedItem = { ok: true; value: RenderedRecord } | { ok: false; error: SerializedError };
+
+export interface ChunkResult {
+  readonly id: number;
+  readonly items: RenderedItem[];
+  readonly warnings: SerializedError[];
+}
+
+export function serializeError(e: EvtxError): SerializedError {
+  return { code: e.code, message: e.message, offset: e.offset, recordsLost: e.recordsLost };
+}
+
+export function deserializeError(e: SerializedError, file: string): EvtxError {
+  return new EvtxError(e.code, e.message, file, e.offset, e.recordsLost);
+}

@@ -1,0 +1,20 @@
+import { parentPort } from 'node:worker_threads';
+import type { ChunkJob, ChunkResult } from './protocol.js';
+import { renderChunk } from './render-chunk.js';
+
+parentPort?.on('message', (job: ChunkJob) => {
+  let result: ChunkResult;
+  try {
+    result = renderChunk(job);
+  } catch (e) {
+    // A defect, not damage in the file: report the chunk as lost rather than kill the pool.
+    const message = `chunk ${job.index}: internal error while decoding: ${(e as Error).message}`;
+    const offset = 4096 + job.index * 65536;
+    result = {
+      id: job.id,
+      items: [{ ok: false, error: { code: 'evtx.record-binxml', message, offset, recordsLost: undefined } }],
+      warnings: [],
+    };
+  }
+  parentPort!.postMessage(result);
+});
