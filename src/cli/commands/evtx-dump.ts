@@ -19,6 +19,9 @@ export interface DumpOptions {
 export interface DumpSummary {
   files: number;
   records: number;
+  /** Error items: each is damage that cost records (or the file header). */
+  errors: number;
+  /** Records known to be lost; damage whose cost cannot be counted adds one. */
   lost: number;
   warnings: number;
 }
@@ -30,7 +33,7 @@ export async function dumpEvtx(
   out: OutputSink,
   errors: (line: string) => void,
 ): Promise<DumpSummary> {
-  const summary: DumpSummary = { files: files.length, records: 0, lost: 0, warnings: 0 };
+  const summary: DumpSummary = { files: files.length, records: 0, errors: 0, lost: 0, warnings: 0 };
   const onWarning = (w: EvtxError): void => {
     summary.warnings++;
     if (!options.quiet) errors(`warning: ${w.describe()}`);
@@ -50,6 +53,7 @@ export async function dumpEvtx(
             text += item.value.text + '\n';
             summary.records++;
           } else {
+            summary.errors++;
             summary.lost += item.error.recordsLost ?? 1;
             errors(`error: ${item.error.describe()}`);
           }
@@ -110,7 +114,7 @@ offsets go to stderr. Exit status: 0 when every record was read, 1 when some wer
       const summary = await dumpEvtx(files, opts, out, (line) => process.stderr.write(`vigil: ${line}\n`));
       if (summary.lost > 0) {
         process.stderr.write(
-          `vigil: ${summary.records} records read, ${summary.lost} lost in ${summary.files} file(s)\n`,
+          `vigil: ${summary.records} records read from ${summary.files} file(s); ${summary.errors} problem(s) cost at least ${summary.lost} record(s)\n`,
         );
         if (!opts.skipErrors) process.exitCode = 1;
       }

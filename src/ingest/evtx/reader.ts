@@ -7,7 +7,8 @@ export type { EvtxReadOptions, EvtxResult } from './walker.js';
 /** Reads records from an EVTX file already in memory. */
 export function* readEvtxBuffer(data: Buffer, options: EvtxReadOptions = {}): Generator<EvtxResult> {
   const walker = new ChunkWalker(options);
-  walker.fileHeader(data.subarray(0, FILE_HEADER_SIZE));
+  const headerError = walker.fileHeader(data.subarray(0, FILE_HEADER_SIZE));
+  if (headerError) yield { ok: false, error: headerError };
   for (let index = 0, at = FILE_HEADER_SIZE; at < data.length; index++, at += CHUNK_SIZE) {
     yield* walker.chunk(data.subarray(at, Math.min(at + CHUNK_SIZE, data.length)), index);
   }
@@ -25,8 +26,10 @@ export async function* readEvtxChunks(
   const opts = { ...options, file: options.file ?? path };
   const walker = new ChunkWalker(opts);
   for await (const part of readFileParts(path, opts.file)) {
-    if (part.kind === 'header') walker.fileHeader(part.buf);
-    else if (part.kind === 'chunk') yield Array.from(walker.chunk(part.buf, part.index));
+    if (part.kind === 'header') {
+      const headerError = walker.fileHeader(part.buf);
+      if (headerError) yield [{ ok: false, error: headerError }];
+    } else if (part.kind === 'chunk') yield Array.from(walker.chunk(part.buf, part.index));
     else yield [{ ok: false, error: part.error }];
   }
 }

@@ -51,18 +51,24 @@ export class ChunkWalker {
     this.options.onWarning?.(new EvtxError(code, message, this.file, offset, 0));
   }
 
-  /** Parses the file header; returns its chunk count, or null when it is unreadable. */
-  fileHeader(buf: Buffer): number | null {
+  get headerChunkCount(): number | null {
+    return this.chunkCount;
+  }
+
+  /**
+   * Parses the file header. An unreadable header is damage (an error item, though chunks are still
+   * looked for); a checksum mismatch is only a warning.
+   */
+  fileHeader(buf: Buffer): EvtxError | null {
     const parsed = parseFileHeader(buf);
     if (typeof parsed === 'string') {
-      this.warn('evtx.file-header', `${parsed}; looking for chunks anyway`, 0);
-      return null;
+      return new EvtxError('evtx.file-header', `${parsed}; looking for chunks anyway`, this.file, 0, 0);
     }
     if (!parsed.checksumValid && parsed.checksum !== 0)
       this.warn('evtx.file-header', 'file header checksum mismatch', 0);
     this.chunkCount = parsed.chunkCount;
     this.options.onHeader?.(parsed);
-    return parsed.chunkCount;
+    return null;
   }
 
   *chunk(buf: Buffer, index: number): Generator<EvtxResult> {

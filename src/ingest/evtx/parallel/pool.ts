@@ -109,7 +109,10 @@ export async function* renderEvtxFile(
     }
     if (part.kind === 'header') {
       // The walker reports header problems; the chunk count travels with each job.
-      chunkCount = new ChunkWalker({ file: path, onWarning: options.onWarning }).fileHeader(part.buf);
+      const walker = new ChunkWalker({ file: path, onWarning: options.onWarning });
+      const headerError = walker.fileHeader(part.buf);
+      if (headerError) yield [{ ok: false, error: headerError }];
+      chunkCount = walker.headerChunkCount;
       continue;
     }
     // The block buffer is reused by the reader, so each job gets its own copy to transfer.
