@@ -40,6 +40,7 @@ export class EvtxRenderPool {
   >();
   private nextId = 0;
   private failure: Error | null = null;
+  private closing = false;
 
   constructor(readonly threads: number) {
     this.workers = Array.from({ length: threads }, () => {
@@ -50,7 +51,7 @@ export class EvtxRenderPool {
       });
       w.on('error', (e) => this.fail(e));
       w.on('exit', (code) => {
-        if (code !== 0) this.fail(new Error(`EVTX worker exited with code ${code}`));
+        if (!this.closing) this.fail(new Error(`EVTX worker exited with code ${code}`));
       });
       return w;
     });
@@ -66,11 +67,15 @@ export class EvtxRenderPool {
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const promise = new Promise<ChunkResult>((resolve, reject) => this.waiting.set(id, { resolve, reject }));
+    // A consumer that stops early never awaits its queued jobs; their rejection is not an error.
+    promise.catch(() => undefined);
     this.workers[id % this.workers.length]!.postMessage({ ...job, id }, [job.buffer]);
     return promise;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    this.fail(new Error('EVTX worker pool closed'));
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }
