@@ -1,6 +1,14 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 
+async function isFile(path: string): Promise<boolean> {
+  try {
+    return (await stat(path)).isFile();
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Expands files and folders into the files to read, in a stable order. Folders are walked
  * recursively and filtered by extension; files named explicitly are always taken.
@@ -19,6 +27,8 @@ export async function expandInputs(
       const p = join(dir, e.name);
       if (e.isDirectory()) await walk(p);
       else if (e.isFile() && wanted(e.name)) files.push(p);
+      // Symlinked files are read; symlinked folders are not walked, so a link loop cannot trap us.
+      else if (e.isSymbolicLink() && wanted(e.name) && (await isFile(p))) files.push(p);
     }
   };
   for (const input of inputs) {

@@ -42,22 +42,18 @@ export async function dumpEvtx(
   const checksums = options.strictChecksums ? 'strict' : 'lenient';
   try {
     for (const file of files) {
-      for await (const batch of renderEvtxFile(
+      for await (const chunk of renderEvtxFile(
         file,
         { format: options.format, checksums, onWarning },
         pool,
       )) {
-        let text = '';
-        for (const item of batch) {
-          if (item.ok) {
-            text += item.value.text + '\n';
-            summary.records++;
-          } else {
-            summary.errors++;
-            summary.lost += item.error.recordsLost ?? 1;
-            errors(`error: ${item.error.describe()}`);
-          }
+        summary.records += chunk.records;
+        for (const e of chunk.errors) {
+          summary.errors++;
+          summary.lost += e.recordsLost ?? 1;
+          errors(`error: ${e.describe()}`);
         }
+        const text = chunk.text;
         await out.write(text);
         if (out.closed) return summary;
       }

@@ -1,19 +1,12 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { Result } from '../../../core/result.js';
 import type { EvtxError } from '../errors.js';
 import { readFileParts } from '../file-blocks.js';
 import { ChunkWalker } from '../walker.js';
-import {
-  deserializeError,
-  type ChunkJob,
-  type ChunkResult,
-  type RenderFormat,
-  type RenderedRecord,
-} from './protocol.js';
+import { deserializeError, type ChunkJob, type ChunkResult, type RenderFormat } from './protocol.js';
 import { renderChunk } from './render-chunk.js';
 
-export type { RenderFormat, RenderedRecord } from './protocol.js';
+export type { RenderFormat } from './protocol.js';
 
 export interface RenderOptions {
   format: RenderFormat;
@@ -84,40 +77,68 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-type RenderedResult = Result<RenderedRecord, EvtxError>;
+/** One chunk's output: its readable records as text (one per line) and what was lost. */
+export interface RenderedChunk {
+  readonly text: string;
+  readonly records: number;
+  readonly errors: EvtxError[];
+}
 
-function toResults(result: ChunkResult, file: string, onWarning?: (w: EvtxError) => void): RenderedResult[] {
+function toRendered(result: ChunkResult, file: string, onWarning?: (w: EvtxError) => void): RenderedChunk {
   for (const w of result.warnings) onWarning?.(deserializeError(w, file));
-  return result.items.map((item) =>
-    item.ok ? item : { ok: false, error: deserializeError(item.error, file) },
-  );
+  return {
+    text: result.text,
+    records: result.records,
+    errors: result.errors.map((e) => deserializeError(e, file)),
+  };
+}
+
+function failed(error: EvtxError): RenderedChunk {
+  return { text: '', records: 0, errors: [error] };
 }
 
 /**
- * Decodes and renders an EVTX file to text (JSONL, pretty JSON or XML), one array per chunk, in
+ * Decodes and renders an EVTX file to text (JSONL, pretty JSON or XML), one block per chunk, in
  * file order. With more than one thread, chunks are decoded in parallel by the given pool.
  */
 export async function* renderEvtxFile(
   path: string,
   options: RenderOptions,
   pool: EvtxRenderPool | null,
-): AsyncGenerator<RenderedResult[]> {
+): AsyncGenerator<RenderedChunk> {
   const strict = options.checksums === 'strict';
   let chunkCount: number | null = null;
   const queue: Promise<ChunkResult>[] = [];
-  const limit = pool ? pool.threads * IN_FLIGHT_PER_WORKER : 1;
+  const limit = pool ? pool.threads * IN_FLIGHT_PER_WORKER : 0;
   for await (const part of readFileParts(path, path)) {
     if (part.kind === 'error') {
-      while (queue.length > 0) yield toResults(await queue.shift()!, path, options.onWarning);
-      yield [{ ok: false, error: part.error }];
+      while (queue.length > 0) yield toRendered(await queue.shift()!, path, options.onWarning);
+      yield failed(part.error);
       return;
     }
     if (part.kind === 'header') {
       // The walker reports header problems; the chunk count travels with each job.
       const walker = new ChunkWalker({ file: path, onWarning: options.onWarning });
       const headerError = walker.fileHeader(part.buf);
-      if (headerError) yield [{ ok: false, error: headerError }];
+      if (headerError) yield failed(headerError);
       chunkCount = walker.headerChunkCount;
+      continue;
+    }
+    if (pool === null) {
+      // In-process: the chunk is rendered before the reader reuses its buffer, so no copy.
+      const { buffer, byteOffset, length } = part.buf;
+      const job = {
+        id: part.index,
+        file: path,
+        index: part.index,
+        chunkCount,
+        strict,
+        format: options.format,
+        buffer: buffer as ArrayBuffer,
+        byteOffset,
+        length,
+      };
+      yield toRendered(renderChunk(job), path, options.onWarning);
       continue;
     }
     // The block buffer is reused by the reader, so each job gets its own copy to transfer.
@@ -130,10 +151,11 @@ export async function* renderEvtxFile(
       strict,
       format: options.format,
       buffer: copy.buffer,
+      byteOffset: 0,
       length: copy.length,
     };
-    queue.push(pool ? pool.submit(job) : Promise.resolve(renderChunk({ ...job, id: part.index })));
-    if (queue.length >= limit) yield toResults(await queue.shift()!, path, options.onWarning);
+    queue.push(pool.submit(job));
+    if (queue.length >= limit) yield toRendered(await queue.shift()!, path, options.onWarning);
   }
-  while (queue.length > 0) yield toResults(await queue.shift()!, path, options.onWarning);
+  while (queue.length > 0) yield toRendered(await queue.shift()!, path, options.onWarning);
 }

@@ -11,6 +11,7 @@ export interface ChunkJob {
   readonly strict: boolean;
   readonly format: RenderFormat;
   readonly buffer: ArrayBuffer;
+  readonly byteOffset: number;
   readonly length: number;
 }
 
@@ -21,18 +22,15 @@ export interface SerializedError {
   readonly recordsLost: number | undefined;
 }
 
-/** A record rendered to text by a worker. */
-export interface RenderedRecord {
-  readonly recordId: number;
-  readonly offset: number;
-  readonly text: string;
-}
-
-export type RenderedItem = { ok: true; value: RenderedRecord } | { ok: false; error: SerializedError };
-
+/**
+ * A chunk rendered to text: every readable record, each followed by a newline, in file order, and
+ * the losses. One string per chunk keeps the hand-off between threads to a single copy.
+ */
 export interface ChunkResult {
   readonly id: number;
-  readonly items: RenderedItem[];
+  readonly text: string;
+  readonly records: number;
+  readonly errors: SerializedError[];
   readonly warnings: SerializedError[];
 }
 

@@ -10,11 +10,8 @@ parentPort?.on('message', (job: ChunkJob) => {
     // A defect, not damage in the file: report the chunk as lost rather than kill the pool.
     const message = `chunk ${job.index}: internal error while decoding: ${(e as Error).message}`;
     const offset = 4096 + job.index * 65536;
-    result = {
-      id: job.id,
-      items: [{ ok: false, error: { code: 'evtx.record-binxml', message, offset, recordsLost: undefined } }],
-      warnings: [],
-    };
+    const error = { code: 'evtx.record-binxml' as const, message, offset, recordsLost: undefined };
+    result = { id: job.id, text: '', records: 0, errors: [error], warnings: [] };
   }
   parentPort!.postMessage(result);
 });
