@@ -23,4 +23,7 @@ describe.skipIf(dir === null)(
     }
   },
 );
-if (dir === null) it.skip(skipMessage('Sigma regression EVTX corpus'), () => {});
+if (dir === null) {
+  console.warn(skipMessage('Sigma regression EVTX corpus'));
+  it.skip(skipMessage('Sigma regression EVTX corpus'), () => {});
+}
