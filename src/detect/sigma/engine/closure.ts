@@ -1,0 +1,117 @@
+import type { Pred } from '../compile/predicate.js';
+import { MatchContext } from './context.js';
+import {
+  compareNumbers,
+  scalarNumber,
+  scalarText,
+  scalarTime,
+  timePart,
+  type FieldValue,
+  type Scalar,
+} from './event-view.js';
+import { testString } from './reference.js';
+
+/** A predicate compiled to closures: no tree walking or switching per event. */
+export type Matcher = (ctx: MatchContext) => boolean;
+
+function scalars(v: FieldValue | undefined): readonly Scalar[] {
+  if (v === undefined) return [];
+  return Array.isArray(v) ? (v as readonly Scalar[]) : [v as Scalar];
+}
+
+function some<T>(items: readonly T[], test: (x: T) => boolean): boolean {
+  for (let i = 0; i < items.length; i++) if (test(items[i]!)) return true;
+  return false;
+}
+
+export function compileMatcher(p: Pred): Matcher {
+  switch (p.k) {
+    case 'and': {
+      const items = p.items.map(compileMatcher);
+      if (items.length === 2) {
+        const [a, b] = items as [Matcher, Matcher];
+        return (c) => a(c) && b(c);
+      }
+      return (c) => {
+        for (let i = 0; i < items.length; i++) if (!items[i]!(c)) return false;
+        return true;
+      };
+    }
+    case 'or': {
+      const items = p.items.map(compileMatcher);
+      return (c) => {
+        for (let i = 0; i < items.length; i++) if (items[i]!(c)) return true;
+        return false;
+      };
+    }
+    case 'not': {
+      const inner = compileMatcher(p.item);
+      return (c) => !inner(c);
+    }
+    case 'const': {
+      const v = p.value;
+      return () => v;
+    }
+    case 'str': {
+      const { field, op, text, re, cased } = p;
+      const emptyMatchesNull = op === 'eq' && text === '';
+      const one = (t: string | null): boolean =>
+        t === null ? emptyMatchesNull : testString(op, t, text, re);
+      if (cased) {
+        const oneCased = (v: Scalar): boolean => one(scalarText(v));
+        if (field === null) return (c) => some([...c.view.values()], (v) => scalars(v).some(oneCased));
+        return (c) => some(scalars(c.view.get(field)), oneCased);
+      }
+      if (field === null) return (c) => some(c.lowerEverything(), one);
+      return (c) => some(c.lower(field), one);
+    }
+    case 're': {
+      const { field, re } = p;
+      const one = (v: Scalar): boolean => {
+        const t = scalarText(v);
+        return t !== null && re.test(t);
+      };
+      if (field === null) return (c) => some([...c.view.values()], (v) => scalars(v).some(one));
+      return (c) => some(scalars(c.view.get(field)), one);
+    }
+    case 'num': {
+      const { field, op, value } = p;
+      return (c) =>
+        some(scalars(c.view.get(field)), (v) => {
+          const n = scalarNumber(v);
+          return n !== null && compareNumbers(n, op, value);
+        });
+    }
+    case 'time': {
+      const { field, op, value, part } = p;
+      return (c) =>
+        some(scalars(c.view.get(field)), (v) => {
+          const d = scalarTime(v);
+          return d !== null && compareNumbers(timePart(d, part), op, value);
+        });
+    }
+    case 'cidr': {
+      const { field, test } = p;
+      return (c) => some(scalars(c.view.get(field)), (v) => typeof v === 'string' && test(v));
+    }
+    case 'null': {
+      const { field } = p;
+      return (c) => {
+        const v = c.view.get(field);
+        return v === undefined || v === null;
+      };
+    }
+    case 'exists': {
+      const { field } = p;
+      return (c) => c.view.get(field) !== undefined;
+    }
+    case 'fieldref': {
+      const { field, other, op, cased } = p;
+      return (c) => {
+        const mine = cased ? scalars(c.view.get(field)).map(scalarText) : c.lower(field);
+        const theirs = cased ? scalars(c.view.get(other)).map(scalarText) : c.lower(other);
+        return some(mine, (a) => a !== null && some(theirs, (b) => b !== null && testString(op, a, b, null)));
+      };
+    }
+  }
+}
