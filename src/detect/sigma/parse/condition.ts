@@ -7,7 +7,7 @@ import { RuleSyntaxError } from './errors.js';
  */
 type Token = { t: 'word'; v: string; at: number } | { t: '(' | ')' | 'end'; at: number };
 
-const WORD = /[A-Za-z0-9_*?.\-]+/y;
+const WORD = /[A-Za-z0-9_*?.-]+/y;
 
 function tokenize(text: string, line: number): Token[] {
   const tokens: Token[] = [];
