@@ -161,7 +161,12 @@ function regexPred(field: string | null, source: string, flags: Set<string>, lin
 /** Compiles one `field|modifiers: values` item (or a keyword list) into a predicate. */
 export function compileItem(item: FieldItem | KeywordItem, opts: CompileOptions): Pred {
   const line = item.line;
-  const modifiers = item.kind === 'field' ? item.modifiers : [];
+  const declared = item.kind === 'field' ? item.modifiers : [];
+  const isKeyword = item.kind === 'keywords' || item.field === '';
+  // Keywords are searched for anywhere in the event's values, as the spec's full-text search.
+  const positional = ['contains', 'startswith', 'endswith', 're', 'base64', 'base64offset'];
+  const modifiers =
+    isKeyword && !declared.some((m) => positional.includes(m)) ? [...declared, 'contains'] : declared;
   for (const m of modifiers) if (!KNOWN.has(m)) fail(`unknown modifier \`${m}\``, line);
   const has = (m: string): boolean => modifiers.includes(m);
   const field = item.kind === 'field' && item.field !== '' ? opts.mapField(item.field) : null;

@@ -68,7 +68,11 @@ function ruleKeys(rule: SigmaRule): string[] {
  * Compiles detection rules against the logsource variants they apply to, with the filters that
  * target them. A rule that fails is reported (file:line, reason) and the rest still compile.
  */
-export function compileRules(rules: readonly SigmaRule[], resolve: VariantResolver, options: RulesCompileOptions = {}): CompileOutcome {
+export function compileRules(
+  rules: readonly SigmaRule[],
+  resolve: VariantResolver,
+  options: RulesCompileOptions = {},
+): CompileOutcome {
   const outcome: CompileOutcome = { compiled: [], errors: [], notes: [] };
   const filtersByRule = new Map<string, FilterRule[]>();
   for (const r of rules) {
@@ -83,7 +87,10 @@ export function compileRules(rules: readonly SigmaRule[], resolve: VariantResolv
     if (rule.type !== 'detection') continue;
     let variants = resolve(rule.logsource);
     if (variants.length === 0) {
-      outcome.notes.push({ rule, note: `logsource ${JSON.stringify(rule.logsource)} has no mapping; matched against every event` });
+      outcome.notes.push({
+        rule,
+        note: `logsource ${JSON.stringify(rule.logsource)} has no mapping; matched against every event`,
+      });
       variants = [NO_VARIANT];
     }
     const filters = ruleKeys(rule).flatMap((k) => filtersByRule.get(k) ?? []);

@@ -37,10 +37,14 @@ export interface RuleSetOptions {
 
 const ANY = '\u0000any';
 
-function key(v: FieldValue | undefined): string {
+/** The bucket key of a channel or event id value; null when several values make it ambiguous. */
+function key(v: FieldValue | undefined): string | null {
   if (v === undefined || v === null) return '';
-  const first = Array.isArray(v) ? v[0] : v;
-  return first === undefined || first === null ? '' : String(first).toLowerCase();
+  if (Array.isArray(v)) {
+    if (v.length > 1) return null;
+    v = v[0] ?? null;
+  }
+  return v === null ? '' : String(v).toLowerCase();
 }
 
 /**
@@ -83,14 +87,18 @@ export class RuleSet<T> {
     });
   }
 
-  private planFor(channel: string, eventId: string): Plan {
-    const k = `${channel}\u0000${eventId}`;
+  /** null for a channel or event id means any: every entry is a member. */
+  private planFor(channel: string | null, eventId: string | null): Plan {
+    const k = `${channel ?? ANY}\u0000${eventId ?? ANY}`;
     let plan = this.plans.get(k);
     if (plan !== undefined) return plan;
     const members = new Set<number>();
-    for (const ch of [channel, ANY]) {
-      const byId = this.byChannel.get(ch);
-      for (const id of [eventId, ANY]) for (const i of byId?.get(id) ?? []) members.add(i);
+    for (const [ch, byId] of this.byChannel) {
+      if (channel !== null && ch !== channel && ch !== ANY) continue;
+      for (const [id, list] of byId) {
+        if (eventId !== null && id !== eventId && id !== ANY) continue;
+        for (const i of list) members.add(i);
+      }
     }
     const always: number[] = [];
     const perField = new Map<string, Map<string, number[]>>();

@@ -1,0 +1,139 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileItem, type CompileOptions } from '../compile/field-item.js';
+import { and, not, or, type Pred } from '../compile/predicate.js';
+import type { FieldItem, PlainValue } from '../model.js';
+import { AhoCorasick } from './aho-corasick.js';
+import { viewOf, type FieldValue } from './event-view.js';
+import { evaluate } from './reference.js';
+import { RuleSet } from './ruleset.js';
+
+const opts: CompileOptions = { mapField: (f) => f, placeholders: new Map(), unknownPlaceholders: 'wildcard' };
+const FIELDS = ['A', 'B', 'Channel', 'EventID'];
+const ALPHABET = ['a', 'b', 'ab', 'ba', 'x', '-', '*', '?', 'A', 'B'];
+const MODIFIER_SETS: string[][] = [
+  [],
+  ['contains'],
+  ['startswith'],
+  ['endswith'],
+  ['contains', 'all'],
+  ['cased'],
+  ['contains', 'cased'],
+  ['windash'],
+  ['re'],
+  ['exists'],
+  ['gt'],
+  ['neq'],
+  ['contains', 'neq'],
+];
+
+const text = fc.array(fc.constantFrom(...ALPHABET), { maxLength: 4 }).map((p) => p.join(''));
+const value: fc.Arbitrary<PlainValue> = fc.oneof(text, fc.integer({ min: 0, max: 3 }), fc.constant(null));
+
+const item: fc.Arbitrary<FieldItem> = fc
+  .record({
+    field: fc.constantFrom(...FIELDS, ''),
+    modifiers: fc.constantFrom(...MODIFIER_SETS),
+    values: fc.array(value, { minLength: 1, maxLength: 3 }),
+  })
+  .map(({ field, modifiers, values }) => {
+    if (modifiers.includes('exists'))
+      return { kind: 'field', field: field || 'A', modifiers, values: [true], line: 1 };
+    if (modifiers.includes('gt'))
+      return { kind: 'field', field: field || 'A', modifiers, values: [1], line: 1 };
+    if (modifiers.includes('re')) return { kind: 'field', field, modifiers, values: ['^a.b?'], line: 1 };
+    const vs = values.filter((v) => v !== null || modifiers.length === 0);
+    return { kind: 'field', field, modifiers, values: vs.length > 0 ? vs : ['a'], line: 1 };
+  });
+
+const leaf = item.map((i) => {
+  try {
+    return compileItem(i, opts);
+  } catch {
+    return and([]);
+  }
+});
+
+const pred: fc.Arbitrary<Pred> = fc.letrec<{ p: Pred }>((tie) => ({
+  p: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    leaf,
+    fc.array(tie('p'), { minLength: 1, maxLength: 3 }).map(and),
+    fc.array(tie('p'), { minLength: 1, maxLength: 3 }).map(or),
+    tie('p').map(not),
+  ),
+})).p;
+
+const fieldValue: fc.Arbitrary<FieldValue> = fc.oneof(
+  text,
+  fc.integer({ min: 0, max: 3 }),
+  fc.constant(null),
+  fc.array(text, { maxLength: 2 }),
+);
+const event = fc.dictionary(fc.constantFrom(...FIELDS), fieldValue);
+
+describe('the indexed engine agrees with the reference matcher', () => {
+  it('on random rules and random events', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({ pred, channels: fc.option(fc.constantFrom(['a'], ['b', 'ab']), { nil: null }) }),
+          { minLength: 1, maxLength: 8 },
+        ),
+        fc.array(event, { minLength: 1, maxLength: 8 }),
+        (rules, events) => {
+          // The engine only uses channels to skip work, so the rule's test must include them.
+          const entries = rules.map((r, i) => ({
+            payload: i,
+            pred: r.channels
+              ? and([
+                  r.pred,
+                  or(
+                    r.channels.map((c) =>
+                      compileItem(
+                        { kind: 'field', field: 'Channel', modifiers: [], values: [c], line: 1 },
+                        opts,
+                      ),
+                    ),
+                  ),
+                ])
+              : r.pred,
+            channels: r.channels,
+            eventIds: null,
+          }));
+          const set = new RuleSet(entries);
+          for (const e of events) {
+            const expected = entries.filter((x) => evaluate(x.pred, viewOf(e))).map((x) => x.payload);
+            expect(set.match(viewOf(e))).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
+});
+
+describe('Aho-Corasick', () => {
+  it('finds every occurrence of every pattern, overlapping ones included', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.string({ minLength: 1, maxLength: 4, unit: fc.constantFrom('a', 'b', 'c', 'é') }), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        fc.string({ maxLength: 30, unit: fc.constantFrom('a', 'b', 'c', 'é', 'z') }),
+        (patterns, haystack) => {
+          const ac = new AhoCorasick(patterns);
+          const found = new Map<number, number>();
+          ac.scan(haystack, (i) => found.set(i, (found.get(i) ?? 0) + 1));
+          patterns.forEach((p, i) => {
+            let count = 0;
+            for (let at = haystack.indexOf(p); at >= 0; at = haystack.indexOf(p, at + 1)) count++;
+            expect(found.get(i) ?? 0).toBe(count);
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -1,0 +1,48 @@
+import { readFile } from 'node:fs/promises';
+import { expandInputs } from '../../cli/paths.js';
+import type { SigmaRule } from './model.js';
+import { RuleError } from './parse/errors.js';
+import { parseRules } from './parse/rule.js';
+
+export interface LoadOutcome {
+  readonly rules: SigmaRule[];
+  readonly errors: RuleError[];
+  readonly files: number;
+}
+
+/**
+ * Loads every `.yml`/`.yaml` rule under the given files and folders. Unreadable files and bad
+ * rules are collected as errors with file:line; loading always goes on.
+ */
+export async function loadRules(paths: readonly string[]): Promise<LoadOutcome> {
+  const { files, missing } = await expandInputs(paths, ['.yml', '.yaml']);
+  const outcome: LoadOutcome = { rules: [], errors: [], files: files.length };
+  for (const m of missing) outcome.errors.push(new RuleError('no such file or directory', m, 0));
+  for (const file of files) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      outcome.errors.push(new RuleError(`cannot read: ${(e as Error).message}`, file, 0));
+      continue;
+    }
+    const parsed = parseRules(text, file);
+    outcome.rules.push(...parsed.rules);
+    outcome.errors.push(...parsed.errors);
+  }
+  // A duplicate id would make filters and correlations ambiguous: the first rule wins.
+  const seen = new Map<string, SigmaRule>();
+  const unique = outcome.rules.filter((r) => {
+    if (r.id === undefined) return true;
+    const first = seen.get(r.id);
+    if (first === undefined) {
+      seen.set(r.id, r);
+      return true;
+    }
+    outcome.errors.push(
+      new RuleError(`duplicate rule id ${r.id} (also in ${first.source.file})`, r.source.file, r.source.line),
+    );
+    return false;
+  });
+  return { ...outcome, rules: unique };
+}
