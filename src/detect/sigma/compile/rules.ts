@@ -21,6 +21,8 @@ export interface CompiledRule {
   readonly pred: Pred;
   readonly channels: readonly string[] | null;
   readonly eventIds: readonly string[] | null;
+  /** Sigma field name → event field name for this variant. */
+  readonly fieldMap: Readonly<Record<string, string>>;
 }
 
 export interface CompileOutcome {
@@ -116,6 +118,7 @@ export function compileRules(
           pred: and([preconditionOf(variant), pred]),
           channels: valuesOf(variant, 'Channel'),
           eventIds: valuesOf(variant, 'EventID'),
+          fieldMap: variant.fields,
         });
       }
       outcome.compiled.push(...done);

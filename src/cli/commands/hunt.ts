@@ -1,0 +1,167 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { Detector, type EventNormalizer } from '../../detect/hunt/detector.js';
+import { CSV_HEADER, csvRow, jsonLine } from '../../detect/hunt/format.js';
+import { EVTX_EXTENSIONS, JSON_EXTENSIONS, type JsonSource } from '../../detect/hunt/inputs.js';
+import { hunt, type HuntOutput } from '../../detect/hunt/run.js';
+import { formatNumber, statsText, summaryTable } from '../../detect/hunt/summary.js';
+import { loadRules } from '../../detect/sigma/load.js';
+import { LEVELS, type Level } from '../../detect/sigma/model.js';
+import { OutputSink } from '../output.js';
+import { expandInputs } from '../paths.js';
+import { ProgressBar } from '../progress.js';
+
+export type HuntFormat = 'table' | 'jsonl' | 'csv';
+
+export interface HuntCliOptions {
+  rules: string[];
+  format: HuntFormat;
+  minLevel: Level;
+  from?: number;
+  to?: number;
+  stats: boolean;
+  out?: string;
+}
+
+/** What the hunt command needs from the rest of Vigil, so tests can run it in-process. */
+export interface HuntDeps {
+  readonly normalizer: () => Promise<EventNormalizer>;
+  readonly json: JsonSource | null;
+}
+
+function parseTime(value: string): number {
+  const t = Date.parse(value);
+  if (Number.isNaN(t))
+    throw new InvalidArgumentError(
+      `not a date or time: ${value} (use e.g. 2024-05-01 or 2024-05-01T10:00:00Z)`,
+    );
+  return t;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** Runs a hunt and writes its output; returns the process exit status. */
+export async function runHunt(
+  paths: string[],
+  opts: HuntCliOptions,
+  deps: HuntDeps,
+  stdout: Writable,
+  stderr: (line: string) => void,
+): Promise<number> {
+  if (opts.rules.length === 0) {
+    stderr('vigil: hunt needs --rules <dir|file> (for example --rules ./sigma/rules)');
+    return 2;
+  }
+  const { files, missing } = await expandInputs(paths, [
+    ...EVTX_EXTENSIONS,
+    ...(deps.json ? JSON_EXTENSIONS : []),
+  ]);
+  for (const m of missing) stderr(`vigil: ${m}: no such file or directory`);
+  if (missing.length > 0) return 2;
+  if (files.length === 0) {
+    stderr('vigil: no event files to hunt in (.evtx, .json, .jsonl, .ndjson)');
+    return 2;
+  }
+  const loaded = await loadRules(opts.rules);
+  const normalizer = await deps.normalizer();
+  const detector = new Detector(loaded.rules, normalizer);
+  const ruleErrors = [...loaded.errors, ...detector.errors];
+  for (const e of ruleErrors.slice(0, 20)) stderr(`vigil: rule not loaded: ${e.describe()}`);
+  if (ruleErrors.length > 20)
+    stderr(`vigil: ... and ${ruleErrors.length - 20} more rules not loaded (see vigil rules check)`);
+  if (detector.compiledRuleCount === 0) {
+    stderr('vigil: no detection rule could be loaded');
+    return 2;
+  }
+
+  const sinkStream: Writable = opts.out ? createWriteStream(opts.out) : stdout;
+  const out = new OutputSink(sinkStream);
+  const tableMode = opts.format === 'table';
+  if (opts.format === 'csv') await out.write(CSV_HEADER.join(',') + '\n');
+  let totalBytes = 0;
+  for (const f of files) totalBytes += (await stat(f)).size;
+  const progress = new ProgressBar(totalBytes);
+  let inputProblems = 0;
+  const stats = await hunt(
+    files,
+    detector,
+    {
+      minLevel: opts.minLevel,
+      from: opts.from ?? null,
+      to: opts.to ?? null,
+      json: deps.json,
+      onProgress: (p) =>
+        progress.update(
+          p.bytes,
+          `${formatNumber(p.events)} events  ${formatNumber(p.detections)} detections`,
+        ),
+      onInputError: (e) => {
+        inputProblems++;
+        if (inputProblems <= 50)
+          stderr(
+            `vigil: input: ${e instanceof Error && 'describe' in e ? (e as { describe(): string }).describe() : String(e)}`,
+          );
+      },
+    },
+    async (item: HuntOutput) => {
+      if (opts.format === 'jsonl') await out.write(jsonLine(item));
+      else if (opts.format === 'csv') await out.write(csvRow(item));
+    },
+  );
+  progress.done();
+  if (inputProblems > 50) stderr(`vigil: ... and ${inputProblems - 50} more input problems`);
+  if (tableMode)
+    await out.write(summaryTable(stats, !opts.out && Boolean((stdout as NodeJS.WriteStream).isTTY)));
+  await out.flush();
+  if (opts.out) await new Promise<void>((resolve) => sinkStream.end(resolve));
+  if (opts.stats) {
+    stderr(
+      statsText(
+        stats,
+        { loaded: loaded.rules.length, compiled: detector.compiledRuleCount, errors: ruleErrors.length },
+        process.resourceUsage().maxRSS * 1024,
+      ).trimEnd(),
+    );
+  }
+  return 0;
+}
+
+export function registerHuntCommand(program: Command, deps: HuntDeps): void {
+  program
+    .command('hunt')
+    .description('Run Sigma rules over event files (EVTX, JSON, NDJSON) and report what they find')
+    .argument('<paths...>', 'files, or folders searched recursively')
+    .option('-r, --rules <path>', 'Sigma rule file or folder (repeatable)', collect, [])
+    .addOption(
+      new Option('-f, --format <format>', 'output format')
+        .choices(['table', 'jsonl', 'csv'])
+        .default('table'),
+    )
+    .addOption(
+      new Option('--min-level <level>', 'report only rules at or above this level')
+        .choices([...LEVELS])
+        .default('informational'),
+    )
+    .option('--from <time>', 'only events at or after this time', parseTime)
+    .option('--to <time>', 'only events at or before this time', parseTime)
+    .option('--stats', 'print speed, memory and rule statistics to stderr', false)
+    .option('-o, --out <file>', 'write the output to a file instead of stdout')
+    .addHelpText(
+      'after',
+      `
+Formats: table (default) prints a summary of rules hit by level, hosts and counts; jsonl prints one
+detection per line (rule, time, computer, channel, event id, record id, source file, event); csv
+prints a timeline. A progress bar is shown on a terminal. Bad rules are reported with file:line and
+skipped; damaged input is reported and skipped.`,
+    )
+    .action(async (paths: string[], opts: HuntCliOptions) => {
+      process.exitCode = await runHunt(paths, opts, deps, process.stdout, (line) =>
+        process.stderr.write(`${line}\n`),
+      );
+    });
+}

@@ -1,0 +1,106 @@
+import type { JsonObject } from '../../ingest/types.js';
+import type { CompiledRule, LogsourceVariant } from '../sigma/compile/rules.js';
+import { compileRules } from '../sigma/compile/rules.js';
+import type { CorrelationHit, RuleHit } from '../sigma/correlation/engine.js';
+import { Correlator } from '../sigma/correlation/engine.js';
+import { viewOf, type FieldValue } from '../sigma/engine/event-view.js';
+import { RuleSet } from '../sigma/engine/ruleset.js';
+import type { DetectionRule, Logsource, SigmaRule } from '../sigma/model.js';
+import type { RuleError } from '../sigma/parse/errors.js';
+
+/** Turns events of any supported shape into the flat Sigma view, and logsources into variants. */
+export interface EventNormalizer {
+  flatten(event: JsonObject): { fields: Readonly<Record<string, FieldValue>>; time: number | null };
+  variants(logsource: Logsource): readonly LogsourceVariant[];
+}
+
+/** Where an event came from. */
+export interface EventOrigin {
+  readonly source: string;
+  readonly offset: number;
+  readonly recordId?: number;
+}
+
+/** One rule matching one event. */
+export interface Detection {
+  readonly rule: DetectionRule;
+  readonly variant: string;
+  /** Sigma field name → event field name in this variant (for correlation group-by). */
+  readonly fieldMap: Readonly<Record<string, string>>;
+  /** Epoch ms of the event, or null when it carries no time. */
+  readonly time: number | null;
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  readonly event: JsonObject;
+  readonly origin: EventOrigin;
+}
+
+export interface DetectorOptions {
+  readonly placeholders?: ReadonlyMap<string, readonly string[]>;
+  readonly unknownPlaceholders?: 'reject' | 'wildcard';
+}
+
+/**
+ * The detection stage: compiled rules over normalized events, plus the Sigma correlations over
+ * the resulting matches.
+ */
+export class Detector {
+  readonly ruleSet: RuleSet<CompiledRule>;
+  readonly errors: RuleError[];
+  readonly notes: { rule: DetectionRule; note: string }[];
+  readonly rules: readonly SigmaRule[];
+  private readonly correlationRules: SigmaRule[];
+  events = 0;
+
+  constructor(
+    rules: readonly SigmaRule[],
+    private readonly normalizer: EventNormalizer,
+    options: DetectorOptions = {},
+  ) {
+    const compiled = compileRules(rules, (ls) => normalizer.variants(ls), options);
+    this.rules = rules;
+    this.errors = compiled.errors;
+    this.notes = compiled.notes;
+    this.ruleSet = new RuleSet(
+      compiled.compiled.map((c) => ({
+        payload: c,
+        pred: c.pred,
+        channels: c.channels,
+        eventIds: c.eventIds,
+      })),
+    );
+    this.correlationRules = rules.filter((r) => r.type === 'correlation');
+  }
+
+  /** Detection rules that compiled (at least one logsource variant). */
+  get compiledRuleCount(): number {
+    return new Set(this.ruleSet.entries.map((e) => e.payload.rule)).size;
+  }
+
+  detect(event: JsonObject, origin: EventOrigin): Detection[] {
+    this.events++;
+    const { fields, time } = this.normalizer.flatten(event);
+    const matched = this.ruleSet.match(viewOf(fields));
+    if (matched.length === 0) return [];
+    const out: Detection[] = [];
+    const seen = new Set<DetectionRule>();
+    for (const m of matched) {
+      // Two variants of one rule can both accept an event; it is still one detection.
+      if (seen.has(m.rule)) continue;
+      seen.add(m.rule);
+      out.push({ rule: m.rule, variant: m.variant, fieldMap: m.fieldMap, time, fields, event, origin });
+    }
+    return out;
+  }
+
+  /** A fresh correlator; feed it detections in time order. */
+  correlator(): Correlator<Detection> {
+    return new Correlator<Detection>(this.correlationRules);
+  }
+}
+
+export function asRuleHit(d: Detection): RuleHit<Detection> {
+  const keys = [d.rule.id, d.rule.name].filter((k): k is string => k !== undefined);
+  return { keys, time: d.time ?? 0, field: (name) => d.fields[d.fieldMap[name] ?? name], event: d };
+}
+
+export type { CorrelationHit };

@@ -1,0 +1,74 @@
+import { stat } from 'node:fs/promises';
+import { VigilError } from '../../core/errors.js';
+import { CHUNK_SIZE, readEvtxChunks } from '../../ingest/evtx/index.js';
+import { EvtxError } from '../../ingest/evtx/errors.js';
+import type { JsonObject } from '../../ingest/types.js';
+import type { EventOrigin } from './detector.js';
+
+export interface InputEvent {
+  readonly event: JsonObject;
+  readonly origin: EventOrigin;
+}
+
+/** A slice of one input: its events, the bytes it covered (for progress) and what was lost. */
+export interface InputBatch {
+  readonly file: string;
+  readonly events: InputEvent[];
+  readonly bytes: number;
+  readonly errors: VigilError[];
+}
+
+/** Opens a JSON/NDJSON source as batches of events; supplied by the JSON reader. */
+export type JsonSource = (file: string) => AsyncIterable<InputBatch>;
+
+export const EVTX_EXTENSIONS = ['.evtx'];
+export const JSON_EXTENSIONS = ['.json', '.jsonl', '.ndjson'];
+
+async function* readEvtxInput(file: string): AsyncGenerator<InputBatch> {
+  for await (const chunk of readEvtxChunks(file)) {
+    const events: InputEvent[] = [];
+    const errors: VigilError[] = [];
+    for (const item of chunk) {
+      if (!item.ok) {
+        errors.push(item.error);
+        continue;
+      }
+      const r = item.value;
+      try {
+        events.push({ event: r.toJSON(), origin: { source: file, offset: r.offset, recordId: r.recordId } });
+      } catch (e) {
+        errors.push(
+          new EvtxError(
+            'evtx.record-render',
+            `record ${r.recordId} cannot be rendered: ${(e as Error).message}`,
+            file,
+            r.offset,
+            1,
+          ),
+        );
+      }
+    }
+    yield { file, events, bytes: CHUNK_SIZE, errors };
+  }
+}
+
+/** Reads each input by its kind; a file of unknown kind is an error, not a crash. */
+export async function* readInputs(
+  files: readonly string[],
+  json: JsonSource | null,
+): AsyncGenerator<InputBatch> {
+  for (const file of files) {
+    const lower = file.toLowerCase();
+    if (EVTX_EXTENSIONS.some((e) => lower.endsWith(e))) yield* readEvtxInput(file);
+    else if (json !== null && JSON_EXTENSIONS.some((e) => lower.endsWith(e))) yield* json(file);
+    else
+      yield {
+        file,
+        events: [],
+        bytes: (await stat(file).catch(() => null))?.size ?? 0,
+        errors: [
+          new VigilError('input.unsupported', 'not an .evtx, .json, .jsonl or .ndjson file', { file }),
+        ],
+      };
+  }
+}

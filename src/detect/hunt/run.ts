@@ -1,0 +1,115 @@
+import type { VigilError } from '../../core/errors.js';
+import { levelRank, type Level } from '../sigma/model.js';
+import { asRuleHit, type CorrelationHit, type Detection, type Detector } from './detector.js';
+import { readInputs, type JsonSource } from './inputs.js';
+
+export interface HuntOptions {
+  readonly minLevel: Level;
+  /** Epoch ms bounds on event time, inclusive; events without a time pass. */
+  readonly from: number | null;
+  readonly to: number | null;
+  readonly json: JsonSource | null;
+  readonly onProgress?: (progress: { bytes: number; events: number; detections: number }) => void;
+  readonly onInputError?: (error: VigilError) => void;
+}
+
+export type HuntOutput =
+  { kind: 'detection'; detection: Detection } | { kind: 'correlation'; hit: CorrelationHit<Detection> };
+
+export interface HuntStats {
+  files: number;
+  bytes: number;
+  events: number;
+  detections: number;
+  correlations: number;
+  inputErrors: number;
+  seconds: number;
+  /** Rules fully evaluated across all events (the index skips the rest). */
+  evaluations: number;
+  perRule: Map<string, { title: string; level: Level; count: number; hosts: Set<string> }>;
+}
+
+function inRange(time: number | null, o: HuntOptions): boolean {
+  if (time === null) return true;
+  return (o.from === null || time >= o.from) && (o.to === null || time <= o.to);
+}
+
+/**
+ * Runs the detector over files. Detections stream to `emit` as they are found; correlations are
+ * computed at the end over the detections they need, sorted by time, since files need not be
+ * in time order.
+ */
+export async function hunt(
+  files: readonly string[],
+  detector: Detector,
+  options: HuntOptions,
+  emit: (out: HuntOutput) => void | Promise<void>,
+): Promise<HuntStats> {
+  const started = performance.now();
+  const stats: HuntStats = {
+    files: files.length,
+    bytes: 0,
+    events: 0,
+    detections: 0,
+    correlations: 0,
+    inputErrors: 0,
+    seconds: 0,
+    evaluations: 0,
+    perRule: new Map(),
+  };
+  const correlator = detector.correlator();
+  const suppressed = correlator.suppressedKeys();
+  const referenced = new Set<string>();
+  for (const r of detector.rules)
+    if (r.type === 'correlation') for (const k of r.correlation.rules) referenced.add(k);
+  const retained: Detection[] = [];
+  const minRank = levelRank(options.minLevel);
+  const keysOf = (d: Detection): string[] =>
+    [d.rule.id, d.rule.name].filter((k): k is string => k !== undefined);
+  const count = (id: string, title: string, level: Level, host: unknown): void => {
+    let entry = stats.perRule.get(id);
+    if (!entry) stats.perRule.set(id, (entry = { title, level, count: 0, hosts: new Set() }));
+    entry.count++;
+    if (host !== undefined && host !== null) entry.hosts.add(String(host));
+  };
+  for await (const batch of readInputs(files, options.json)) {
+    stats.bytes += batch.bytes;
+    for (const e of batch.errors) {
+      stats.inputErrors++;
+      options.onInputError?.(e);
+    }
+    for (const { event, origin } of batch.events) {
+      stats.events++;
+      for (const d of detector.detect(event, origin)) {
+        if (!inRange(d.time, options)) continue;
+        const keys = keysOf(d);
+        if (keys.some((k) => referenced.has(k))) retained.push(d);
+        if (keys.some((k) => suppressed.has(k)) || levelRank(d.rule.level) < minRank) continue;
+        stats.detections++;
+        count(d.rule.id ?? d.rule.title, d.rule.title, d.rule.level, d.fields.Computer);
+        await emit({ kind: 'detection', detection: d });
+      }
+    }
+    options.onProgress?.({ bytes: stats.bytes, events: stats.events, detections: stats.detections });
+  }
+  if (correlator.size > 0) {
+    retained.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
+    const fired: CorrelationHit<Detection>[] = [];
+    for (const d of retained) fired.push(...correlator.push(asRuleHit(d)));
+    fired.push(...correlator.flush());
+    for (const hit of fired) {
+      if (levelRank(hit.rule.level) < minRank) continue;
+      stats.correlations++;
+      count(
+        hit.rule.id ?? hit.rule.title,
+        hit.rule.title,
+        hit.rule.level,
+        hit.hits[0]?.event.fields.Computer,
+      );
+      await emit({ kind: 'correlation', hit });
+    }
+  }
+  stats.evaluations = detector.ruleSet.evaluations;
+  stats.seconds = (performance.now() - started) / 1000;
+  return stats;
+}
