@@ -2,6 +2,9 @@
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerEvtxCommands } from './commands/evtx-dump.js';
+import { registerHuntCommand } from './commands/hunt.js';
+import { registerRulesCommands } from './commands/rules-check.js';
+import { Mappings } from '../normalize/index.js';
 
 function packageVersion(): string {
   try {
@@ -20,6 +23,8 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError();
   registerEvtxCommands(program);
+  registerHuntCommand(program, { normalizer: async () => Mappings.load(), json: null });
+  registerRulesCommands(program);
   return program;
 }
 

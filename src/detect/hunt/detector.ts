@@ -3,14 +3,14 @@ import type { CompiledRule, LogsourceVariant } from '../sigma/compile/rules.js';
 import { compileRules } from '../sigma/compile/rules.js';
 import type { CorrelationHit, RuleHit } from '../sigma/correlation/engine.js';
 import { Correlator } from '../sigma/correlation/engine.js';
-import { viewOf, type FieldValue } from '../sigma/engine/event-view.js';
+import { viewOfMap, type FieldValue } from '../sigma/engine/event-view.js';
 import { RuleSet } from '../sigma/engine/ruleset.js';
 import type { DetectionRule, Logsource, SigmaRule } from '../sigma/model.js';
 import type { RuleError } from '../sigma/parse/errors.js';
 
 /** Turns events of any supported shape into the flat Sigma view, and logsources into variants. */
 export interface EventNormalizer {
-  flatten(event: JsonObject): { fields: Readonly<Record<string, FieldValue>>; time: number | null };
+  flatten(event: JsonObject): { fields: ReadonlyMap<string, FieldValue>; time: number | null };
   variants(logsource: Logsource): readonly LogsourceVariant[];
 }
 
@@ -29,7 +29,7 @@ export interface Detection {
   readonly fieldMap: Readonly<Record<string, string>>;
   /** Epoch ms of the event, or null when it carries no time. */
   readonly time: number | null;
-  readonly fields: Readonly<Record<string, FieldValue>>;
+  readonly fields: ReadonlyMap<string, FieldValue>;
   readonly event: JsonObject;
   readonly origin: EventOrigin;
 }
@@ -61,12 +61,7 @@ export class Detector {
     this.errors = compiled.errors;
     this.notes = compiled.notes;
     this.ruleSet = new RuleSet(
-      compiled.compiled.map((c) => ({
-        payload: c,
-        pred: c.pred,
-        channels: c.channels,
-        eventIds: c.eventIds,
-      })),
+      compiled.compiled.map((c) => ({ payload: c, pred: c.pred, indexed: c.detection, buckets: c.buckets })),
     );
     this.correlationRules = rules.filter((r) => r.type === 'correlation');
   }
@@ -79,7 +74,7 @@ export class Detector {
   detect(event: JsonObject, origin: EventOrigin): Detection[] {
     this.events++;
     const { fields, time } = this.normalizer.flatten(event);
-    const matched = this.ruleSet.match(viewOf(fields));
+    const matched = this.ruleSet.match(viewOfMap(fields));
     if (matched.length === 0) return [];
     const out: Detection[] = [];
     const seen = new Set<DetectionRule>();
@@ -100,7 +95,7 @@ export class Detector {
 
 export function asRuleHit(d: Detection): RuleHit<Detection> {
   const keys = [d.rule.id, d.rule.name].filter((k): k is string => k !== undefined);
-  return { keys, time: d.time ?? 0, field: (name) => d.fields[d.fieldMap[name] ?? name], event: d };
+  return { keys, time: d.time ?? 0, field: (name) => d.fields.get(d.fieldMap[name] ?? name), event: d };
 }
 
 export type { CorrelationHit };

@@ -35,10 +35,10 @@ export function detectionJson(d: Detection): JsonObject {
     type: 'detection',
     rule: ruleSummary(d),
     timestamp: isoTime(d.time),
-    computer: scalar(f.Computer),
-    channel: scalar(f.Channel),
-    event_id: scalar(f.EventID),
-    record_id: d.origin.recordId ?? scalar(f.EventRecordID),
+    computer: scalar(f.get('Computer')),
+    channel: scalar(f.get('Channel')),
+    event_id: scalar(f.get('EventID')),
+    record_id: d.origin.recordId ?? scalar(f.get('EventRecordID')),
     source: d.origin.source,
     offset: d.origin.offset,
     event: d.event,
@@ -63,7 +63,7 @@ export function correlationJson(c: CorrelationHit<Detection>): JsonObject {
     detections: c.hits.map((h) => ({
       rule_id: h.event.rule.id ?? null,
       timestamp: isoTime(h.time),
-      computer: scalar(h.event.fields.Computer),
+      computer: scalar(h.event.fields.get('Computer')),
       record_id: h.event.origin.recordId ?? null,
       source: h.event.origin.source,
     })),
@@ -106,10 +106,10 @@ const DETAIL_FIELDS = [
   'Hashes',
 ];
 
-export function details(fields: Readonly<Record<string, FieldValue>>, max = 6): string {
+export function details(fields: ReadonlyMap<string, FieldValue>, max = 6): string {
   const parts: string[] = [];
   for (const name of DETAIL_FIELDS) {
-    const v = scalar(fields[name]);
+    const v = scalar(fields.get(name));
     if (v === null || v === '') continue;
     const text = String(v).replace(/\s+/g, ' ');
     parts.push(`${name}: ${text.length > 200 ? `${text.slice(0, 197)}...` : text}`);
@@ -147,11 +147,11 @@ export function csvRow(out: HuntOutput): string {
     const d = out.detection;
     cells = [
       isoTime(d.time),
-      scalar(d.fields.Computer),
-      scalar(d.fields.Channel),
-      scalar(d.fields.EventID),
+      scalar(d.fields.get('Computer')),
+      scalar(d.fields.get('Channel')),
+      scalar(d.fields.get('EventID')),
       d.rule.level,
-      d.origin.recordId ?? scalar(d.fields.EventRecordID),
+      d.origin.recordId ?? scalar(d.fields.get('EventRecordID')),
       d.rule.title,
       details(d.fields),
       d.rule.id,
@@ -165,7 +165,7 @@ export function csvRow(out: HuntOutput): string {
       .join(' ¦ ');
     cells = [
       isoTime(c.first),
-      scalar(c.hits[0]?.event.fields.Computer),
+      scalar(c.hits[0]?.event.fields.get('Computer')),
       '',
       '',
       c.rule.level,

@@ -86,7 +86,7 @@ export async function hunt(
         if (keys.some((k) => referenced.has(k))) retained.push(d);
         if (keys.some((k) => suppressed.has(k)) || levelRank(d.rule.level) < minRank) continue;
         stats.detections++;
-        count(d.rule.id ?? d.rule.title, d.rule.title, d.rule.level, d.fields.Computer);
+        count(d.rule.id ?? d.rule.title, d.rule.title, d.rule.level, d.fields.get('Computer'));
         await emit({ kind: 'detection', detection: d });
       }
     }
@@ -104,7 +104,7 @@ export async function hunt(
         hit.rule.id ?? hit.rule.title,
         hit.rule.title,
         hit.rule.level,
-        hit.hits[0]?.event.fields.Computer,
+        hit.hits[0]?.event.fields.get('Computer'),
       );
       await emit({ kind: 'correlation', hit });
     }

@@ -63,10 +63,15 @@ export function wrap(p: Pattern, before: boolean, after: boolean): Part[] {
   return out;
 }
 
-const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/-]/g;
+const REGEX_SPECIAL = /[.*+?^${}()|[\]\\/]/g;
+const CLASS_SPECIAL = /[\]\\^-]/g;
 
 export function escapeRegExp(s: string): string {
   return s.replace(REGEX_SPECIAL, '\\$&');
+}
+
+function escapeClass(s: string): string {
+  return s.replace(CLASS_SPECIAL, '\\$&');
 }
 
 /** An anchored regular expression equivalent to the pattern. */
@@ -75,7 +80,7 @@ export function patternToRegExp(p: Pattern, caseInsensitive: boolean): RegExp {
   for (const part of p) {
     if (part === ANY_RUN) src += '[\\s\\S]*';
     else if (part === ANY_CHAR) src += '[\\s\\S]';
-    else if (isClass(part)) src += `[${escapeRegExp(part.oneOf)}]`;
+    else if (isClass(part)) src += `[${escapeClass(part.oneOf)}]`;
     else src += escapeRegExp(part);
   }
   return new RegExp(`^${src}$`, caseInsensitive ? 'iu' : 'u');

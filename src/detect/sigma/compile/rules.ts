@@ -2,6 +2,7 @@ import type { DetectionRule, FilterRule, Logsource, SigmaRule } from '../model.j
 import { RuleError, RuleSyntaxError } from '../parse/errors.js';
 import { compileDetection } from './detection.js';
 import type { CompileOptions } from './field-item.js';
+import { DEFAULT_BUCKET_FIELDS } from '../engine/ruleset.js';
 import { and, not, or, type Pred } from './predicate.js';
 
 /** One way a logsource appears in events: its preconditions and field names. */
@@ -18,9 +19,12 @@ export type VariantResolver = (logsource: Logsource) => readonly LogsourceVarian
 export interface CompiledRule {
   readonly rule: DetectionRule;
   readonly variant: string;
+  /** The whole test: the variant's precondition and the detection. */
   readonly pred: Pred;
-  readonly channels: readonly string[] | null;
-  readonly eventIds: readonly string[] | null;
+  /** The detection alone (with filters): what the engine indexes, since buckets cover the rest. */
+  readonly detection: Pred;
+  /** Required values of the engine's bucket fields (`_source`, `Channel`, `EventID`), or null. */
+  readonly buckets: readonly (readonly string[] | null)[];
   /** Sigma field name → event field name for this variant. */
   readonly fieldMap: Readonly<Record<string, string>>;
 }
@@ -37,7 +41,9 @@ export interface RulesCompileOptions {
   readonly unknownPlaceholders?: 'reject' | 'wildcard';
 }
 
-const NO_VARIANT: LogsourceVariant = { name: 'any', conditions: [], fields: {} };
+/** For logsources without a mapping: events whose shape no source file recognised. */
+const UNMAPPED: LogsourceVariant = { name: 'unmapped', conditions: [], fields: {} };
+const UNRECOGNISED_SHAPE: Pred = { k: 'null', field: '_source' };
 
 function preconditionOf(v: LogsourceVariant): Pred {
   return and(
@@ -89,11 +95,13 @@ export function compileRules(
     if (rule.type !== 'detection') continue;
     let variants = resolve(rule.logsource);
     if (variants.length === 0) {
+      const { product, category, service } = rule.logsource;
+      const ls = JSON.stringify({ product, category, service });
       outcome.notes.push({
         rule,
-        note: `logsource ${JSON.stringify(rule.logsource)} has no mapping; matched against every event`,
+        note: `logsource ${ls} has no mapping; matched only against events of an unrecognised shape`,
       });
-      variants = [NO_VARIANT];
+      variants = [UNMAPPED];
     }
     const filters = ruleKeys(rule).flatMap((k) => filtersByRule.get(k) ?? []);
     const done: CompiledRule[] = [];
@@ -115,15 +123,27 @@ export function compileRules(
         done.push({
           rule,
           variant: variant.name,
-          pred: and([preconditionOf(variant), pred]),
-          channels: valuesOf(variant, 'Channel'),
-          eventIds: valuesOf(variant, 'EventID'),
+          pred: and([variant === UNMAPPED ? UNRECOGNISED_SHAPE : preconditionOf(variant), pred]),
+          detection: pred,
+          buckets: DEFAULT_BUCKET_FIELDS.map((f) =>
+            variant === UNMAPPED ? (f === '_source' ? [''] : null) : valuesOf(variant, f),
+          ),
           fieldMap: variant.fields,
         });
       }
       outcome.compiled.push(...done);
     } catch (e) {
-      if (!(e instanceof RuleSyntaxError)) throw e;
+      if (!(e instanceof RuleSyntaxError)) {
+        // A defect must not stop the other rules from loading; report it like a bad rule.
+        outcome.errors.push(
+          new RuleError(
+            `internal error while compiling: ${(e as Error).message}`,
+            current.source.file,
+            current.source.line,
+          ),
+        );
+        continue;
+      }
       const what = current === rule ? '' : ` (in filter ${current.title} for rule ${rule.id ?? rule.title})`;
       outcome.errors.push(new RuleError(e.message + what, current.source.file, e.line));
     }

@@ -98,8 +98,7 @@ describe('the indexed engine agrees with the reference matcher', () => {
                   ),
                 ])
               : r.pred,
-            channels: r.channels,
-            eventIds: null,
+            buckets: [null, r.channels, null],
           }));
           const set = new RuleSet(entries);
           for (const e of events) {

@@ -15,6 +15,11 @@ export function viewOf(fields: Readonly<Record<string, FieldValue>>): EventView 
   };
 }
 
+/** A view over a flat event held in a Map (the normalizer's output). */
+export function viewOfMap(fields: ReadonlyMap<string, FieldValue>): EventView {
+  return { get: (field) => fields.get(field), values: () => fields.values() };
+}
+
 /** The text a scalar is compared as: numbers and booleans as written, null as no text. */
 export function scalarText(v: Scalar): string | null {
   if (v === null) return null;

@@ -10,10 +10,13 @@ export interface EngineEntry<T> {
   readonly payload: T;
   /** The full test: logsource precondition and detection together. */
   readonly pred: Pred;
-  /** Values of `Channel` the precondition requires (lower-case), or null for any channel. */
-  readonly channels: readonly string[] | null;
-  /** Values of `EventID` the precondition requires, or null for any event id. */
-  readonly eventIds: readonly string[] | null;
+  /**
+   * For each bucket field (see RuleSetOptions), the values the precondition requires
+   * (lower-case; '' means absent), or null for any. The engine only uses these to skip work.
+   */
+  readonly buckets: readonly (readonly string[] | null)[];
+  /** The part of `pred` to take index literals from (default `pred`); must be implied by it. */
+  readonly indexed?: Pred;
 }
 
 interface FieldScan {
@@ -30,12 +33,11 @@ interface Plan {
 }
 
 export interface RuleSetOptions {
-  /** Field names carrying the channel and the event id in the events (default Channel, EventID). */
-  readonly channelField?: string;
-  readonly eventIdField?: string;
+  /** Fields whose values split rules into buckets (default `_source`, `Channel`, `EventID`). */
+  readonly bucketFields?: readonly string[];
 }
 
-const ANY = '\u0000any';
+export const DEFAULT_BUCKET_FIELDS = ['_source', 'Channel', 'EventID'];
 
 /** The bucket key of a channel or event id value; null when several values make it ambiguous. */
 function key(v: FieldValue | undefined): string | null {
@@ -55,13 +57,12 @@ function key(v: FieldValue | undefined): string | null {
 export class RuleSet<T> {
   private readonly matchers: Matcher[];
   private readonly anchors: ReturnType<typeof necessaryAnchors>[];
-  private readonly byChannel = new Map<string, Map<string, number[]>>();
   private readonly plans = new Map<string, Plan>();
+  private readonly bucketFields: readonly string[];
+  private readonly bucketSets: (ReadonlySet<string> | null)[][];
   private readonly seen: Int32Array;
   private stamp = 0;
   private readonly ctx = new MatchContext();
-  private readonly channelField: string;
-  private readonly eventIdField: string;
   /** Rules fully evaluated, for statistics. */
   evaluations = 0;
 
@@ -69,40 +70,27 @@ export class RuleSet<T> {
     readonly entries: readonly EngineEntry<T>[],
     options: RuleSetOptions = {},
   ) {
-    this.channelField = options.channelField ?? 'Channel';
-    this.eventIdField = options.eventIdField ?? 'EventID';
+    this.bucketFields = options.bucketFields ?? DEFAULT_BUCKET_FIELDS;
+    this.bucketSets = entries.map((e) =>
+      this.bucketFields.map((_, i) => (e.buckets[i] ? new Set(e.buckets[i]) : null)),
+    );
     this.matchers = entries.map((e) => compileMatcher(e.pred));
-    this.anchors = entries.map((e) => necessaryAnchors(e.pred));
+    this.anchors = entries.map((e) => necessaryAnchors(e.indexed ?? e.pred));
     this.seen = new Int32Array(entries.length);
-    entries.forEach((e, i) => {
-      for (const ch of e.channels ?? [ANY]) {
-        let byId = this.byChannel.get(ch);
-        if (!byId) this.byChannel.set(ch, (byId = new Map()));
-        for (const id of e.eventIds ?? [ANY]) {
-          const list = byId.get(id);
-          if (list) list.push(i);
-          else byId.set(id, [i]);
-        }
-      }
-    });
   }
 
-  /** null for a channel or event id means any: every entry is a member. */
-  private planFor(channel: string | null, eventId: string | null): Plan {
-    const k = `${channel ?? ANY}\u0000${eventId ?? ANY}`;
+  /** The entries an event with these bucket values can match; null values mean any. */
+  private planFor(values: readonly (string | null)[]): Plan {
+    const k = values.map((v) => v ?? '\u0000any').join('\u0000');
     let plan = this.plans.get(k);
     if (plan !== undefined) return plan;
-    const members = new Set<number>();
-    for (const [ch, byId] of this.byChannel) {
-      if (channel !== null && ch !== channel && ch !== ANY) continue;
-      for (const [id, list] of byId) {
-        if (eventId !== null && id !== eventId && id !== ANY) continue;
-        for (const i of list) members.add(i);
-      }
-    }
+    const members: number[] = [];
+    this.bucketSets.forEach((sets, i) => {
+      if (sets.every((set, f) => set === null || values[f] === null || set.has(values[f]!))) members.push(i);
+    });
     const always: number[] = [];
     const perField = new Map<string, Map<string, number[]>>();
-    for (const i of [...members].sort((a, b) => a - b)) {
+    for (const i of members) {
       const anchors = this.anchors[i];
       if (anchors === null || anchors === undefined) {
         always.push(i);
@@ -132,7 +120,7 @@ export class RuleSet<T> {
   match(view: EventView): T[] {
     const ctx = this.ctx;
     ctx.reset(view);
-    const plan = this.planFor(key(view.get(this.channelField)), key(view.get(this.eventIdField)));
+    const plan = this.planFor(this.bucketFields.map((f) => key(view.get(f))));
     const stamp = ++this.stamp;
     const seen = this.seen;
     const candidates: number[] = [];

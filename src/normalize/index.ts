@@ -1,0 +1,2 @@
+export { Mappings, MappingError, defaultMappingsDir, type Flattened } from './mappings.js';
+export { type FlatEvent, type FieldValue, type Scalar, addField } from './flat-event.js';

@@ -1,0 +1,101 @@
+import type { JsonObject, JsonValue } from '../ingest/types.js';
+import { addField, toFieldValue, type FlatEvent } from './flat-event.js';
+
+function isObject(v: JsonValue | undefined): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const ATTRIBUTES = '#attributes';
+const TEXT = '#text';
+
+/** The value an evtx-crate element stands for: its `#text` when it has attributes, else itself. */
+function elementText(v: JsonValue): JsonValue | undefined {
+  if (isObject(v)) return TEXT in v ? v[TEXT] : undefined;
+  return v;
+}
+
+/** Leaves of an EventData/UserData subtree, under their own names; attributes as Name_Attr. */
+function addLeaves(out: FlatEvent, obj: JsonObject, depth: number): void {
+  if (depth > 16) return;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key]!;
+    if (key === ATTRIBUTES) continue;
+    if (isObject(v)) {
+      const attrs = v[ATTRIBUTES];
+      if (isObject(attrs))
+        for (const a of Object.keys(attrs)) if (a !== 'xmlns') addFieldValue(out, `${key}_${a}`, attrs[a]);
+      if (TEXT in v) addFieldValue(out, key, v[TEXT]);
+      else addLeaves(out, v, depth + 1);
+    } else {
+      addFieldValue(out, key, v);
+    }
+  }
+}
+
+function addFieldValue(out: FlatEvent, name: string, v: JsonValue | undefined): void {
+  const fv = toFieldValue(v);
+  if (fv !== undefined) addField(out, name, fv);
+}
+
+/**
+ * Flattens the evtx crate's `{"Event": {"System": ..., "EventData": ...}}`: System elements by
+ * name, their attributes as Element_Attribute, and data leaves under their own names.
+ */
+export function flattenEvtx(event: JsonObject, out: FlatEvent): void {
+  const root = event.Event;
+  if (!isObject(root)) return;
+  const system = root.System;
+  if (isObject(system)) {
+    for (const key of Object.keys(system)) {
+      const v = system[key]!;
+      if (isObject(v)) {
+        const attrs = v[ATTRIBUTES];
+        if (isObject(attrs)) for (const a of Object.keys(attrs)) addFieldValue(out, `${key}_${a}`, attrs[a]);
+        const text = elementText(v);
+        if (text !== undefined) addFieldValue(out, key, text);
+      } else {
+        addFieldValue(out, key, v);
+      }
+    }
+  }
+  for (const section of ['EventData', 'UserData']) {
+    const data = root[section];
+    if (isObject(data)) addLeaves(out, data, 0);
+  }
+}
+
+/** Reads a dotted path (`winlog.event_data`); `.` is the object itself. */
+export function getPath(obj: JsonObject, path: readonly string[]): JsonValue | undefined {
+  let cur: JsonValue | undefined = obj;
+  for (const part of path) {
+    if (!isObject(cur)) return undefined;
+    cur = Object.prototype.hasOwnProperty.call(cur, part) ? cur[part] : undefined;
+  }
+  return cur;
+}
+
+export interface GenericPlan {
+  /** Objects whose leaves become fields under their own names. */
+  readonly spread: readonly (readonly string[])[];
+  /** Path → Sigma field, applied when the field is not already set from a spread object. */
+  readonly fields: readonly { readonly path: readonly string[]; readonly name: string }[];
+}
+
+/** Flattens any JSON shape described by a plan (ECS, flat NXLog exports, auditd). */
+export function flattenGeneric(event: JsonObject, plan: GenericPlan, out: FlatEvent): void {
+  for (const path of plan.spread) {
+    const obj = path.length === 0 ? event : getPath(event, path);
+    if (!isObject(obj)) continue;
+    for (const key of Object.keys(obj)) {
+      const v = obj[key]!;
+      if (isObject(v)) continue;
+      addFieldValue(out, key, v);
+    }
+  }
+  for (const { path, name } of plan.fields) {
+    if (out.has(name)) continue;
+    const v = getPath(event, path);
+    if (v === undefined || isObject(v)) continue;
+    addFieldValue(out, name, v);
+  }
+}
