@@ -73,8 +73,9 @@ function windash(parts: Part[]): Part[] {
   let prev = ''; // the character before the current position, '' at the start
   for (const part of parts) {
     if (typeof part !== 'string') {
+      // After a wildcard anything may precede, as at the start of the value.
       out.push(part);
-      prev = 'x';
+      prev = '';
       continue;
     }
     let lit = '';
