@@ -1,6 +1,10 @@
 /**
  * A multi-pattern matcher (Aho–Corasick) over UTF-16 code units: one pass over a text reports
  * every pattern it contains. Built once per rule set; scans run at a few ns per character.
+ *
+ * With `caseFold`, patterns must be lower-case ASCII and the scan ignores ASCII case, so texts
+ * need no lower-casing first. The two non-ASCII characters whose lower case is ASCII (KELVIN SIGN
+ * and LATIN CAPITAL I WITH DOT ABOVE) fold too, so a hit is never missed.
  */
 export class AhoCorasick {
   /** Dense transition table: state * alphabet + symbol → next state. */
@@ -12,12 +16,27 @@ export class AhoCorasick {
   /** Patterns ending at each state (including via suffix links), as indexes into `patterns`. */
   private readonly outputs: (readonly number[] | null)[];
 
-  constructor(readonly patterns: readonly string[]) {
+  constructor(
+    readonly patterns: readonly string[],
+    caseFold = false,
+  ) {
     const symbols = new Map<number, number>();
+    let next = 1;
     for (const p of patterns)
       for (let i = 0; i < p.length; i++)
-        if (!symbols.has(p.charCodeAt(i))) symbols.set(p.charCodeAt(i), symbols.size + 1);
-    const alphabet = symbols.size + 1;
+        if (!symbols.has(p.charCodeAt(i))) symbols.set(p.charCodeAt(i), next++);
+    const alphabet = next;
+    if (caseFold) {
+      for (const [code, sym] of [...symbols]) {
+        const upper = String.fromCharCode(code).toUpperCase();
+        if (code < 128 && upper.length === 1 && upper.charCodeAt(0) !== code)
+          symbols.set(upper.charCodeAt(0), sym);
+      }
+      const k = symbols.get(0x6b);
+      if (k !== undefined) symbols.set(0x212a, k);
+      const i = symbols.get(0x69);
+      if (i !== undefined) symbols.set(0x130, i);
+    }
     // Trie with sparse children first; the dense table is filled breadth-first below.
     const children: Map<number, number>[] = [new Map()];
     const out: number[][] = [[]];
@@ -65,6 +84,19 @@ export class AhoCorasick {
     this.asciiSymbols = ascii;
     this.alphabet = alphabet;
     this.outputs = out.map((o) => (o.length > 0 ? o : null));
+  }
+
+  /** Whether any pattern occurs in `text`; stops at the first. */
+  includesAny(text: string): boolean {
+    const { delta, alphabet, outputs, asciiSymbols, symbols } = this;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const sym = c < 128 ? asciiSymbols[c]! : (symbols.get(c) ?? 0);
+      s = delta[s * alphabet + sym]!;
+      if (outputs[s] !== null) return true;
+    }
+    return false;
   }
 
   /** Calls `hit` with the index of every pattern occurring in `text` (once per occurrence end). */

@@ -9,6 +9,7 @@ export interface Anchor {
 
 /** Literals shorter than this hit too often to be worth indexing. */
 const MIN_LITERAL = 2;
+const ASCII = /^[\x00-\x7f]*$/;
 
 function score(anchors: readonly Anchor[]): number {
   let min = Infinity;
@@ -26,7 +27,8 @@ export function necessaryAnchors(p: Pred): Anchor[] | null {
     case 'str': {
       if (p.field === null) return null;
       const literal = (p.op === 'glob' ? longestLiteral(p.pattern) : p.text).toLowerCase();
-      return literal.length >= MIN_LITERAL ? [{ field: p.field, literal }] : null;
+      // ASCII only: the index folds ASCII case, and non-ASCII case rules have exceptions.
+      return literal.length >= MIN_LITERAL && ASCII.test(literal) ? [{ field: p.field, literal }] : null;
     }
     case 'and': {
       let best: Anchor[] | null = null;

@@ -1,4 +1,5 @@
-import type { Pred } from '../compile/predicate.js';
+import type { Pred, StrPred } from '../compile/predicate.js';
+import { AhoCorasick } from './aho-corasick.js';
 import { MatchContext } from './context.js';
 import {
   compareNumbers,
@@ -24,6 +25,51 @@ function some<T>(items: readonly T[], test: (x: T) => boolean): boolean {
   return false;
 }
 
+/** Below this many alternatives on one field, testing them one by one is as fast. */
+const GROUP_MIN = 4;
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * Compiles the alternatives of an OR. Case-insensitive tests of one field, such as
+ * `Image|endswith: [fifty names]`, are merged: equalities into one Set lookup, substrings into
+ * one automaton scan over the raw text.
+ */
+function groupAlternatives(items: readonly Pred[]): Matcher[] {
+  const groups = new Map<string, StrPred[]>();
+  const rest: Pred[] = [];
+  for (const item of items) {
+    if (
+      item.k === 'str' &&
+      item.field !== null &&
+      !item.cased &&
+      (item.op === 'eq' || item.op === 'contains') &&
+      item.text !== ''
+    ) {
+      const key = `${item.op}\u0000${item.field}`;
+      const list = groups.get(key);
+      if (list) list.push(item);
+      else groups.set(key, [item]);
+    } else rest.push(item);
+  }
+  const out: Matcher[] = [];
+  for (const list of groups.values()) {
+    const field = list[0]!.field!;
+    if (list.length < GROUP_MIN) {
+      rest.push(...list);
+    } else if (list[0]!.op === 'eq') {
+      const set = new Set(list.map((x) => x.text));
+      out.push((c) => some(c.lower(field), (t) => t !== null && set.has(t)));
+    } else if (list.every((x) => ASCII.test(x.text))) {
+      const automaton = new AhoCorasick(
+        list.map((x) => x.text),
+        true,
+      );
+      out.push((c) => some(c.raw(field), (t) => t !== null && automaton.includesAny(t)));
+    } else rest.push(...list);
+  }
+  return [...out, ...rest.map(compileMatcher)];
+}
+
 export function compileMatcher(p: Pred): Matcher {
   switch (p.k) {
     case 'and': {
@@ -38,7 +84,7 @@ export function compileMatcher(p: Pred): Matcher {
       };
     }
     case 'or': {
-      const items = p.items.map(compileMatcher);
+      const items = groupAlternatives(p.items);
       return (c) => {
         for (let i = 0; i < items.length; i++) if (items[i]!(c)) return true;
         return false;

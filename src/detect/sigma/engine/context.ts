@@ -27,6 +27,11 @@ export class MatchContext {
     return cached;
   }
 
+  /** Texts of a field's values as they are (null for null values); empty when absent. */
+  raw(field: string): readonly (string | null)[] {
+    return textsOf(this.view.get(field));
+  }
+
   /** Lower-cased texts of every value in the event, for keyword searches. */
   lowerEverything(): readonly (string | null)[] {
     if (this.allLowered === null) {
@@ -40,6 +45,12 @@ export class MatchContext {
 
 function text(v: Scalar): string | null {
   return v === null ? null : typeof v === 'string' ? v : String(v);
+}
+
+function textsOf(v: FieldValue | undefined): readonly (string | null)[] {
+  if (v === undefined) return EMPTY;
+  if (Array.isArray(v)) return (v as readonly Scalar[]).map(text);
+  return [text(v as Scalar)];
 }
 
 function lowerAll(v: FieldValue | undefined): readonly (string | null)[] {

@@ -34,7 +34,7 @@ const item: fc.Arbitrary<FieldItem> = fc
   .record({
     field: fc.constantFrom(...FIELDS, ''),
     modifiers: fc.constantFrom(...MODIFIER_SETS),
-    values: fc.array(value, { minLength: 1, maxLength: 3 }),
+    values: fc.array(value, { minLength: 1, maxLength: 6 }),
   })
   .map(({ field, modifiers, values }) => {
     if (modifiers.includes('exists'))
@@ -113,6 +113,13 @@ describe('the indexed engine agrees with the reference matcher', () => {
 });
 
 describe('Aho-Corasick', () => {
+  it('folds ASCII case (and the two non-ASCII letters that lower-case to ASCII) when asked', () => {
+    const ac = new AhoCorasick(['cmd.exe', 'kelvin', 'xi'], true);
+    const hits: number[] = [];
+    ac.scan('C:\\WINDOWS\\CMD.EXE \u212aELVIN X\u0130', (i) => hits.push(i));
+    expect(hits).toEqual([0, 1, 2]);
+  });
+
   it('finds every occurrence of every pattern, overlapping ones included', () => {
     fc.assert(
       fc.property(

@@ -19,17 +19,19 @@ export interface EngineEntry<T> {
   readonly indexed?: Pred;
 }
 
-interface FieldScan {
-  readonly field: string;
-  readonly automaton: AhoCorasick;
-  /** Entries anchored on each pattern. */
-  readonly entriesByPattern: readonly (readonly number[])[];
+/** One automaton per field over the literals of every rule anchored on it, built on first use. */
+interface FieldIndex {
+  readonly literals: Map<string, number[]>;
+  automaton: AhoCorasick | null;
+  entriesByPattern: (readonly number[])[];
 }
 
-/** The work for one (channel, event id) pair: entries always evaluated, and fields to scan. */
+/** The work for one bucket (source, channel, event id): entries always evaluated, fields to scan. */
 interface Plan {
   readonly always: readonly number[];
-  readonly scans: readonly FieldScan[];
+  readonly fields: readonly string[];
+  /** 1 for entries in this bucket: anchor hits on other entries are ignored. */
+  readonly member: Uint8Array;
 }
 
 export interface RuleSetOptions {
@@ -58,6 +60,7 @@ export class RuleSet<T> {
   private readonly matchers: Matcher[];
   private readonly anchors: ReturnType<typeof necessaryAnchors>[];
   private readonly plans = new Map<string, Plan>();
+  private readonly fieldIndex = new Map<string, FieldIndex>();
   private readonly bucketFields: readonly string[];
   private readonly bucketSets: (ReadonlySet<string> | null)[][];
   private readonly seen: Int32Array;
@@ -77,6 +80,20 @@ export class RuleSet<T> {
     this.matchers = entries.map((e) => compileMatcher(e.pred));
     this.anchors = entries.map((e) => necessaryAnchors(e.indexed ?? e.pred));
     this.seen = new Int32Array(entries.length);
+    this.anchors.forEach((anchors, i) => {
+      for (const a of anchors ?? []) {
+        let index = this.fieldIndex.get(a.field);
+        if (!index)
+          this.fieldIndex.set(
+            a.field,
+            (index = { literals: new Map(), automaton: null, entriesByPattern: [] }),
+          );
+        const list = index.literals.get(a.literal);
+        if (list) {
+          if (list.at(-1) !== i) list.push(i);
+        } else index.literals.set(a.literal, [i]);
+      }
+    });
   }
 
   /** The entries an event with these bucket values can match; null values mean any. */
@@ -89,31 +106,27 @@ export class RuleSet<T> {
       if (sets.every((set, f) => set === null || values[f] === null || set.has(values[f]!))) members.push(i);
     });
     const always: number[] = [];
-    const perField = new Map<string, Map<string, number[]>>();
+    const fields = new Set<string>();
+    const member = new Uint8Array(this.entries.length);
     for (const i of members) {
+      member[i] = 1;
       const anchors = this.anchors[i];
-      if (anchors === null || anchors === undefined) {
-        always.push(i);
-        continue;
-      }
-      for (const a of anchors) {
-        let lits = perField.get(a.field);
-        if (!lits) perField.set(a.field, (lits = new Map()));
-        const list = lits.get(a.literal);
-        if (list) {
-          if (list.at(-1) !== i) list.push(i);
-        } else lits.set(a.literal, [i]);
-      }
+      if (anchors === null || anchors === undefined) always.push(i);
+      else for (const a of anchors) fields.add(a.field);
     }
-    const scans: FieldScan[] = [...perField].map(([field, lits]) => ({
-      field,
-      automaton: new AhoCorasick([...lits.keys()]),
-      entriesByPattern: [...lits.values()],
-    }));
-    plan = { always, scans };
+    plan = { always, fields: [...fields], member };
     // Bounded: a hostile stream of distinct channels must not grow memory without limit.
     if (this.plans.size < 4096) this.plans.set(k, plan);
     return plan;
+  }
+
+  private indexFor(field: string): FieldIndex {
+    const index = this.fieldIndex.get(field)!;
+    if (index.automaton === null) {
+      index.automaton = new AhoCorasick([...index.literals.keys()], true);
+      index.entriesByPattern = [...index.literals.values()];
+    }
+    return index;
   }
 
   /** The payloads of every entry the event satisfies, in entry order. */
@@ -124,13 +137,18 @@ export class RuleSet<T> {
     const stamp = ++this.stamp;
     const seen = this.seen;
     const candidates: number[] = [];
-    for (const scan of plan.scans) {
-      const texts = ctx.lower(scan.field);
+    const member = plan.member;
+    for (const field of plan.fields) {
+      const texts = ctx.raw(field);
+      if (texts.length === 0) continue;
+      const index = this.indexFor(field);
+      const automaton = index.automaton!;
+      const byPattern = index.entriesByPattern;
       for (const text of texts) {
         if (text === null) continue;
-        scan.automaton.scan(text, (pattern) => {
-          for (const i of scan.entriesByPattern[pattern]!) {
-            if (seen[i] !== stamp) {
+        automaton.scan(text, (pattern) => {
+          for (const i of byPattern[pattern]!) {
+            if (member[i] === 1 && seen[i] !== stamp) {
               seen[i] = stamp;
               candidates.push(i);
             }
