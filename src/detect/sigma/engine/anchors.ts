@@ -1,8 +1,12 @@
 import { longestLiteral } from '../compile/glob.js';
 import type { Pred } from '../compile/predicate.js';
 
+/** Anchors on this field are looked for in every value of the event (keyword searches). */
+export const ANY_FIELD = '*';
+
 /** A literal that must occur (lower-cased) in a field's value for a predicate to hold. */
 export interface Anchor {
+  /** The field, or ANY_FIELD for keyword searches. */
   readonly field: string;
   readonly literal: string;
 }
@@ -25,10 +29,11 @@ function score(anchors: readonly Anchor[]): number {
 export function necessaryAnchors(p: Pred): Anchor[] | null {
   switch (p.k) {
     case 'str': {
-      if (p.field === null) return null;
       const literal = (p.op === 'glob' ? longestLiteral(p.pattern) : p.text).toLowerCase();
       // ASCII only: the index folds ASCII case, and non-ASCII case rules have exceptions.
-      return literal.length >= MIN_LITERAL && ASCII.test(literal) ? [{ field: p.field, literal }] : null;
+      return literal.length >= MIN_LITERAL && ASCII.test(literal)
+        ? [{ field: p.field ?? ANY_FIELD, literal }]
+        : null;
     }
     case 'and': {
       let best: Anchor[] | null = null;

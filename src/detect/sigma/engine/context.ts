@@ -10,11 +10,13 @@ export class MatchContext {
   view: EventView = { get: () => undefined, values: () => [] };
   private readonly lowered = new Map<string, readonly (string | null)[]>();
   private allLowered: (string | null)[] | null = null;
+  private allRaw: (string | null)[] | null = null;
 
   reset(view: EventView): void {
     this.view = view;
     this.lowered.clear();
     this.allLowered = null;
+    this.allRaw = null;
   }
 
   /** Lower-cased texts of a field's values (null for null values); empty when absent. */
@@ -30,6 +32,16 @@ export class MatchContext {
   /** Texts of a field's values as they are (null for null values); empty when absent. */
   raw(field: string): readonly (string | null)[] {
     return textsOf(this.view.get(field));
+  }
+
+  /** Texts of every value in the event, as they are. */
+  rawEverything(): readonly (string | null)[] {
+    if (this.allRaw === null) {
+      const out: (string | null)[] = [];
+      for (const v of this.view.values()) for (const t of textsOf(v)) out.push(t);
+      this.allRaw = out;
+    }
+    return this.allRaw;
   }
 
   /** Lower-cased texts of every value in the event, for keyword searches. */

@@ -1,6 +1,6 @@
 import type { Pred } from '../compile/predicate.js';
 import { AhoCorasick } from './aho-corasick.js';
-import { necessaryAnchors } from './anchors.js';
+import { ANY_FIELD, necessaryAnchors } from './anchors.js';
 import { compileMatcher, type Matcher } from './closure.js';
 import { MatchContext } from './context.js';
 import type { EventView, FieldValue } from './event-view.js';
@@ -139,7 +139,7 @@ export class RuleSet<T> {
     const candidates: number[] = [];
     const member = plan.member;
     for (const field of plan.fields) {
-      const texts = ctx.raw(field);
+      const texts = field === ANY_FIELD ? ctx.rawEverything() : ctx.raw(field);
       if (texts.length === 0) continue;
       const index = this.indexFor(field);
       const automaton = index.automaton!;
