@@ -13,7 +13,7 @@ export interface Anchor {
 
 /** Literals shorter than this hit too often to be worth indexing. */
 const MIN_LITERAL = 2;
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^[ -~\t\n\r]*$/;
 
 function score(anchors: readonly Anchor[]): number {
   let min = Infinity;
