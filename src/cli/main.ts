@@ -5,6 +5,7 @@ import { registerEvtxCommands } from './commands/evtx-dump.js';
 import { registerHuntCommand } from './commands/hunt.js';
 import { registerRulesCommands } from './commands/rules-check.js';
 import { Mappings } from '../normalize/index.js';
+import { jsonSource } from '../detect/hunt/inputs.js';
 
 function packageVersion(): string {
   try {
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .showHelpAfterError();
   registerEvtxCommands(program);
-  registerHuntCommand(program, { normalizer: async () => Mappings.load(), json: null });
+  registerHuntCommand(program, { normalizer: async () => Mappings.load(), json: jsonSource });
   registerRulesCommands(program);
   return program;
 }

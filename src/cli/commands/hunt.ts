@@ -3,10 +3,13 @@ import { InvalidArgumentError, Option } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
+import { availableParallelism } from 'node:os';
+import type { VigilError } from '../../core/errors.js';
 import { Detector, type EventNormalizer } from '../../detect/hunt/detector.js';
+import { HuntPool } from '../../detect/hunt/pool.js';
 import { CSV_HEADER, csvRow, jsonLine } from '../../detect/hunt/format.js';
 import { EVTX_EXTENSIONS, JSON_EXTENSIONS, type JsonSource } from '../../detect/hunt/inputs.js';
-import { hunt, type HuntOutput } from '../../detect/hunt/run.js';
+import { hunt, type HuntOutput, type HuntRules } from '../../detect/hunt/run.js';
 import { formatNumber, statsText, summaryTable } from '../../detect/hunt/summary.js';
 import { loadRules } from '../../detect/sigma/load.js';
 import { LEVELS, type Level } from '../../detect/sigma/model.js';
@@ -24,6 +27,7 @@ export interface HuntCliOptions {
   to?: number;
   stats: boolean;
   out?: string;
+  threads: number;
 }
 
 /** What the hunt command needs from the rest of Vigil, so tests can run it in-process. */
@@ -39,6 +43,17 @@ function parseTime(value: string): number {
       `not a date or time: ${value} (use e.g. 2024-05-01 or 2024-05-01T10:00:00Z)`,
     );
   return t;
+}
+
+function threadCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256)
+    throw new InvalidArgumentError('--threads takes a whole number from 1 to 256');
+  return n;
+}
+
+function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
 }
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -67,14 +82,37 @@ export async function runHunt(
     stderr('vigil: no event files to hunt in (.evtx, .json, .jsonl, .ndjson)');
     return 2;
   }
-  const loaded = await loadRules(opts.rules);
   const normalizer = await deps.normalizer();
-  const detector = new Detector(loaded.rules, normalizer);
-  const ruleErrors = [...loaded.errors, ...detector.errors];
+  // Workers start compiling at once, in parallel with this thread loading the rules it reports on.
+  const pool =
+    opts.threads > 1 ? new HuntPool(opts.threads, opts.rules, [], (ls) => normalizer.variants(ls)) : null;
+  const loaded = await loadRules(opts.rules);
+  let detector: Detector | HuntRules;
+  let compiledCount: number;
+  let compileErrors: VigilError[];
+  if (pool) {
+    pool.setRules(loaded.rules);
+    try {
+      ({ compiled: compiledCount, errors: compileErrors } = await pool.ready);
+    } catch (e) {
+      await pool.close();
+      stderr(`vigil: ${(e as Error).message}`);
+      return 2;
+    }
+    compileErrors = compileErrors.slice(loaded.errors.length);
+    detector = { rules: loaded.rules };
+  } else {
+    const d = new Detector(loaded.rules, normalizer);
+    compiledCount = d.compiledRuleCount;
+    compileErrors = d.errors;
+    detector = d;
+  }
+  const ruleErrors = [...loaded.errors, ...compileErrors];
   for (const e of ruleErrors.slice(0, 20)) stderr(`vigil: rule not loaded: ${e.describe()}`);
   if (ruleErrors.length > 20)
     stderr(`vigil: ... and ${ruleErrors.length - 20} more rules not loaded (see vigil rules check)`);
-  if (detector.compiledRuleCount === 0) {
+  if (compiledCount === 0) {
+    await pool?.close();
     stderr('vigil: no detection rule could be loaded');
     return 2;
   }
@@ -95,6 +133,7 @@ export async function runHunt(
       from: opts.from ?? null,
       to: opts.to ?? null,
       json: deps.json,
+      pool,
       onProgress: (p) =>
         progress.update(
           p.bytes,
@@ -114,6 +153,7 @@ export async function runHunt(
     },
   );
   progress.done();
+  await pool?.close();
   if (inputProblems > 50) stderr(`vigil: ... and ${inputProblems - 50} more input problems`);
   if (tableMode)
     await out.write(summaryTable(stats, !opts.out && Boolean((stdout as NodeJS.WriteStream).isTTY)));
@@ -123,7 +163,7 @@ export async function runHunt(
     stderr(
       statsText(
         stats,
-        { loaded: loaded.rules.length, compiled: detector.compiledRuleCount, errors: ruleErrors.length },
+        { loaded: loaded.rules.length, compiled: compiledCount, errors: ruleErrors.length },
         process.resourceUsage().maxRSS * 1024,
       ).trimEnd(),
     );
@@ -151,6 +191,12 @@ export function registerHuntCommand(program: Command, deps: HuntDeps): void {
     .option('--to <time>', 'only events at or before this time', parseTime)
     .option('--stats', 'print speed, memory and rule statistics to stderr', false)
     .option('-o, --out <file>', 'write the output to a file instead of stdout')
+    .option(
+      '-t, --threads <n>',
+      'detection threads (1 = in this thread)',
+      (v) => threadCount(v),
+      defaultThreads(),
+    )
     .addHelpText(
       'after',
       `

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { VigilError } from '../../core/errors.js';
 import { CHUNK_SIZE, readEvtxChunks } from '../../ingest/evtx/index.js';
+import { readJsonFile } from '../../ingest/json/index.js';
 import { EvtxError } from '../../ingest/evtx/errors.js';
 import type { JsonObject } from '../../ingest/types.js';
 import type { EventOrigin } from './detector.js';
@@ -51,6 +52,32 @@ async function* readEvtxInput(file: string): AsyncGenerator<InputBatch> {
     yield { file, events, bytes: CHUNK_SIZE, errors };
   }
 }
+
+const JSON_BATCH = 1000;
+
+/** JSON, NDJSON and concatenated-JSON files as batches of events. */
+export async function* jsonBatches(file: string): AsyncGenerator<InputBatch> {
+  let events: InputEvent[] = [];
+  let errors: VigilError[] = [];
+  let done = 0;
+  let last = 0;
+  for await (const item of readJsonFile(file)) {
+    if (item.ok) {
+      events.push({ event: item.value.event, origin: { source: file, offset: item.value.origin.offset } });
+      last = item.value.origin.offset;
+    } else errors.push(item.error);
+    if (events.length + errors.length >= JSON_BATCH) {
+      yield { file, events, bytes: last - done, errors };
+      done = last;
+      events = [];
+      errors = [];
+    }
+  }
+  const size = (await stat(file).catch(() => null))?.size ?? last;
+  yield { file, events, bytes: Math.max(0, size - done), errors };
+}
+
+export const jsonSource: JsonSource = jsonBatches;
 
 /** Reads each input by its kind; a file of unknown kind is an error, not a crash. */
 export async function* readInputs(

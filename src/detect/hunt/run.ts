@@ -1,7 +1,10 @@
 import type { VigilError } from '../../core/errors.js';
 import { levelRank, type Level } from '../sigma/model.js';
-import { asRuleHit, type CorrelationHit, type Detection, type Detector } from './detector.js';
-import { readInputs, type JsonSource } from './inputs.js';
+import { Correlator } from '../sigma/correlation/engine.js';
+import type { SigmaRule } from '../sigma/model.js';
+import { asRuleHit, Detector, type CorrelationHit, type Detection } from './detector.js';
+import { detectInProcess, type DetectionBatch } from './batches.js';
+import type { JsonSource } from './inputs.js';
 
 export interface HuntOptions {
   readonly minLevel: Level;
@@ -11,6 +14,13 @@ export interface HuntOptions {
   readonly json: JsonSource | null;
   readonly onProgress?: (progress: { bytes: number; events: number; detections: number }) => void;
   readonly onInputError?: (error: VigilError) => void;
+  /** Detect in worker threads instead of this one. */
+  readonly pool?: { detect(files: readonly string[]): AsyncIterable<DetectionBatch> } | null;
+}
+
+/** What a hunt needs besides the detections: the rules (for correlations and output). */
+export interface HuntRules {
+  readonly rules: readonly SigmaRule[];
 }
 
 export type HuntOutput =
@@ -41,7 +51,7 @@ function inRange(time: number | null, o: HuntOptions): boolean {
  */
 export async function hunt(
   files: readonly string[],
-  detector: Detector,
+  detector: Detector | HuntRules,
   options: HuntOptions,
   emit: (out: HuntOutput) => void | Promise<void>,
 ): Promise<HuntStats> {
@@ -57,7 +67,7 @@ export async function hunt(
     evaluations: 0,
     perRule: new Map(),
   };
-  const correlator = detector.correlator();
+  const correlator = new Correlator<Detection>(detector.rules);
   const suppressed = correlator.suppressedKeys();
   const referenced = new Set<string>();
   for (const r of detector.rules)
@@ -72,23 +82,25 @@ export async function hunt(
     entry.count++;
     if (host !== undefined && host !== null) entry.hosts.add(String(host));
   };
-  for await (const batch of readInputs(files, options.json)) {
+  let batches: AsyncIterable<DetectionBatch>;
+  if (options.pool) batches = options.pool.detect(files);
+  else if (detector instanceof Detector) batches = detectInProcess(files, detector, options.json);
+  else throw new Error('hunt needs a Detector or a worker pool');
+  for await (const batch of batches) {
     stats.bytes += batch.bytes;
+    stats.events += batch.events;
     for (const e of batch.errors) {
       stats.inputErrors++;
       options.onInputError?.(e);
     }
-    for (const { event, origin } of batch.events) {
-      stats.events++;
-      for (const d of detector.detect(event, origin)) {
-        if (!inRange(d.time, options)) continue;
-        const keys = keysOf(d);
-        if (keys.some((k) => referenced.has(k))) retained.push(d);
-        if (keys.some((k) => suppressed.has(k)) || levelRank(d.rule.level) < minRank) continue;
-        stats.detections++;
-        count(d.rule.id ?? d.rule.title, d.rule.title, d.rule.level, d.fields.get('Computer'));
-        await emit({ kind: 'detection', detection: d });
-      }
+    for (const d of batch.detections) {
+      if (!inRange(d.time, options)) continue;
+      const keys = keysOf(d);
+      if (keys.some((k) => referenced.has(k))) retained.push(d);
+      if (keys.some((k) => suppressed.has(k)) || levelRank(d.rule.level) < minRank) continue;
+      stats.detections++;
+      count(d.rule.id ?? d.rule.title, d.rule.title, d.rule.level, d.fields.get('Computer'));
+      await emit({ kind: 'detection', detection: d });
     }
     options.onProgress?.({ bytes: stats.bytes, events: stats.events, detections: stats.detections });
   }
@@ -109,7 +121,7 @@ export async function hunt(
       await emit({ kind: 'correlation', hit });
     }
   }
-  stats.evaluations = detector.ruleSet.evaluations;
+  stats.evaluations = detector instanceof Detector ? detector.ruleSet.evaluations : 0;
   stats.seconds = (performance.now() - started) / 1000;
   return stats;
 }

@@ -76,7 +76,9 @@ export function statsText(
       `rules: ${rules.loaded} loaded, ${rules.compiled} detection rules compiled, ${rules.errors} not loaded`,
       `input: ${stats.files} files, ${mb.toFixed(1)} MB, ${formatNumber(stats.events)} events, ${stats.inputErrors} input problems`,
       `time: ${stats.seconds.toFixed(2)} s, ${formatNumber(rate)} events/s, ${(mb / Math.max(stats.seconds, 1e-9)).toFixed(1)} MB/s, peak RSS ${(peakRss / 1048576).toFixed(0)} MiB`,
-      `engine: ${(stats.evaluations / Math.max(stats.events, 1)).toFixed(2)} rule evaluations per event (the index skipped the rest)`,
+      stats.evaluations > 0
+        ? `engine: ${(stats.evaluations / Math.max(stats.events, 1)).toFixed(2)} rule evaluations per event (the index skipped the rest)`
+        : 'engine: detection ran in worker threads',
     ].join('\n') + '\n'
   );
 }

@@ -1,0 +1,121 @@
+import { parentPort, workerData } from 'node:worker_threads';
+import { VigilError } from '../../core/errors.js';
+import { ChunkWalker } from '../../ingest/evtx/walker.js';
+import { Mappings } from '../../normalize/index.js';
+import { loadRules } from '../sigma/load.js';
+import type { DetectionRule } from '../sigma/model.js';
+import { Detector, type Detection } from './detector.js';
+import { jsonBatches } from './inputs.js';
+import { toWireDetection, toWireError, type WireDetection, type WireError } from './wire.js';
+
+export interface HuntWorkerData {
+  readonly rulePaths: readonly string[];
+}
+
+export type HuntJob =
+  | {
+      readonly type: 'evtx';
+      readonly id: number;
+      readonly file: string;
+      readonly index: number;
+      readonly chunkCount: number | null;
+      readonly buffer: ArrayBuffer;
+      readonly length: number;
+    }
+  | { readonly type: 'json'; readonly id: number; readonly file: string };
+
+export type HuntWorkerMessage =
+  | { readonly type: 'ready'; readonly compiled: number; readonly errors: WireError[] }
+  | { readonly type: 'failed'; readonly message: string }
+  | {
+      readonly type: 'result';
+      readonly id: number;
+      readonly events: number;
+      readonly bytes: number;
+      readonly errors: WireError[];
+      readonly detections: WireDetection[];
+    };
+
+const data = workerData as HuntWorkerData;
+const port = parentPort!;
+
+async function start(): Promise<void> {
+  const loaded = await loadRules(data.rulePaths);
+  const detector = new Detector(loaded.rules, Mappings.load());
+  const ruleIndex = new Map<DetectionRule, number>();
+  loaded.rules.forEach((r, i) => {
+    if (r.type === 'detection') ruleIndex.set(r, i);
+  });
+  const wire = (ds: Detection[]): WireDetection[] => ds.map((d) => toWireDetection(d, ruleIndex));
+
+  const evtx = (job: Extract<HuntJob, { type: 'evtx' }>): HuntWorkerMessage => {
+    const errors: WireError[] = [];
+    const detections: Detection[] = [];
+    let events = 0;
+    const walker = new ChunkWalker({ file: job.file });
+    walker.setChunkCount(job.chunkCount);
+    for (const item of walker.chunk(Buffer.from(job.buffer, 0, job.length), job.index)) {
+      if (!item.ok) {
+        errors.push(toWireError(item.error));
+        continue;
+      }
+      events++;
+      const r = item.value;
+      for (const d of detector.detect(r.toJSON(), {
+        source: job.file,
+        offset: r.offset,
+        recordId: r.recordId,
+      }))
+        detections.push(d);
+    }
+    return { type: 'result', id: job.id, events, bytes: job.length, errors, detections: wire(detections) };
+  };
+
+  const json = async (job: Extract<HuntJob, { type: 'json' }>): Promise<HuntWorkerMessage> => {
+    const errors: WireError[] = [];
+    const detections: Detection[] = [];
+    let events = 0;
+    let bytes = 0;
+    for await (const batch of jsonBatches(job.file)) {
+      bytes += batch.bytes;
+      for (const e of batch.errors) errors.push(toWireError(e));
+      for (const { event, origin } of batch.events) {
+        events++;
+        for (const d of detector.detect(event, origin)) detections.push(d);
+      }
+    }
+    return { type: 'result', id: job.id, events, bytes, errors, detections: wire(detections) };
+  };
+
+  port.on('message', (job: HuntJob) => {
+    const run = async (): Promise<HuntWorkerMessage> => {
+      try {
+        return job.type === 'evtx' ? evtx(job) : await json(job);
+      } catch (e) {
+        // A defect must cost this job, not the hunt.
+        const error = new VigilError('hunt.internal', `internal error: ${(e as Error).message}`, {
+          file: job.file,
+        });
+        return {
+          type: 'result',
+          id: job.id,
+          events: 0,
+          bytes: 0,
+          errors: [toWireError(error)],
+          detections: [],
+        };
+      }
+    };
+    void run().then((msg) => port.postMessage(msg));
+  });
+  const errors = [...loaded.errors, ...detector.errors].map(toWireError);
+  port.postMessage({
+    type: 'ready',
+    compiled: detector.compiledRuleCount,
+    errors,
+  } satisfies HuntWorkerMessage);
+}
+
+start().catch((e: unknown) =>
+  port.postMessage({ type: 'failed', message: (e as Error).message } satisfies HuntWorkerMessage),
+);
