@@ -5,9 +5,17 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAM
 import { VigilError } from '../core/errors.js';
 import type { LogsourceVariant } from '../detect/sigma/compile/rules.js';
 import type { Logsource } from '../detect/sigma/model.js';
-import type { JsonObject } from '../ingest/types.js';
+import type { JsonObject, JsonValue } from '../ingest/types.js';
 import { addField, type FlatEvent } from './flat-event.js';
-import { flattenEvtx, flattenGeneric, getPath, type GenericPlan } from './shapes.js';
+import {
+  addDataEntry,
+  addSystemEntry,
+  EVTX_DATA_SECTIONS,
+  flattenEvtx,
+  flattenGeneric,
+  getPath,
+  type GenericPlan,
+} from './shapes.js';
 
 /** The repository's mappings/ folder, from src/ or from dist/src/. */
 export function defaultMappingsDir(): string {
@@ -25,6 +33,7 @@ export class MappingError extends VigilError {
 
 interface SourceShape {
   readonly name: string;
+  readonly kind: string;
   readonly priority: number;
   readonly detect: readonly (readonly string[])[];
   readonly flatten: (event: JsonObject, out: FlatEvent) => void;
@@ -39,6 +48,12 @@ export interface Flattened {
 }
 
 const SOURCE_FIELD = '_source';
+const SECTIONS: ReadonlySet<string> = new Set(['System', ...EVTX_DATA_SECTIONS]);
+
+/** An EVTX record that can hand out its sections' entries (EvtxRecord). */
+export interface EvtxSections {
+  sections(names: ReadonlySet<string>, sink: (section: string, key: string, value: JsonValue) => void): void;
+}
 
 function splitPath(p: string): string[] {
   return p === '.' ? [] : p.split('.');
@@ -123,7 +138,7 @@ function parseSource(y: YamlFile): SourceShape {
       `unknown source kind ${JSON.stringify(kind)} (expected evtx or generic)`,
       r.get('kind', true) as Node,
     );
-  return { name, priority, detect, flatten, time };
+  return { name, kind, priority, detect, flatten, time };
 }
 
 interface LogsourceEntry {
@@ -215,13 +230,31 @@ export class Mappings {
     }
     shape.flatten(event, fields);
     addField(fields, SOURCE_FIELD, shape.name);
-    let time: number | null = null;
+    return { fields, shape: shape.name, time: this.timeFrom(shape, fields, event) };
+  }
+
+  /**
+   * The flat view of an EVTX record straight from its decoded form, without building its JSON
+   * document; the same fields as flatten(record.toJSON()).
+   */
+  flattenEvtxRecord(record: EvtxSections): Flattened {
+    const shape = this.sources.find((s) => s.kind === 'evtx');
+    const fields: FlatEvent = new Map();
+    record.sections(SECTIONS, (section, key, value) =>
+      section === 'System' ? addSystemEntry(fields, key, value) : addDataEntry(fields, key, value),
+    );
+    if (shape === undefined) return { fields, shape: null, time: null };
+    addField(fields, SOURCE_FIELD, shape.name);
+    return { fields, shape: shape.name, time: this.timeFrom(shape, fields, null) };
+  }
+
+  private timeFrom(shape: SourceShape, fields: FlatEvent, event: JsonObject | null): number | null {
     for (const t of shape.time) {
-      const v = fields.get(t) ?? (getPath(event, splitPath(t)) as unknown);
-      time = timeOf(v);
-      if (time !== null) break;
+      const v = fields.get(t) ?? (event === null ? undefined : (getPath(event, splitPath(t)) as unknown));
+      const time = timeOf(v);
+      if (time !== null) return time;
     }
-    return { fields, shape: shape.name, time };
+    return null;
   }
 
   /** The variants of a logsource: every entry whose keys all match, most specific first. */

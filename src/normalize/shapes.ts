@@ -37,6 +37,24 @@ function addFieldValue(out: FlatEvent, name: string, v: JsonValue | undefined): 
   if (fv !== undefined) addField(out, name, fv);
 }
 
+/** A System element (`EventID`, `Provider`, ...): its text under its name, attributes as Name_Attr. */
+export function addSystemEntry(out: FlatEvent, key: string, v: JsonValue): void {
+  if (isObject(v)) {
+    const attrs = v[ATTRIBUTES];
+    if (isObject(attrs)) for (const a of Object.keys(attrs)) addFieldValue(out, `${key}_${a}`, attrs[a]);
+    const text = elementText(v);
+    if (text !== undefined) addFieldValue(out, key, text);
+  } else {
+    addFieldValue(out, key, v);
+  }
+}
+
+/** An EventData or UserData entry: leaves under their own names. */
+export function addDataEntry(out: FlatEvent, key: string, v: JsonValue): void {
+  if (isObject(v)) addLeaves(out, { [key]: v }, 0);
+  else addFieldValue(out, key, v);
+}
+
 /**
  * Flattens the evtx crate's `{"Event": {"System": ..., "EventData": ...}}`: System elements by
  * name, their attributes as Element_Attribute, and data leaves under their own names.
@@ -45,24 +63,15 @@ export function flattenEvtx(event: JsonObject, out: FlatEvent): void {
   const root = event.Event;
   if (!isObject(root)) return;
   const system = root.System;
-  if (isObject(system)) {
-    for (const key of Object.keys(system)) {
-      const v = system[key]!;
-      if (isObject(v)) {
-        const attrs = v[ATTRIBUTES];
-        if (isObject(attrs)) for (const a of Object.keys(attrs)) addFieldValue(out, `${key}_${a}`, attrs[a]);
-        const text = elementText(v);
-        if (text !== undefined) addFieldValue(out, key, text);
-      } else {
-        addFieldValue(out, key, v);
-      }
-    }
-  }
-  for (const section of ['EventData', 'UserData']) {
+  if (isObject(system)) for (const key of Object.keys(system)) addSystemEntry(out, key, system[key]!);
+  for (const section of EVTX_DATA_SECTIONS) {
     const data = root[section];
-    if (isObject(data)) addLeaves(out, data, 0);
+    if (isObject(data))
+      for (const key of Object.keys(data)) if (key !== ATTRIBUTES) addDataEntry(out, key, data[key]!);
   }
 }
+
+export const EVTX_DATA_SECTIONS = ['EventData', 'UserData'];
 
 /** Reads a dotted path (`winlog.event_data`); `.` is the object itself. */
 export function getPath(obj: JsonObject, path: readonly string[]): JsonValue | undefined {

@@ -1,6 +1,6 @@
-import type { VigilError } from '../../core/errors.js';
+import { VigilError } from '../../core/errors.js';
 import type { Detection, Detector } from './detector.js';
-import { readInputs, type JsonSource } from './inputs.js';
+import { readInputs, type InputEvent, type JsonSource } from './inputs.js';
 
 /** What detection produced for one slice of input: counts, losses and the detections. */
 export interface DetectionBatch {
@@ -8,6 +8,34 @@ export interface DetectionBatch {
   readonly bytes: number;
   readonly errors: VigilError[];
   readonly detections: Detection[];
+}
+
+/**
+ * Detects on one input event. A record that cannot be rendered (hostile input past the decoder's
+ * checks) costs itself and is reported, like any other damage.
+ */
+export function detectInput(
+  detector: Detector,
+  input: InputEvent,
+  detections: Detection[],
+  errors: VigilError[],
+): void {
+  try {
+    const found =
+      'record' in input
+        ? detector.detectRecord(input.record, input.origin)
+        : detector.detect(input.event, input.origin);
+    for (const d of found) detections.push(d);
+  } catch (e) {
+    const { source, offset, recordId } = input.origin;
+    const what = recordId === undefined ? 'event' : `record ${recordId}`;
+    errors.push(
+      new VigilError('hunt.render', `${what} cannot be read: ${(e as Error).message}`, {
+        file: source,
+        offset,
+      }),
+    );
+  }
 }
 
 /** Runs detection in this thread, batch by batch, in input order. */
@@ -18,8 +46,8 @@ export async function* detectInProcess(
 ): AsyncGenerator<DetectionBatch> {
   for await (const batch of readInputs(files, json)) {
     const detections: Detection[] = [];
-    for (const { event, origin } of batch.events)
-      for (const d of detector.detect(event, origin)) detections.push(d);
-    yield { events: batch.events.length, bytes: batch.bytes, errors: batch.errors, detections };
+    const errors = [...batch.errors];
+    for (const input of batch.events) detectInput(detector, input, detections, errors);
+    yield { events: batch.events.length, bytes: batch.bytes, errors, detections };
   }
 }

@@ -1,3 +1,4 @@
+import type { EvtxRecord } from '../../ingest/evtx/index.js';
 import type { JsonObject } from '../../ingest/types.js';
 import type { CompiledRule, LogsourceVariant } from '../sigma/compile/rules.js';
 import { compileRules } from '../sigma/compile/rules.js';
@@ -11,6 +12,8 @@ import type { RuleError } from '../sigma/parse/errors.js';
 /** Turns events of any supported shape into the flat Sigma view, and logsources into variants. */
 export interface EventNormalizer {
   flatten(event: JsonObject): { fields: ReadonlyMap<string, FieldValue>; time: number | null };
+  /** The same view, straight from a decoded EVTX record. */
+  flattenEvtxRecord(record: EvtxRecord): { fields: ReadonlyMap<string, FieldValue>; time: number | null };
   variants(logsource: Logsource): readonly LogsourceVariant[];
 }
 
@@ -72,10 +75,28 @@ export class Detector {
   }
 
   detect(event: JsonObject, origin: EventOrigin): Detection[] {
+    return this.detectFlat(this.normalizer.flatten(event), origin, () => event);
+  }
+
+  /** Detection over an EVTX record; its JSON is rendered only when a rule matched. */
+  detectRecord(record: EvtxRecord, origin: EventOrigin): Detection[] {
+    return this.detectFlat(this.normalizer.flattenEvtxRecord(record), origin, () => record.toJSON());
+  }
+
+  /**
+   * Detection over an event already flattened; `json` renders the event, and is only called for
+   * events that some rule matched (so readers can skip building documents nobody reads).
+   */
+  detectFlat(
+    flat: { fields: ReadonlyMap<string, FieldValue>; time: number | null },
+    origin: EventOrigin,
+    json: () => JsonObject,
+  ): Detection[] {
     this.events++;
-    const { fields, time } = this.normalizer.flatten(event);
+    const { fields, time } = flat;
     const matched = this.ruleSet.match(viewOfMap(fields));
     if (matched.length === 0) return [];
+    const event = json();
     const out: Detection[] = [];
     const seen = new Set<DetectionRule>();
     for (const m of matched) {

@@ -1,15 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { VigilError } from '../../core/errors.js';
-import { CHUNK_SIZE, readEvtxChunks } from '../../ingest/evtx/index.js';
+import { CHUNK_SIZE, readEvtxChunks, type EvtxRecord } from '../../ingest/evtx/index.js';
 import { readJsonFile } from '../../ingest/json/index.js';
-import { EvtxError } from '../../ingest/evtx/errors.js';
 import type { JsonObject } from '../../ingest/types.js';
 import type { EventOrigin } from './detector.js';
 
-export interface InputEvent {
-  readonly event: JsonObject;
-  readonly origin: EventOrigin;
-}
+/** One event to detect on: a JSON document, or an EVTX record (rendered only if it matches). */
+export type InputEvent =
+  | { readonly event: JsonObject; readonly origin: EventOrigin }
+  | { readonly record: EvtxRecord; readonly origin: EventOrigin };
 
 /** A slice of one input: its events, the bytes it covered (for progress) and what was lost. */
 export interface InputBatch {
@@ -30,24 +29,12 @@ async function* readEvtxInput(file: string): AsyncGenerator<InputBatch> {
     const events: InputEvent[] = [];
     const errors: VigilError[] = [];
     for (const item of chunk) {
-      if (!item.ok) {
-        errors.push(item.error);
-        continue;
-      }
-      const r = item.value;
-      try {
-        events.push({ event: r.toJSON(), origin: { source: file, offset: r.offset, recordId: r.recordId } });
-      } catch (e) {
-        errors.push(
-          new EvtxError(
-            'evtx.record-render',
-            `record ${r.recordId} cannot be rendered: ${(e as Error).message}`,
-            file,
-            r.offset,
-            1,
-          ),
-        );
-      }
+      if (item.ok)
+        events.push({
+          record: item.value,
+          origin: { source: file, offset: item.value.offset, recordId: item.value.recordId },
+        });
+      else errors.push(item.error);
     }
     yield { file, events, bytes: CHUNK_SIZE, errors };
   }

@@ -5,6 +5,7 @@ import { Mappings } from '../../normalize/index.js';
 import { loadRules } from '../sigma/load.js';
 import type { DetectionRule } from '../sigma/model.js';
 import { Detector, type Detection } from './detector.js';
+import { detectInput } from './batches.js';
 import { jsonBatches } from './inputs.js';
 import { toWireDetection, toWireError, type WireDetection, type WireError } from './wire.js';
 
@@ -78,11 +79,12 @@ async function start(): Promise<void> {
     let bytes = 0;
     for await (const batch of jsonBatches(job.file)) {
       bytes += batch.bytes;
-      for (const e of batch.errors) errors.push(toWireError(e));
-      for (const { event, origin } of batch.events) {
+      const failures: VigilError[] = [...batch.errors];
+      for (const input of batch.events) {
         events++;
-        for (const d of detector.detect(event, origin)) detections.push(d);
+        detectInput(detector, input, detections, failures);
       }
+      for (const f of failures) errors.push(toWireError(f));
     }
     return { type: 'result', id: job.id, events, bytes, errors, detections: wire(detections) };
   };

@@ -8,5 +8,12 @@ export {
 export { EvtxRecord } from './record.js';
 export { EvtxError, type EvtxErrorCode } from './errors.js';
 export { parseFileHeader, type EvtxFileHeader, CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.js';
-export { renderJson, stringifyJson, type JsonObject, type JsonValue } from './render/json.js';
+export {
+  renderJson,
+  renderSections,
+  stringifyJson,
+  type JsonObject,
+  type JsonValue,
+  type SectionSink,
+} from './render/json.js';
 export { renderXml } from './render/xml.js';

@@ -1,6 +1,6 @@
 import type { XmlNode } from './binxml/model.js';
 import type { RawEvtxRecord } from './chunk.js';
-import { renderJson, type JsonObject } from './render/json.js';
+import { renderJson, renderSections, type JsonObject, type SectionSink } from './render/json.js';
 import { fileTimeToEpochMs, formatFileTime } from './render/value-format.js';
 import { renderXml } from './render/xml.js';
 
@@ -35,6 +35,21 @@ export class EvtxRecord {
   /** The event in the evtx crate's JSON shape. Rendered once, then cached. */
   toJSON(): JsonObject {
     return (this.json ??= renderJson(this.nodes));
+  }
+
+  /** The children of the named Event sections, keyed and valued as in toJSON, without the document. */
+  sections(names: ReadonlySet<string>, sink: SectionSink): void {
+    if (this.json !== undefined) {
+      const event = this.json.Event;
+      if (typeof event !== 'object' || event === null || Array.isArray(event)) return;
+      for (const name of names) {
+        const section = event[name];
+        if (typeof section !== 'object' || section === null || Array.isArray(section)) continue;
+        for (const key of Object.keys(section)) if (key !== '#attributes') sink(name, key, section[key]!);
+      }
+      return;
+    }
+    renderSections(this.nodes, names, sink);
   }
 
   /** The event as Windows renders it. */

@@ -256,28 +256,75 @@ function appendPlanned(obj: JsonObject, plan: ElementPlan, scope: Scope): void {
   }
 }
 
-function appendChildren(obj: JsonObject, children: Child[]): void {
+/**
+ * The keys and values an element's children take in the JSON rendering, in order: `<Data Name=X>`
+ * keyed by X, repeated names suffixed `_1`, `_2`, unnamed Data gathered under `Data`. With
+ * `reserve`, the key of unnamed Data is put first as null so that it keeps its position.
+ */
+function emitChildren(
+  children: Child[],
+  put: (key: string, value: JsonValue) => void,
+  reserve: boolean,
+): void {
+  const used = new Set<string>();
+  const unique = (key: string): string => {
+    let k = key;
+    for (let n = 1; used.has(k); n++) k = `${key}_${n}`;
+    used.add(k);
+    return k;
+  };
   let unnamedData: JsonValue[] | null = null;
   let dataKey = '';
   for (const { el, scope } of children) {
     if (omitted(el, scope)) continue;
     const name = dataName(el, scope);
     if (name !== null) {
-      obj[uniqueKey(obj, name)] = elementJson(el, scope, 'Name');
+      put(unique(name), elementJson(el, scope, 'Name'));
     } else if (el.name === 'Data' && el.attributes.length === 0) {
       const v = elementJson(el, scope, null);
       if (unnamedData === null) {
         unnamedData = [];
-        dataKey = uniqueKey(obj, 'Data');
-        obj[dataKey] = null; // keeps the key's position; filled in below
+        dataKey = unique('Data');
+        if (reserve) put(dataKey, null);
       }
       unnamedData.push(v === null ? '' : v);
     } else {
-      obj[uniqueKey(obj, el.name)] = elementJson(el, scope, null);
+      put(unique(el.name), elementJson(el, scope, null));
     }
   }
-  if (unnamedData !== null) {
-    obj[dataKey] = { [TEXT]: unnamedData.length === 1 ? unnamedData[0]! : unnamedData };
+  if (unnamedData !== null)
+    put(dataKey, { [TEXT]: unnamedData.length === 1 ? unnamedData[0]! : unnamedData });
+}
+
+function appendChildren(obj: JsonObject, children: Child[]): void {
+  emitChildren(children, (key, value) => (obj[key] = value), true);
+}
+
+/** Receives the children of the Event element's sections (System, EventData, UserData, ...). */
+export type SectionSink = (section: string, key: string, value: JsonValue) => void;
+
+/**
+ * Renders the children of the named sections of the Event element as the JSON rendering would
+ * key and value them, without building the document: hunting reads fields, not documents.
+ */
+export function renderSections(
+  nodes: readonly XmlNode[],
+  sections: ReadonlySet<string>,
+  sink: SectionSink,
+): void {
+  const top: Child[] = [];
+  forEachTopLevel(nodes, null, (el, scope) => top.push({ el, scope }));
+  for (const event of top) {
+    if (omitted(event.el, event.scope)) continue;
+    const parts: Child[] = [];
+    collect(event.el.children, event.scope, [], parts);
+    for (const part of parts) {
+      const name = part.el.name;
+      if (!sections.has(name) || omitted(part.el, part.scope)) continue;
+      const children: Child[] = [];
+      collect(part.el.children, part.scope, [], children);
+      emitChildren(children, (key, value) => sink(name, key, value), false);
+    }
   }
 }
 
