@@ -188,14 +188,6 @@ function attributesJson(el: ElementNode, scope: Scope, skip: string | null): Jso
   return out;
 }
 
-function uniqueKey(obj: JsonObject, key: string): string {
-  if (!(key in obj)) return key;
-  for (let n = 1; ; n++) {
-    const candidate = `${key}_${n}`;
-    if (!(candidate in obj)) return candidate;
-  }
-}
-
 /** `<Data Name="X">` is keyed by X, as the evtx crate, Chainsaw, Hayabusa and Sigma expect. */
 function dataName(el: ElementNode, scope: Scope): string | null {
   if (el.name !== 'Data') return null;
