@@ -15,6 +15,7 @@ import { Detector } from '../src/detect/hunt/detector.js';
 import { hunt } from '../src/detect/hunt/run.js';
 import { loadRules } from '../src/detect/sigma/load.js';
 import { readEvtxChunks } from '../src/ingest/evtx/index.js';
+import { eachPrefetched } from '../src/ingest/prefetch.js';
 import { Mappings } from '../src/normalize/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -45,15 +46,15 @@ function args(argv: string[]) {
   return { rounds, minEvents, rules, inputs };
 }
 
+/** Parsing alone, read the same way hunting reads (the next file prefetched). */
 async function parseOnly(files: string[]): Promise<number> {
   let events = 0;
-  for (const f of files)
-    for await (const batch of readEvtxChunks(f))
-      for (const r of batch)
-        if (r.ok) {
-          r.value.toJSON();
-          events++;
-        }
+  for await (const batch of eachPrefetched(files, (f) => readEvtxChunks(f)))
+    for (const r of batch)
+      if (r.ok) {
+        r.value.toJSON();
+        events++;
+      }
   return events;
 }
 

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { VigilError } from '../../core/errors.js';
 import { CHUNK_SIZE, readEvtxChunks, type EvtxRecord } from '../../ingest/evtx/index.js';
 import { readJsonFile } from '../../ingest/json/index.js';
+import { eachPrefetched } from '../../ingest/prefetch.js';
 import type { JsonObject } from '../../ingest/types.js';
 import type { EventOrigin } from './detector.js';
 
@@ -66,23 +67,22 @@ export async function* jsonBatches(file: string): AsyncGenerator<InputBatch> {
 
 export const jsonSource: JsonSource = jsonBatches;
 
-/** Reads each input by its kind; a file of unknown kind is an error, not a crash. */
-export async function* readInputs(
-  files: readonly string[],
-  json: JsonSource | null,
-): AsyncGenerator<InputBatch> {
-  for (const file of files) {
-    const lower = file.toLowerCase();
-    if (EVTX_EXTENSIONS.some((e) => lower.endsWith(e))) yield* readEvtxInput(file);
-    else if (json !== null && JSON_EXTENSIONS.some((e) => lower.endsWith(e))) yield* json(file);
-    else
-      yield {
-        file,
-        events: [],
-        bytes: (await stat(file).catch(() => null))?.size ?? 0,
-        errors: [
-          new VigilError('input.unsupported', 'not an .evtx, .json, .jsonl or .ndjson file', { file }),
-        ],
-      };
+async function* readInput(file: string, json: JsonSource | null): AsyncGenerator<InputBatch> {
+  const lower = file.toLowerCase();
+  if (EVTX_EXTENSIONS.some((e) => lower.endsWith(e))) yield* readEvtxInput(file);
+  else if (json !== null && JSON_EXTENSIONS.some((e) => lower.endsWith(e))) yield* json(file);
+  else {
+    const size = (await stat(file).catch(() => null))?.size ?? 0;
+    yield {
+      file,
+      events: [],
+      bytes: size,
+      errors: [new VigilError('input.unsupported', 'not an .evtx, .json, .jsonl or .ndjson file', { file })],
+    };
   }
+}
+
+/** Reads each input by its kind, in order, the next one's first read overlapping this one. */
+export function readInputs(files: readonly string[], json: JsonSource | null): AsyncGenerator<InputBatch> {
+  return eachPrefetched(files, (file) => readInput(file, json));
 }
