@@ -52,8 +52,9 @@ function threadCount(value: string): number {
   return n;
 }
 
+/** Each worker holds its own compiled rules (about 250 MB with SigmaHQ): at most four by default. */
 function defaultThreads(): number {
-  return Math.max(1, availableParallelism());
+  return Math.max(1, Math.min(4, availableParallelism()));
 }
 
 function collect(value: string, previous: string[] = []): string[] {
