@@ -1,0 +1,182 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../ingest/types.js';
+import { Mappings, MappingError } from './index.js';
+
+const mappings = Mappings.load();
+const fields = (event: unknown) => Object.fromEntries(mappings.flatten(event as JsonObject).fields);
+
+describe('flattening input shapes to the Sigma view', () => {
+  it('evtx crate JSON: System by name, attributes as Element_Attribute, data leaves by name', () => {
+    const event = {
+      Event: {
+        '#attributes': { xmlns: 'http://schemas.microsoft.com/win/2004/08/events/event' },
+        System: {
+          Provider: {
+            '#attributes': { Name: 'Service Control Manager', Guid: '555908D1-A6D7-4695-8E1E-26931D2012F4' },
+          },
+          EventID: { '#attributes': { Qualifiers: 16384 }, '#text': 7045 },
+          TimeCreated: { '#attributes': { SystemTime: '2024-05-01T10:00:00.123456Z' } },
+          Channel: 'System',
+          Computer: 'DC01',
+          Correlation: null,
+        },
+        EventData: { ServiceName: 'evil', ImagePath: 'C:\\x.exe', Data: { '#text': ['a', 'b'] } },
+      },
+    };
+    const f = mappings.flatten(event as JsonObject);
+    expect(f.shape).toBe('evtx');
+    expect(f.time).toBe(Date.parse('2024-05-01T10:00:00.123Z'));
+    expect(Object.fromEntries(f.fields)).toEqual({
+      Provider_Name: 'Service Control Manager',
+      Provider_Guid: '555908D1-A6D7-4695-8E1E-26931D2012F4',
+      EventID_Qualifiers: 16384,
+      EventID: 7045,
+      TimeCreated_SystemTime: '2024-05-01T10:00:00.123456Z',
+      Channel: 'System',
+      Computer: 'DC01',
+      Correlation: null,
+      ServiceName: 'evil',
+      ImagePath: 'C:\\x.exe',
+      Data: ['a', 'b'],
+      _source: 'evtx',
+    });
+  });
+
+  it('UserData leaves by name, attributes without xmlns', () => {
+    const f = fields({
+      Event: {
+        System: { EventID: 5857, Channel: 'Microsoft-Windows-WMI-Activity/Operational' },
+        UserData: {
+          Operation_StartedOperational: {
+            '#attributes': { xmlns: 'x' },
+            ProviderName: 'WmiPerfClass',
+            Code: '0x0',
+          },
+        },
+      },
+    });
+    expect(f).toMatchObject({ ProviderName: 'WmiPerfClass', Code: '0x0', EventID: 5857 });
+    expect(Object.keys(f)).not.toContain('Operation_StartedOperational_xmlns');
+  });
+
+  it('Winlogbeat 7+ / ECS: winlog.event_data spread, ECS fields where the original is absent', () => {
+    const f = fields({
+      '@timestamp': '2024-05-01T10:00:00Z',
+      winlog: {
+        channel: 'Security',
+        event_id: 4688,
+        computer_name: 'WS1',
+        event_data: { NewProcessName: 'C:\\a.exe', CommandLine: 'a' },
+      },
+      process: { executable: 'C:\\b.exe', command_line: 'b' },
+      host: { name: 'ws1.example' },
+    });
+    expect(f).toMatchObject({
+      Channel: 'Security',
+      EventID: 4688,
+      Computer: 'WS1',
+      NewProcessName: 'C:\\a.exe',
+      CommandLine: 'a',
+      Image: 'C:\\b.exe',
+      _source: 'ecs',
+    });
+  });
+
+  it('Winlogbeat 6 and NXLog flat JSON', () => {
+    expect(
+      fields({
+        event_id: 4104,
+        log_name: 'Microsoft-Windows-PowerShell/Operational',
+        computer_name: 'WS1',
+        event_data: { ScriptBlockText: 'iex' },
+      }),
+    ).toMatchObject({
+      EventID: 4104,
+      Channel: 'Microsoft-Windows-PowerShell/Operational',
+      Computer: 'WS1',
+      ScriptBlockText: 'iex',
+      _source: 'winlogbeat6',
+    });
+    const flat = mappings.flatten({
+      EventID: 1,
+      Channel: 'Microsoft-Windows-Sysmon/Operational',
+      Hostname: 'WS1',
+      SourceName: 'Microsoft-Windows-Sysmon',
+      EventTime: '2020-09-21 19:30:13',
+      Image: 'C:\\a.exe',
+    });
+    expect(Object.fromEntries(flat.fields)).toMatchObject({
+      Computer: 'WS1',
+      Provider_Name: 'Microsoft-Windows-Sysmon',
+      Image: 'C:\\a.exe',
+      _source: 'flat',
+    });
+    expect(flat.time).toBe(Date.UTC(2020, 8, 21, 19, 30, 13));
+  });
+
+  it('auditd records as they are', () => {
+    expect(fields({ type: 'EXECVE', msg: 'audit(1.2:3)', a0: 'docker', a1: 'run' })).toMatchObject({
+      type: 'EXECVE',
+      a0: 'docker',
+      _source: 'auditd',
+    });
+  });
+
+  it('unknown shapes are spread as they are, without _source', () => {
+    const f = fields({ eventName: 'ConsoleLogin', userIdentity: { type: 'Root' } });
+    expect(f).toEqual({ eventName: 'ConsoleLogin' });
+  });
+
+  it('keeps hostile keys as plain keys', () => {
+    const f = mappings.flatten(
+      JSON.parse('{"EventID":1,"Channel":"x","__proto__":{"polluted":true},"constructor":"c"}') as JsonObject,
+    );
+    expect(f.fields.get('constructor')).toBe('c');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('logsource variants', () => {
+  it('process creation: Sysmon 1, and Security 4688 with its own field names', () => {
+    const v = mappings.variants({ product: 'windows', category: 'process_creation' });
+    expect(v.map((x) => x.name)).toEqual(['sysmon', 'security-4688']);
+    expect(v[1]!.conditions).toEqual([
+      { field: 'Channel', values: ['Security'] },
+      { field: 'EventID', values: [4688] },
+    ]);
+    expect(v[1]!.fields).toMatchObject({ Image: 'NewProcessName', ParentImage: 'ParentProcessName' });
+  });
+
+  it('services map to channels; unknown logsources have no variant', () => {
+    expect(mappings.variants({ product: 'windows', service: 'security' })[0]!.conditions).toEqual([
+      { field: 'Channel', values: ['Security'] },
+    ]);
+    expect(mappings.variants({ product: 'aws', service: 'cloudtrail' })).toEqual([]);
+  });
+});
+
+describe('mapping files are checked', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vigil-mappings-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reports a malformed file with its line', () => {
+    mkdirSync(join(dir, 'sources'));
+    mkdirSync(join(dir, 'logsources'));
+    writeFileSync(join(dir, 'sources', 'a.yml'), 'name: a\nkind: generic\ndetect: [x]\n');
+    writeFileSync(
+      join(dir, 'logsources', 'b.yml'),
+      'logsources:\n  - logsource: { product: x }\n    variants: nope\n',
+    );
+    let error: unknown;
+    try {
+      Mappings.load(dir);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MappingError);
+    expect((error as MappingError).describe()).toMatch(/b\.yml:3: a logsource needs a list of `variants`/);
+  });
+});
