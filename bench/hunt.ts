@@ -13,21 +13,13 @@ import { fileURLToPath } from 'node:url';
 import { expandInputs } from '../src/cli/paths.js';
 import { Detector } from '../src/detect/hunt/detector.js';
 import { hunt } from '../src/detect/hunt/run.js';
-import { loadRules } from '../src/detect/sigma/load.js';
+import { loadRules, SIGMAHQ_RULE_TREES } from '../src/detect/sigma/load.js';
 import { readEvtxChunks } from '../src/ingest/evtx/index.js';
 import { eachPrefetched } from '../src/ingest/prefetch.js';
 import { Mappings } from '../src/normalize/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const corpus = resolve(here, '../../../shared/corpus');
-const RULE_TREES = [
-  'rules',
-  'rules-emerging-threats',
-  'rules-threat-hunting',
-  'rules-placeholder',
-  'rules-compliance',
-  'rules-dfir',
-];
 
 function args(argv: string[]) {
   let rounds = 3;
@@ -41,7 +33,7 @@ function args(argv: string[]) {
     else if (a === '--rules') rules.push(argv[++i]!);
     else inputs.push(a);
   }
-  if (rules.length === 0) rules.push(...RULE_TREES.map((t) => join(corpus, 'sigma', t)));
+  if (rules.length === 0) rules.push(...SIGMAHQ_RULE_TREES.map((t) => join(corpus, 'sigma', t)));
   if (inputs.length === 0) inputs.push(corpus);
   return { rounds, minEvents, rules, inputs };
 }

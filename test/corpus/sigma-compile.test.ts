@@ -1,26 +1,18 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileRules } from '../../src/detect/sigma/compile/rules.js';
-import { loadRules } from '../../src/detect/sigma/load.js';
+import { loadRules, SIGMAHQ_RULE_TREES } from '../../src/detect/sigma/load.js';
 import { Mappings } from '../../src/normalize/index.js';
 import { corpusPath, skipMessage } from '../support/corpus.js';
 
 const sigma = corpusPath('sigma');
-const TREES = [
-  'rules',
-  'rules-emerging-threats',
-  'rules-threat-hunting',
-  'rules-placeholder',
-  'rules-compliance',
-  'rules-dfir',
-];
 
 /** Rules that are expected not to compile, with the reason. Empty: every rule compiles today. */
 const EXPECTED_FAILURES: Record<string, RegExp> = {};
 
 describe.skipIf(sigma === null)('the SigmaHQ rule corpus compiles', () => {
   it('at least 99.5% of detection rules compile, and the failures are the known ones', async () => {
-    const loaded = await loadRules(TREES.map((t) => join(sigma!, t)));
+    const loaded = await loadRules(SIGMAHQ_RULE_TREES.map((t) => join(sigma!, t)));
     const mappings = Mappings.load();
     const compiled = compileRules(loaded.rules, (ls) => mappings.variants(ls));
     const detection = loaded.rules.filter((r) => r.type === 'detection');

@@ -4,6 +4,16 @@ import type { SigmaRule } from './model.js';
 import { RuleError } from './parse/errors.js';
 import { parseRules } from './parse/rule.js';
 
+/** The rule trees of a SigmaHQ checkout that hold detection rules (not deprecated or unsupported). */
+export const SIGMAHQ_RULE_TREES = [
+  'rules',
+  'rules-emerging-threats',
+  'rules-threat-hunting',
+  'rules-placeholder',
+  'rules-compliance',
+  'rules-dfir',
+] as const;
+
 export interface LoadOutcome {
   readonly rules: SigmaRule[];
   readonly errors: RuleError[];

@@ -6,6 +6,13 @@
  * need no lower-casing first. The two non-ASCII characters whose lower case is ASCII (KELVIN SIGN
  * and LATIN CAPITAL I WITH DOT ABOVE) fold too, so a hit is never missed.
  */
+const FOLDABLE = /^[ -~\t\n\r]*$/;
+
+/** Whether a pattern can go into a case-folding automaton: printable ASCII only. */
+export function isFoldable(pattern: string): boolean {
+  return FOLDABLE.test(pattern);
+}
+
 export class AhoCorasick {
   /** Dense transition table: state * alphabet + symbol → next state. */
   private readonly delta: Int32Array;

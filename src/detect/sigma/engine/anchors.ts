@@ -1,5 +1,6 @@
 import { longestLiteral } from '../compile/glob.js';
 import type { Pred } from '../compile/predicate.js';
+import { isFoldable } from './aho-corasick.js';
 
 /** Anchors on this field are looked for in every value of the event (keyword searches). */
 export const ANY_FIELD = '*';
@@ -13,7 +14,6 @@ export interface Anchor {
 
 /** Literals shorter than this hit too often to be worth indexing. */
 const MIN_LITERAL = 2;
-const ASCII = /^[ -~\t\n\r]*$/;
 
 function score(anchors: readonly Anchor[]): number {
   let min = Infinity;
@@ -31,7 +31,7 @@ export function necessaryAnchors(p: Pred): Anchor[] | null {
     case 'str': {
       const literal = (p.op === 'glob' ? longestLiteral(p.pattern) : p.text).toLowerCase();
       // ASCII only: the index folds ASCII case, and non-ASCII case rules have exceptions.
-      return literal.length >= MIN_LITERAL && ASCII.test(literal)
+      return literal.length >= MIN_LITERAL && isFoldable(literal)
         ? [{ field: p.field ?? ANY_FIELD, literal }]
         : null;
     }

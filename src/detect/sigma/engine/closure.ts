@@ -1,5 +1,5 @@
 import type { Pred, StrPred } from '../compile/predicate.js';
-import { AhoCorasick } from './aho-corasick.js';
+import { AhoCorasick, isFoldable } from './aho-corasick.js';
 import { MatchContext } from './context.js';
 import {
   compareNumbers,
@@ -27,7 +27,6 @@ function some<T>(items: readonly T[], test: (x: T) => boolean): boolean {
 
 /** Below this many alternatives on one field, testing them one by one is as fast. */
 const GROUP_MIN = 4;
-const ASCII = /^[ -~\t\n\r]*$/;
 
 /**
  * Compiles the alternatives of an OR. Case-insensitive tests of one field, such as
@@ -59,7 +58,7 @@ function groupAlternatives(items: readonly Pred[]): Matcher[] {
     } else if (list[0]!.op === 'eq') {
       const set = new Set(list.map((x) => x.text));
       out.push((c) => some(c.lower(field), (t) => t !== null && set.has(t)));
-    } else if (list.every((x) => ASCII.test(x.text))) {
+    } else if (list.every((x) => isFoldable(x.text))) {
       const automaton = new AhoCorasick(
         list.map((x) => x.text),
         true,
