@@ -11,6 +11,33 @@ import {
 import { MORE_BIT, TOKEN } from './tokens.js';
 import { decodeValue, readGuid } from './values.js';
 
+/** Real events render to a few hundred nodes; this leaves room for the largest. */
+const MAX_RECORD_WEIGHT = 1_000_000;
+
+/** Nodes rendering would visit; nested templates count with their own (memoised) weight. */
+function weightOf(nodes: readonly XmlNode[]): number {
+  let w = 0;
+  for (const n of nodes) {
+    w += 1;
+    if (n.kind === NODE.Element) {
+      for (const a of n.attributes) w += weightOf(a.parts);
+      w += weightOf(n.children);
+    } else if (n.kind === NODE.Template) {
+      w += n.template.weight;
+      for (const v of n.values)
+        if (Array.isArray(v.payload) && v.payload.length > 0 && isNode(v.payload[0]))
+          w += weightOf(v.payload as XmlNode[]);
+    }
+    // Saturate: the bound is what matters, not the exact count.
+    if (w > MAX_RECORD_WEIGHT) return w;
+  }
+  return w;
+}
+
+function isNode(x: unknown): x is XmlNode {
+  return typeof x === 'object' && x !== null && 'kind' in x;
+}
+
 /** Nesting deeper than this is hostile input, not an event log. */
 const MAX_DEPTH = 64;
 /** Records reference names and templates stored at or after the chunk's string area. */
@@ -39,7 +66,13 @@ export class ChunkBinXmlDecoder {
   /** Decodes a record's BinXml document in [start, end) into top-level nodes. */
   decodeDocument(start: number, end: number): XmlNode[] {
     this.depth = 0;
-    return this.fragmentAt(start, end, false);
+    const nodes = this.fragmentAt(start, end, false);
+    // Templates may include templates many times over: a few KiB could expand to billions of
+    // nodes. What a record expands to is bounded before anyone renders it.
+    const weight = weightOf(nodes);
+    if (weight > MAX_RECORD_WEIGHT)
+      fail(`record expands to ${weight} nodes, more than the ${MAX_RECORD_WEIGHT} allowed`, start);
+    return nodes;
   }
 
   private fragmentAt(start: number, end: number, inTemplate: boolean): XmlNode[] {
@@ -300,7 +333,7 @@ export class ChunkBinXmlDecoder {
     this.decodingTemplates.add(offset);
     try {
       const nodes = this.fragmentAt(start, start + size, true);
-      const template = { offset, guid: readGuid(this.buf, offset + 4), nodes };
+      const template = { offset, guid: readGuid(this.buf, offset + 4), nodes, weight: weightOf(nodes) };
       this.templates.set(offset, template);
       return template;
     } finally {

@@ -97,4 +97,6 @@ export interface TemplateDefinition {
   readonly offset: number;
   readonly guid: string;
   readonly nodes: XmlNode[];
+  /** Nodes the definition expands to when rendered, nested templates included. */
+  readonly weight: number;
 }

@@ -3,6 +3,7 @@ import { ARRAY_BIT, VT } from '../binxml/tokens.js';
 import { isElementOmitted, substitution, type Scope } from './content.js';
 import { valueText } from './value-format.js';
 
+const MAX_XML_LENGTH = 64 * 1024 * 1024;
 const ESCAPES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
@@ -87,6 +88,9 @@ class XmlWriter {
   }
 
   private elementOnce(el: ElementNode, scope: Scope): void {
+    // Array values repeat elements; hostile ones must not grow the text without bound.
+    if (this.out.length > MAX_XML_LENGTH)
+      throw new Error(`rendered XML is longer than ${MAX_XML_LENGTH} characters`);
     this.out += `<${el.name}`;
     for (const attr of el.attributes) {
       const saved = this.out;
