@@ -250,19 +250,18 @@ function appendPlanned(obj: JsonObject, plan: ElementPlan, scope: Scope): void {
 
 /**
  * The keys and values an element's children take in the JSON rendering, in order: `<Data Name=X>`
- * keyed by X, repeated names suffixed `_1`, `_2`, unnamed Data gathered under `Data`. With
- * `reserve`, the key of unnamed Data is put first as null so that it keeps its position.
+ * keyed by X, repeated names suffixed `_1`, `_2`, unnamed Data gathered under `Data` (whose key
+ * is claimed when the first one is seen, and its value put at the end).
  */
 function emitChildren(
   children: Child[],
   put: (key: string, value: JsonValue) => void,
-  reserve: boolean,
+  has: (key: string) => boolean,
+  claim: (key: string) => void,
 ): void {
-  const used = new Set<string>();
   const unique = (key: string): string => {
     let k = key;
-    for (let n = 1; used.has(k); n++) k = `${key}_${n}`;
-    used.add(k);
+    for (let n = 1; has(k); n++) k = `${key}_${n}`;
     return k;
   };
   let unnamedData: JsonValue[] | null = null;
@@ -277,7 +276,7 @@ function emitChildren(
       if (unnamedData === null) {
         unnamedData = [];
         dataKey = unique('Data');
-        if (reserve) put(dataKey, null);
+        claim(dataKey);
       }
       unnamedData.push(v === null ? '' : v);
     } else {
@@ -289,7 +288,13 @@ function emitChildren(
 }
 
 function appendChildren(obj: JsonObject, children: Child[]): void {
-  emitChildren(children, (key, value) => (obj[key] = value), true);
+  emitChildren(
+    children,
+    (key, value) => (obj[key] = value),
+    (key) => key in obj,
+    // The key of unnamed Data is set now, as null, so that it keeps its position.
+    (key) => (obj[key] = null),
+  );
 }
 
 /** Receives the children of the Event element's sections (System, EventData, UserData, ...). */
@@ -315,7 +320,16 @@ export function renderSections(
       if (!sections.has(name) || omitted(part.el, part.scope)) continue;
       const children: Child[] = [];
       collect(part.el.children, part.scope, [], children);
-      emitChildren(children, (key, value) => sink(name, key, value), false);
+      const used = new Set<string>();
+      emitChildren(
+        children,
+        (key, value) => {
+          used.add(key);
+          sink(name, key, value);
+        },
+        (key) => used.has(key),
+        (key) => used.add(key),
+      );
     }
   }
 }
