@@ -12,6 +12,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expandInputs } from '../src/cli/paths.js';
 import { Detector } from '../src/detect/hunt/detector.js';
+import { availableParallelism } from 'node:os';
+import { HuntPool } from '../src/detect/hunt/pool.js';
 import { hunt } from '../src/detect/hunt/run.js';
 import { loadRules, SIGMAHQ_RULE_TREES } from '../src/detect/sigma/load.js';
 import { readEvtxChunks } from '../src/ingest/evtx/index.js';
@@ -65,7 +67,8 @@ async function main(): Promise<void> {
   }
   const t0 = performance.now();
   const loaded = await loadRules(a.rules);
-  const detector = new Detector(loaded.rules, Mappings.load());
+  const mappings = Mappings.load();
+  const detector = new Detector(loaded.rules, mappings);
   const loadSeconds = (performance.now() - t0) / 1000;
   const bytes = files.reduce((n, f) => n + statSync(f).size, 0);
   const once = await parseOnly(files);
@@ -117,7 +120,25 @@ async function main(): Promise<void> {
   console.log(
     `hunt / parse-only = ${((huntRate / parseRate) * 100).toFixed(0)}%; ${(evaluations / events).toFixed(2)} full rule evaluations per event`,
   );
-  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
+  console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (one thread)`);
+
+  // The same hunt over worker threads, as `vigil hunt` runs by default.
+  const threads = Math.max(1, Math.min(4, availableParallelism()));
+  if (threads > 1) {
+    const pool = new HuntPool(threads, a.rules, loaded.rules, (ls) => mappings.variants(ls));
+    await pool.ready;
+    const options = { minLevel: 'informational' as const, from: null, to: null, json: null, pool };
+    await hunt(workload, { rules: loaded.rules }, options, () => undefined); // warm-up
+    const times: number[] = [];
+    for (let i = 0; i < a.rounds; i++) {
+      const t = performance.now();
+      await hunt(workload, { rules: loaded.rules }, options, () => undefined);
+      times.push((performance.now() - t) / 1000);
+    }
+    await pool.close();
+    const rate = events / median(times);
+    console.log(`hunt, ${threads} worker threads: ${rate.toFixed(0)} events/s  ${(mb / median(times)).toFixed(1)} MB/s  (${((rate / parseRate) * 100).toFixed(0)}% of one-thread parse-only)`);
+  }
 }
 
 await main();
