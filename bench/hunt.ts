@@ -137,7 +137,9 @@ async function main(): Promise<void> {
     }
     await pool.close();
     const rate = events / median(times);
-    console.log(`hunt, ${threads} worker threads: ${rate.toFixed(0)} events/s  ${(mb / median(times)).toFixed(1)} MB/s  (${((rate / parseRate) * 100).toFixed(0)}% of one-thread parse-only)`);
+    console.log(
+      `hunt, ${threads} worker threads: ${rate.toFixed(0)} events/s  ${(mb / median(times)).toFixed(1)} MB/s  (${((rate / parseRate) * 100).toFixed(0)}% of one-thread parse-only)`,
+    );
   }
 }
 
