@@ -7,7 +7,7 @@ const EMPTY: readonly (string | null)[] = [];
  * per event, however many rules read the field.
  */
 export class MatchContext {
-  view: EventView = { get: () => undefined, values: () => [], entries: () => [] };
+  view: EventView = { get: () => undefined, values: () => [] };
   private readonly lowered = new Map<string, readonly (string | null)[]>();
   private allLowered: (string | null)[] | null = null;
   private allRaw: (string | null)[] | null = null;
@@ -59,7 +59,7 @@ function text(v: Scalar): string | null {
   return v === null ? null : typeof v === 'string' ? v : String(v);
 }
 
-export function textsOf(v: FieldValue | undefined): readonly (string | null)[] {
+function textsOf(v: FieldValue | undefined): readonly (string | null)[] {
   if (v === undefined) return EMPTY;
   if (Array.isArray(v)) return (v as readonly Scalar[]).map(text);
   return [text(v as Scalar)];

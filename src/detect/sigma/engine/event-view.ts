@@ -5,7 +5,6 @@ export type FieldValue = Scalar | readonly Scalar[];
 export interface EventView {
   get(field: string): FieldValue | undefined;
   values(): Iterable<FieldValue>;
-  entries(): Iterable<readonly [string, FieldValue]>;
 }
 
 /** A view over a flat record (`{ Image: ..., EventID: 1 }`); own properties only. */
@@ -13,17 +12,12 @@ export function viewOf(fields: Readonly<Record<string, FieldValue>>): EventView 
   return {
     get: (field) => (Object.prototype.hasOwnProperty.call(fields, field) ? fields[field] : undefined),
     values: () => Object.values(fields),
-    entries: () => Object.entries(fields),
   };
 }
 
 /** A view over a flat event held in a Map (the normalizer's output). */
 export function viewOfMap(fields: ReadonlyMap<string, FieldValue>): EventView {
-  return {
-    get: (field) => fields.get(field),
-    values: () => fields.values(),
-    entries: () => fields.entries(),
-  };
+  return { get: (field) => fields.get(field), values: () => fields.values() };
 }
 
 /** The text a scalar is compared as: numbers and booleans as written, null as no text. */

@@ -2,7 +2,7 @@ import type { Pred } from '../compile/predicate.js';
 import { AhoCorasick } from './aho-corasick.js';
 import { ANY_FIELD, necessaryAnchors } from './anchors.js';
 import { compileMatcher, type Matcher } from './closure.js';
-import { MatchContext, textsOf } from './context.js';
+import { MatchContext } from './context.js';
 import type { EventView, FieldValue } from './event-view.js';
 
 /** One rule (or one logsource variant of a rule) as the engine sees it. */
@@ -30,8 +30,6 @@ interface FieldIndex {
 interface Plan {
   readonly always: readonly number[];
   readonly fields: readonly string[];
-  /** Some member searches keywords: every field of the event is scanned, each exactly once. */
-  readonly scanAll: boolean;
   /** 1 for entries in this bucket: anchor hits on other entries are ignored. */
   readonly member: Uint8Array;
 }
@@ -116,21 +114,17 @@ export class RuleSet<T> {
       if (anchors === null || anchors === undefined) always.push(i);
       else for (const a of anchors) fields.add(a.field);
     }
-    const scanAll = fields.delete(ANY_FIELD);
-    plan = { always, fields: [...fields], scanAll, member };
+    plan = { always, fields: [...fields], member };
     // Bounded: a hostile stream of distinct channels must not grow memory without limit.
     if (this.plans.size < 4096) this.plans.set(k, plan);
     return plan;
   }
 
-  /** A field's automaton, built on first use; it includes the keyword literals, if any. */
   private indexFor(field: string): FieldIndex {
     const index = this.fieldIndex.get(field)!;
     if (index.automaton === null) {
-      const keywords = field === ANY_FIELD ? undefined : this.fieldIndex.get(ANY_FIELD);
-      const literals = [...index.literals.keys(), ...(keywords?.literals.keys() ?? [])];
-      index.automaton = new AhoCorasick(literals, true);
-      index.entriesByPattern = [...index.literals.values(), ...(keywords?.literals.values() ?? [])];
+      index.automaton = new AhoCorasick([...index.literals.keys()], true);
+      index.entriesByPattern = [...index.literals.values()];
     }
     return index;
   }
@@ -144,7 +138,10 @@ export class RuleSet<T> {
     const seen = this.seen;
     const candidates: number[] = [];
     const member = plan.member;
-    const scan = (index: FieldIndex, texts: readonly (string | null)[]): void => {
+    for (const field of plan.fields) {
+      const texts = field === ANY_FIELD ? ctx.rawEverything() : ctx.raw(field);
+      if (texts.length === 0) continue;
+      const index = this.indexFor(field);
       const automaton = index.automaton!;
       const byPattern = index.entriesByPattern;
       for (const text of texts) {
@@ -157,19 +154,6 @@ export class RuleSet<T> {
             }
           }
         });
-      }
-    };
-    if (plan.scanAll) {
-      // Each field's automaton also holds the keyword literals, so one pass per field does both.
-      const anyIndex = this.indexFor(ANY_FIELD);
-      for (const [name, value] of view.entries()) {
-        const own = this.fieldIndex.has(name) ? this.indexFor(name) : anyIndex;
-        scan(own, textsOf(value));
-      }
-    } else {
-      for (const field of plan.fields) {
-        const texts = ctx.raw(field);
-        if (texts.length > 0) scan(this.indexFor(field), texts);
       }
     }
     for (const i of plan.always) candidates.push(i);
