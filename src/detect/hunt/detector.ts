@@ -3,7 +3,6 @@ import type { JsonObject } from '../../ingest/types.js';
 import type { CompiledRule, LogsourceVariant } from '../sigma/compile/rules.js';
 import { compileRules } from '../sigma/compile/rules.js';
 import type { CorrelationHit, RuleHit } from '../sigma/correlation/engine.js';
-import { Correlator } from '../sigma/correlation/engine.js';
 import { viewOfMap, type FieldValue } from '../sigma/engine/event-view.js';
 import { RuleSet } from '../sigma/engine/ruleset.js';
 import type { DetectionRule, Logsource, SigmaRule } from '../sigma/model.js';
@@ -43,15 +42,14 @@ export interface DetectorOptions {
 }
 
 /**
- * The detection stage: compiled rules over normalized events, plus the Sigma correlations over
- * the resulting matches.
+ * The detection stage: compiled rules over normalized events. Correlations run over its
+ * detections afterwards (see run.ts), in time order.
  */
 export class Detector {
   readonly ruleSet: RuleSet<CompiledRule>;
   readonly errors: RuleError[];
   readonly notes: { rule: DetectionRule; note: string }[];
   readonly rules: readonly SigmaRule[];
-  private readonly correlationRules: SigmaRule[];
   events = 0;
 
   constructor(
@@ -66,7 +64,6 @@ export class Detector {
     this.ruleSet = new RuleSet(
       compiled.compiled.map((c) => ({ payload: c, pred: c.pred, indexed: c.detection, buckets: c.buckets })),
     );
-    this.correlationRules = rules.filter((r) => r.type === 'correlation');
   }
 
   /** Detection rules that compiled (at least one logsource variant). */
@@ -106,11 +103,6 @@ export class Detector {
       out.push({ rule: m.rule, variant: m.variant, fieldMap: m.fieldMap, time, fields, event, origin });
     }
     return out;
-  }
-
-  /** A fresh correlator; feed it detections in time order. */
-  correlator(): Correlator<Detection> {
-    return new Correlator<Detection>(this.correlationRules);
   }
 }
 
