@@ -133,6 +133,37 @@ describe('vigil hunt', () => {
   });
 });
 
+describe('placeholders', () => {
+  it('expand takes its values from --placeholders, and matches anything without them', async () => {
+    const dir = join(tmp, 'placeholder-rules');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'admins.yml'),
+      "title: Admin Logon\nid: 9d0c5f8e-2b7a-4c1e-9f3d-2a6b8c4e1f70\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  sel:\n    User|expand: '%Admins%'\n  condition: sel\nlevel: low\n",
+    );
+    const events = join(tmp, 'users.ndjson');
+    writeFileSync(
+      events,
+      ['adm_alice', 'bob']
+        .map((u) => sysmon(1, '2026-11-20 10:00:00', { User: u, Image: 'C:\\x.exe' }))
+        .join('\n') + '\n',
+    );
+    const values = join(tmp, 'placeholders.yml');
+    writeFileSync(values, 'admins:\n  - adm_*\n  - root\n');
+    const count = async (args: string[]) =>
+      (await runCli(['hunt', events, '-r', dir, '-f', 'jsonl', ...args])).stdout
+        .trimEnd()
+        .split('\n')
+        .filter(Boolean).length;
+    expect(await count(['--placeholders', values])).toBe(1);
+    expect(await count([])).toBe(2);
+    writeFileSync(values, 'admins: {nested: map}\n');
+    const bad = await runCli(['hunt', events, '-r', dir, '--placeholders', values]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/placeholders\.yml:1: placeholder admins needs a value or a list of values/);
+  });
+});
+
 describe('vigil rules check', () => {
   it('passes on the pack and lists a broken rule with its line', async () => {
     const ok = await runCli(['rules', 'check', rules]);

@@ -4,7 +4,8 @@ import { createWriteStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { availableParallelism } from 'node:os';
-import type { VigilError } from '../../core/errors.js';
+import { VigilError } from '../../core/errors.js';
+import { loadPlaceholders } from '../../detect/sigma/placeholders.js';
 import { Detector, type EventNormalizer } from '../../detect/hunt/detector.js';
 import { HuntPool } from '../../detect/hunt/pool.js';
 import { CSV_HEADER, csvRow, jsonLine } from '../../detect/hunt/format.js';
@@ -28,6 +29,7 @@ export interface HuntCliOptions {
   stats: boolean;
   out?: string;
   threads: number;
+  placeholders?: string;
 }
 
 /** What the hunt command needs from the rest of Vigil, so tests can run it in-process. */
@@ -84,9 +86,22 @@ export async function runHunt(
     return 2;
   }
   const normalizer = await deps.normalizer();
+  let placeholders: Map<string, string[]> | undefined;
+  if (opts.placeholders) {
+    try {
+      placeholders = await loadPlaceholders(opts.placeholders);
+    } catch (e) {
+      stderr(
+        `vigil: ${e instanceof VigilError ? e.describe() : `${opts.placeholders}: ${(e as Error).message}`}`,
+      );
+      return 2;
+    }
+  }
   // Workers start compiling at once, in parallel with this thread loading the rules it reports on.
   const pool =
-    opts.threads > 1 ? new HuntPool(opts.threads, opts.rules, [], (ls) => normalizer.variants(ls)) : null;
+    opts.threads > 1
+      ? new HuntPool(opts.threads, opts.rules, [], (ls) => normalizer.variants(ls), placeholders)
+      : null;
   const loaded = await loadRules(opts.rules);
   let detector: Detector | HuntRules;
   let compiledCount: number;
@@ -103,7 +118,7 @@ export async function runHunt(
     compileErrors = compileErrors.slice(loaded.errors.length);
     detector = { rules: loaded.rules };
   } else {
-    const d = new Detector(loaded.rules, normalizer);
+    const d = new Detector(loaded.rules, normalizer, { placeholders });
     compiledCount = d.compiledRuleCount;
     compileErrors = d.errors;
     detector = d;
@@ -192,6 +207,10 @@ export function registerHuntCommand(program: Command, deps: HuntDeps): void {
     .option('--to <time>', 'only events at or before this time', parseTime)
     .option('--stats', 'print speed, memory and rule statistics to stderr', false)
     .option('-o, --out <file>', 'write the output to a file instead of stdout')
+    .option(
+      '--placeholders <file>',
+      'YAML map of placeholder values for rules using |expand (unset ones match anything)',
+    )
     .option(
       '-t, --threads <n>',
       'detection threads (1 = in this thread)',

@@ -36,8 +36,9 @@ export class HuntPool {
     rulePaths: readonly string[],
     private rules: readonly SigmaRule[],
     private readonly variants: (logsource: Logsource) => readonly LogsourceVariant[],
+    placeholders?: ReadonlyMap<string, readonly string[]>,
   ) {
-    const data: HuntWorkerData = { rulePaths };
+    const data: HuntWorkerData = { rulePaths, placeholders: placeholders ? [...placeholders] : [] };
     const readies: Promise<{ compiled: number; errors: VigilError[] }>[] = [];
     for (let i = 0; i < threads; i++) {
       // A ceiling on each worker's old generation makes V8 collect sooner: memory stays flat however many

@@ -11,6 +11,7 @@ import { toWireDetection, toWireError, type WireDetection, type WireError } from
 
 export interface HuntWorkerData {
   readonly rulePaths: readonly string[];
+  readonly placeholders: readonly (readonly [string, readonly string[]])[];
 }
 
 export type HuntJob =
@@ -42,7 +43,7 @@ const port = parentPort!;
 
 async function start(): Promise<void> {
   const loaded = await loadRules(data.rulePaths);
-  const detector = new Detector(loaded.rules, Mappings.load());
+  const detector = new Detector(loaded.rules, Mappings.load(), { placeholders: new Map(data.placeholders) });
   const ruleIndex = new Map<DetectionRule, number>();
   loaded.rules.forEach((r, i) => {
     if (r.type === 'detection') ruleIndex.set(r, i);
