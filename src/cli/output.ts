@@ -8,14 +8,16 @@ export class OutputSink {
   private pending: string[] = [];
   private size = 0;
   closed = false;
+  /** A write failure other than a closed pipe (disk full, ...): output stops and this is kept. */
+  failure: Error | null = null;
 
   constructor(
     private readonly stream: Writable,
     private readonly flushAt = 1 << 16,
   ) {
     stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') this.closed = true;
-      else throw e;
+      this.closed = true;
+      if (e.code !== 'EPIPE') this.failure = e;
     });
   }
 

@@ -126,6 +126,13 @@ describe('vigil hunt', () => {
     expect(r.stdout).toMatch(/vssadmin/);
   });
 
+  it('exits 2, without a stack trace, when the output file cannot be written', async () => {
+    const r = await runCli(['hunt', logs, '-r', rules, '-o', join(tmp, 'no', 'such', 'dir', 'out.jsonl')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot write .*out\.jsonl: ENOENT/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
   it('exits 2 without rules, inputs or usable rules', async () => {
     expect((await runCli(['hunt', logs])).code).toBe(2);
     expect((await runCli(['hunt', join(tmp, 'missing'), '-r', rules])).code).toBe(2);

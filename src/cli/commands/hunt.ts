@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
 import { availableParallelism } from 'node:os';
 import { VigilError } from '../../core/errors.js';
@@ -133,7 +132,16 @@ export async function runHunt(
     return 2;
   }
 
-  const sinkStream: Writable = opts.out ? createWriteStream(opts.out) : stdout;
+  let sinkStream: Writable = stdout;
+  if (opts.out) {
+    try {
+      sinkStream = (await open(opts.out, 'w')).createWriteStream();
+    } catch (e) {
+      await pool?.close();
+      stderr(`vigil: cannot write ${opts.out}: ${(e as Error).message}`);
+      return 2;
+    }
+  }
   const out = new OutputSink(sinkStream);
   const tableMode = opts.format === 'table';
   if (opts.format === 'csv') await out.write(CSV_HEADER.join(',') + '\n');
@@ -175,6 +183,10 @@ export async function runHunt(
     await out.write(summaryTable(stats, !opts.out && Boolean((stdout as NodeJS.WriteStream).isTTY)));
   await out.flush();
   if (opts.out) await new Promise<void>((resolve) => sinkStream.end(resolve));
+  if (out.failure) {
+    stderr(`vigil: output failed: ${out.failure.message}`);
+    return 1;
+  }
   if (opts.stats) {
     stderr(
       statsText(
