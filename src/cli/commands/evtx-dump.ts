@@ -108,6 +108,11 @@ offsets go to stderr. Exit status: 0 when every record was read, 1 when some wer
       }
       const out = new OutputSink(process.stdout);
       const summary = await dumpEvtx(files, opts, out, (line) => process.stderr.write(`vigil: ${line}\n`));
+      if (out.failure) {
+        process.stderr.write(`vigil: output failed: ${out.failure.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
       if (summary.errors > 0) {
         process.stderr.write(
           `vigil: ${summary.records} records read from ${summary.files} file(s); ${summary.errors} problem(s) cost at least ${summary.lost} record(s)\n`,
