@@ -112,6 +112,18 @@ describe('the indexed engine agrees with the reference matcher', () => {
   });
 });
 
+describe('a long stream', () => {
+  it('keeps answering once per rule after 2^31 events (stamps wrap)', () => {
+    const pred = compileItem(
+      { kind: 'field', field: 'A', modifiers: ['contains'], values: ['x'], line: 1 },
+      opts,
+    );
+    const set = new RuleSet([{ payload: 'r', pred, buckets: [null, null, null] }]);
+    (set as unknown as { stamp: number }).stamp = 0x7fffffff - 1;
+    for (let i = 0; i < 3; i++) expect(set.match(viewOf({ A: 'xx' }))).toEqual(['r']);
+  });
+});
+
 describe('Aho-Corasick', () => {
   it('folds ASCII case (and the two non-ASCII letters that lower-case to ASCII) when asked', () => {
     const ac = new AhoCorasick(['cmd.exe', 'kelvin', 'xi'], true);

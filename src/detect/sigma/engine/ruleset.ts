@@ -134,6 +134,11 @@ export class RuleSet<T> {
     const ctx = this.ctx;
     ctx.reset(view);
     const plan = this.planFor(this.bucketFields.map((f) => key(view.get(f))));
+    // Stamps mark rules already queued for this event; a long stream must not overflow them.
+    if (this.stamp === 0x7fffffff) {
+      this.seen.fill(0);
+      this.stamp = 0;
+    }
     const stamp = ++this.stamp;
     const seen = this.seen;
     const candidates: number[] = [];
