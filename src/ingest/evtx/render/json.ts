@@ -238,14 +238,18 @@ function elementJson(el: ElementNode, scope: Scope, skipAttribute: string | null
 }
 
 /** Children whose keys the template fixes and which cannot collide: no lookups per record. */
-function appendPlanned(obj: JsonObject, plan: ElementPlan, scope: Scope): void {
+function emitPlanned(plan: ElementPlan, scope: Scope, put: (key: string, value: JsonValue) => void): void {
   const { elements, keys } = plan;
   for (let i = 0; i < elements.length; i++) {
     const child = elements[i]!;
     if (omitted(child, scope)) continue;
     const key = keys[i]!;
-    obj[key] = elementJson(child, scope, child.name === 'Data' && key !== 'Data' ? 'Name' : null);
+    put(key, elementJson(child, scope, child.name === 'Data' && key !== 'Data' ? 'Name' : null));
   }
+}
+
+function appendPlanned(obj: JsonObject, plan: ElementPlan, scope: Scope): void {
+  emitPlanned(plan, scope, (key, value) => (obj[key] = value));
 }
 
 /**
@@ -318,6 +322,11 @@ export function renderSections(
     for (const part of parts) {
       const name = part.el.name;
       if (!sections.has(name) || omitted(part.el, part.scope)) continue;
+      const plan = planOf(part.el);
+      if (plan.uniqueKeys) {
+        emitPlanned(plan, part.scope, (key, value) => sink(name, key, value));
+        continue;
+      }
       const children: Child[] = [];
       collect(part.el.children, part.scope, [], children);
       const used = new Set<string>();
