@@ -96,9 +96,22 @@ export class RuleSet<T> {
     });
   }
 
+  /** The plan of an event's bucket, found by string concatenation only (no arrays per event). */
+  private planOfEvent(view: EventView): Plan {
+    let k = '';
+    let ambiguous = false;
+    for (const f of this.bucketFields) {
+      const v = key(view.get(f));
+      if (v === null) ambiguous = true;
+      k += (v ?? '\u0000any') + '\u0000';
+    }
+    const cached = ambiguous ? undefined : this.plans.get(k);
+    return cached ?? this.planFor(this.bucketFields.map((f) => key(view.get(f))));
+  }
+
   /** The entries an event with these bucket values can match; null values mean any. */
   private planFor(values: readonly (string | null)[]): Plan {
-    const k = values.map((v) => v ?? '\u0000any').join('\u0000');
+    const k = values.map((v) => (v ?? '\u0000any') + '\u0000').join('');
     let plan = this.plans.get(k);
     if (plan !== undefined) return plan;
     const members: number[] = [];
@@ -133,7 +146,7 @@ export class RuleSet<T> {
   match(view: EventView): T[] {
     const ctx = this.ctx;
     ctx.reset(view);
-    const plan = this.planFor(this.bucketFields.map((f) => key(view.get(f))));
+    const plan = this.planOfEvent(view);
     // Stamps mark rules already queued for this event; a long stream must not overflow them.
     if (this.stamp === 0x7fffffff) {
       this.seen.fill(0);
