@@ -36,22 +36,18 @@ export class MatchContext {
 
   /** Texts of every value in the event, as they are. */
   rawEverything(): readonly (string | null)[] {
-    if (this.allRaw === null) {
-      const out: (string | null)[] = [];
-      for (const v of this.view.values()) for (const t of textsOf(v)) out.push(t);
-      this.allRaw = out;
-    }
-    return this.allRaw;
+    return (this.allRaw ??= this.everything(textsOf));
   }
 
   /** Lower-cased texts of every value in the event, for keyword searches. */
   lowerEverything(): readonly (string | null)[] {
-    if (this.allLowered === null) {
-      const out: (string | null)[] = [];
-      for (const v of this.view.values()) for (const t of lowerAll(v)) out.push(t);
-      this.allLowered = out;
-    }
-    return this.allLowered;
+    return (this.allLowered ??= this.everything(lowerAll));
+  }
+
+  private everything(texts: (v: FieldValue) => readonly (string | null)[]): (string | null)[] {
+    const out: (string | null)[] = [];
+    for (const v of this.view.values()) for (const t of texts(v)) out.push(t);
+    return out;
   }
 }
 

@@ -128,7 +128,9 @@ describe('Aho-Corasick', () => {
   it('folds ASCII case (and the two non-ASCII letters that lower-case to ASCII) when asked', () => {
     const ac = new AhoCorasick(['cmd.exe', 'kelvin', 'xi'], true);
     const hits: number[] = [];
-    ac.scan('C:\\WINDOWS\\CMD.EXE \u212aELVIN X\u0130', (i) => hits.push(i));
+    ac.scan('C:\\WINDOWS\\CMD.EXE \u212aELVIN X\u0130', (i) => {
+      hits.push(i);
+    });
     expect(hits).toEqual([0, 1, 2]);
   });
 
@@ -143,7 +145,9 @@ describe('Aho-Corasick', () => {
         (patterns, haystack) => {
           const ac = new AhoCorasick(patterns);
           const found = new Map<number, number>();
-          ac.scan(haystack, (i) => found.set(i, (found.get(i) ?? 0) + 1));
+          ac.scan(haystack, (i) => {
+            found.set(i, (found.get(i) ?? 0) + 1);
+          });
           patterns.forEach((p, i) => {
             let count = 0;
             for (let at = haystack.indexOf(p); at >= 0; at = haystack.indexOf(p, at + 1)) count++;
