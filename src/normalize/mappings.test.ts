@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../ingest/types.js';
 import { Mappings, MappingError } from './index.js';
+import { timeOf } from './mappings.js';
 
 const mappings = Mappings.load();
 const fields = (event: unknown) => Object.fromEntries(mappings.flatten(event as JsonObject).fields);
@@ -178,5 +179,30 @@ describe('mapping files are checked', () => {
     }
     expect(error).toBeInstanceOf(MappingError);
     expect((error as MappingError).describe()).toMatch(/b\.yml:3: a logsource needs a list of `variants`/);
+  });
+});
+
+describe('timeOf', () => {
+  it('reads ISO UTC timestamps exactly as Date.parse does, fast path or not', () => {
+    for (const text of [
+      '2019-03-19T23:34:25.5506669Z',
+      '2019-03-19T23:34:25.9999999Z',
+      '2019-03-19T23:34:25.5Z',
+      '2019-03-19T23:34:25Z',
+      '2019-03-19T23:34:25.55Z',
+      '2019-03-19 23:34:25.123Z',
+      '2019-03-19T23:34:25.Z',
+      '2019-03-19T23:34:2xZ',
+      '2019-02-31T00:00:00Z',
+      '2019-03-19T24:00:00Z',
+      '0001-01-01T00:00:00Z',
+      '2019-13-01T00:00:00Z',
+      '2019-03-19T23:61:00Z',
+    ]) {
+      const expected = Date.parse(text);
+      expect(timeOf(text), text).toBe(Number.isNaN(expected) ? null : expected);
+    }
+    expect(timeOf('2020-09-21 19:30:13')).toBe(Date.parse('2020-09-21T19:30:13Z'));
+    expect(timeOf('not a time')).toBeNull();
   });
 });

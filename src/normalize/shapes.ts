@@ -23,13 +23,39 @@ function addLeaves(out: FlatEvent, obj: JsonObject, depth: number): void {
     if (isObject(v)) {
       const attrs = v[ATTRIBUTES];
       if (isObject(attrs))
-        for (const a of Object.keys(attrs)) if (a !== 'xmlns') addFieldValue(out, `${key}_${a}`, attrs[a]);
+        for (const a of Object.keys(attrs))
+          if (a !== 'xmlns') addFieldValue(out, attributeField(key, a), attrs[a]);
       if (TEXT in v) addFieldValue(out, key, v[TEXT]);
       else addLeaves(out, v, depth + 1);
     } else {
       addFieldValue(out, key, v);
     }
   }
+}
+
+/**
+ * `Element_Attribute` names, joined once: element and attribute names come from templates shared
+ * by many records, so the joined name is reused instead of built and hashed for every event.
+ */
+const joinedNames = new Map<string, Map<string, string>>();
+const JOINED_NAMES_MAX = 65_536;
+let joinedCount = 0;
+
+function attributeField(key: string, attr: string): string {
+  let byAttr = joinedNames.get(key);
+  if (byAttr === undefined) {
+    if (joinedCount >= JOINED_NAMES_MAX) return `${key}_${attr}`; // hostile input: stay bounded
+    joinedNames.set(key, (byAttr = new Map()));
+  }
+  let name = byAttr.get(attr);
+  if (name === undefined) {
+    name = `${key}_${attr}`;
+    if (joinedCount < JOINED_NAMES_MAX) {
+      byAttr.set(attr, name);
+      joinedCount++;
+    }
+  }
+  return name;
 }
 
 function addFieldValue(out: FlatEvent, name: string, v: JsonValue | undefined): void {
@@ -41,7 +67,8 @@ function addFieldValue(out: FlatEvent, name: string, v: JsonValue | undefined): 
 export function addSystemEntry(out: FlatEvent, key: string, v: JsonValue): void {
   if (isObject(v)) {
     const attrs = v[ATTRIBUTES];
-    if (isObject(attrs)) for (const a of Object.keys(attrs)) addFieldValue(out, `${key}_${a}`, attrs[a]);
+    if (isObject(attrs))
+      for (const a of Object.keys(attrs)) addFieldValue(out, attributeField(key, a), attrs[a]);
     const text = elementText(v);
     if (text !== undefined) addFieldValue(out, key, text);
   } else {

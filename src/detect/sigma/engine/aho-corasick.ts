@@ -95,24 +95,27 @@ export class AhoCorasick {
 
   /** Whether any pattern occurs in `text`; stops at the first. */
   includesAny(text: string): boolean {
-    let found = false;
-    this.scan(text, () => (found = true));
-    return found;
-  }
-
-  /**
-   * Calls `hit` with the index of every pattern occurring in `text` (once per occurrence end),
-   * until `hit` returns true.
-   */
-  scan(text: string, hit: (pattern: number) => boolean | void): void {
     const { delta, alphabet, outputs, asciiSymbols, symbols } = this;
     let s = 0;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       const sym = c < 128 ? asciiSymbols[c]! : (symbols.get(c) ?? 0);
       s = delta[s * alphabet + sym]!;
-      const o = outputs[s];
-      if (o !== null && o !== undefined) for (let k = 0; k < o.length; k++) if (hit(o[k]!) === true) return;
+      if (outputs[s] !== null) return true;
+    }
+    return false;
+  }
+
+  /** Appends to `hits` the index of every pattern occurring in `text`, once per occurrence end. */
+  scanInto(text: string, hits: number[]): void {
+    const { delta, alphabet, outputs, asciiSymbols, symbols } = this;
+    let s = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const sym = c < 128 ? asciiSymbols[c]! : (symbols.get(c) ?? 0);
+      s = delta[s * alphabet + sym]!;
+      const o = outputs[s]!;
+      if (o !== null) for (let k = 0; k < o.length; k++) hits.push(o[k]!);
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { Pred, StrPred } from '../compile/predicate.js';
 import { AhoCorasick, isFoldable } from './aho-corasick.js';
-import { MatchContext } from './context.js';
+import { eachText, MatchContext } from './context.js';
 import {
   compareNumbers,
   scalarNumber,
@@ -18,6 +18,14 @@ export type Matcher = (ctx: MatchContext) => boolean;
 function scalars(v: FieldValue | undefined): readonly Scalar[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? (v as readonly Scalar[]) : [v as Scalar];
+}
+
+/** Whether `test` holds for one of a value's scalars; no allocation for single values. */
+function someScalar(v: FieldValue | undefined, test: (x: Scalar) => boolean): boolean {
+  if (v === undefined) return false;
+  if (!Array.isArray(v)) return test(v as Scalar);
+  for (let i = 0; i < v.length; i++) if (test((v as readonly Scalar[])[i]!)) return true;
+  return false;
 }
 
 function some<T>(items: readonly T[], test: (x: T) => boolean): boolean {
@@ -57,13 +65,14 @@ function groupAlternatives(items: readonly Pred[]): Matcher[] {
       rest.push(...list);
     } else if (list[0]!.op === 'eq') {
       const set = new Set(list.map((x) => x.text));
-      out.push((c) => some(c.lower(field), (t) => t !== null && set.has(t)));
+      out.push((c) => c.someLower(field, (t) => t !== null && set.has(t)));
     } else if (list.every((x) => isFoldable(x.text))) {
       const automaton = new AhoCorasick(
         list.map((x) => x.text),
         true,
       );
-      out.push((c) => some(c.raw(field), (t) => t !== null && automaton.includesAny(t)));
+      const test = (t: string): boolean => automaton.includesAny(t);
+      out.push((c) => eachText(c.view.get(field), test));
     } else rest.push(...list);
   }
   return [...out, ...rest.map(compileMatcher)];
@@ -105,10 +114,10 @@ export function compileMatcher(p: Pred): Matcher {
       if (cased) {
         const oneCased = (v: Scalar): boolean => one(scalarText(v));
         if (field === null) return (c) => some([...c.view.values()], (v) => scalars(v).some(oneCased));
-        return (c) => some(scalars(c.view.get(field)), oneCased);
+        return (c) => someScalar(c.view.get(field), oneCased);
       }
       if (field === null) return (c) => some(c.lowerEverything(), one);
-      return (c) => some(c.lower(field), one);
+      return (c) => c.someLower(field, one);
     }
     case 're': {
       const { field, re } = p;
@@ -117,27 +126,28 @@ export function compileMatcher(p: Pred): Matcher {
         return t !== null && re.test(t);
       };
       if (field === null) return (c) => some([...c.view.values()], (v) => scalars(v).some(one));
-      return (c) => some(scalars(c.view.get(field)), one);
+      return (c) => someScalar(c.view.get(field), one);
     }
     case 'num': {
       const { field, op, value } = p;
-      return (c) =>
-        some(scalars(c.view.get(field)), (v) => {
-          const n = scalarNumber(v);
-          return n !== null && compareNumbers(n, op, value);
-        });
+      const test = (v: Scalar): boolean => {
+        const n = scalarNumber(v);
+        return n !== null && compareNumbers(n, op, value);
+      };
+      return (c) => someScalar(c.view.get(field), test);
     }
     case 'time': {
       const { field, op, value, part } = p;
-      return (c) =>
-        some(scalars(c.view.get(field)), (v) => {
-          const d = scalarTime(v);
-          return d !== null && compareNumbers(timePart(d, part), op, value);
-        });
+      const test = (v: Scalar): boolean => {
+        const d = scalarTime(v);
+        return d !== null && compareNumbers(timePart(d, part), op, value);
+      };
+      return (c) => someScalar(c.view.get(field), test);
     }
     case 'cidr': {
       const { field, test } = p;
-      return (c) => some(scalars(c.view.get(field)), (v) => typeof v === 'string' && test(v));
+      const one = (v: Scalar): boolean => typeof v === 'string' && test(v);
+      return (c) => someScalar(c.view.get(field), one);
     }
     case 'null': {
       const { field } = p;

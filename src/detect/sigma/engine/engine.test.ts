@@ -128,10 +128,10 @@ describe('Aho-Corasick', () => {
   it('folds ASCII case (and the two non-ASCII letters that lower-case to ASCII) when asked', () => {
     const ac = new AhoCorasick(['cmd.exe', 'kelvin', 'xi'], true);
     const hits: number[] = [];
-    ac.scan('C:\\WINDOWS\\CMD.EXE \u212aELVIN X\u0130', (i) => {
-      hits.push(i);
-    });
+    ac.scanInto('C:\\WINDOWS\\CMD.EXE \u212aELVIN X\u0130', hits);
     expect(hits).toEqual([0, 1, 2]);
+    expect(ac.includesAny('C:\\WINDOWS\\CMD.EX')).toBe(false);
+    expect(ac.includesAny('C:\\WINDOWS\\CMD.EXE')).toBe(true);
   });
 
   it('finds every occurrence of every pattern, overlapping ones included', () => {
@@ -145,9 +145,10 @@ describe('Aho-Corasick', () => {
         (patterns, haystack) => {
           const ac = new AhoCorasick(patterns);
           const found = new Map<number, number>();
-          ac.scan(haystack, (i) => {
-            found.set(i, (found.get(i) ?? 0) + 1);
-          });
+          const hits: number[] = [];
+          ac.scanInto(haystack, hits);
+          for (const i of hits) found.set(i, (found.get(i) ?? 0) + 1);
+          expect(ac.includesAny(haystack)).toBe(hits.length > 0);
           patterns.forEach((p, i) => {
             let count = 0;
             for (let at = haystack.indexOf(p); at >= 0; at = haystack.indexOf(p, at + 1)) count++;

@@ -3,7 +3,7 @@ import { AhoCorasick } from './aho-corasick.js';
 import { ANY_FIELD, necessaryAnchors } from './anchors.js';
 import { compileMatcher, type Matcher } from './closure.js';
 import { MatchContext } from './context.js';
-import type { EventView, FieldValue } from './event-view.js';
+import type { EventView, FieldValue, Scalar } from './event-view.js';
 
 /** One rule (or one logsource variant of a rule) as the engine sees it. */
 export interface EngineEntry<T> {
@@ -51,6 +51,15 @@ function key(v: FieldValue | undefined): string | null {
   return v === null ? '' : String(v).toLowerCase();
 }
 
+/** Scans the text of each of a value's scalars (numbers as written); nulls have no text. */
+function scanValue(automaton: AhoCorasick, v: FieldValue | undefined, hits: number[]): void {
+  if (v === undefined || v === null) return;
+  if (typeof v === 'string') automaton.scanInto(v, hits);
+  else if (Array.isArray(v)) {
+    for (const x of v as readonly Scalar[]) if (x !== null) automaton.scanInto(String(x), hits);
+  } else automaton.scanInto(String(v), hits);
+}
+
 /**
  * Matches events against many rules at once. Rules are bucketed by the channel and event id
  * their logsource requires; within a bucket, the literals each rule needs are compiled into one
@@ -66,6 +75,8 @@ export class RuleSet<T> {
   private readonly seen: Int32Array;
   private stamp = 0;
   private readonly ctx = new MatchContext();
+  /** Pattern hits of one field scan, reused across events. */
+  private readonly hits: number[] = [];
   /** Rules fully evaluated, for statistics. */
   evaluations = 0;
 
@@ -156,22 +167,23 @@ export class RuleSet<T> {
     const seen = this.seen;
     const candidates: number[] = [];
     const member = plan.member;
+    const hits = this.hits;
     for (const field of plan.fields) {
-      const texts = field === ANY_FIELD ? ctx.rawEverything() : ctx.raw(field);
-      if (texts.length === 0) continue;
       const index = this.indexFor(field);
       const automaton = index.automaton!;
+      hits.length = 0;
+      if (field === ANY_FIELD) for (const v of view.values()) scanValue(automaton, v, hits);
+      else scanValue(automaton, view.get(field), hits);
       const byPattern = index.entriesByPattern;
-      for (const text of texts) {
-        if (text === null) continue;
-        automaton.scan(text, (pattern) => {
-          for (const i of byPattern[pattern]!) {
-            if (member[i] === 1 && seen[i] !== stamp) {
-              seen[i] = stamp;
-              candidates.push(i);
-            }
+      for (let h = 0; h < hits.length; h++) {
+        const entries = byPattern[hits[h]!]!;
+        for (let e = 0; e < entries.length; e++) {
+          const i = entries[e]!;
+          if (member[i] === 1 && seen[i] !== stamp) {
+            seen[i] = stamp;
+            candidates.push(i);
           }
-        });
+        }
       }
     }
     for (const i of plan.always) candidates.push(i);
