@@ -1,0 +1,153 @@
+import type { Store } from './store.js';
+
+export interface SchemaOptions {
+  /** Days events and alerts are kept; 0 keeps them forever. */
+  readonly retentionDays: number;
+}
+
+/**
+ * ECS-style columns for what rules and analysts read most; everything else stays searchable in
+ * `fields` (the event's flat Sigma view) and `raw` (the original record).
+ */
+export const EVENT_COLUMNS = {
+  ts: "DateTime64(3, 'UTC')",
+  received: "DateTime64(3, 'UTC')",
+  tenant: 'LowCardinality(String)',
+  event_id: 'String',
+  source: 'LowCardinality(String)',
+  channel: 'LowCardinality(String)',
+  provider: 'LowCardinality(String)',
+  event_code: 'LowCardinality(String)',
+  record_id: 'UInt64',
+  host: 'LowCardinality(String)',
+  user_name: 'String',
+  user_domain: 'LowCardinality(String)',
+  process_pid: 'UInt32',
+  process_guid: 'String',
+  process_executable: 'String',
+  process_command_line: 'String',
+  parent_pid: 'UInt32',
+  parent_executable: 'String',
+  parent_command_line: 'String',
+  file_path: 'String',
+  hash_md5: 'String',
+  hash_sha1: 'String',
+  hash_sha256: 'String',
+  hash_imphash: 'String',
+  source_ip: 'String',
+  source_port: 'UInt16',
+  destination_ip: 'String',
+  destination_port: 'UInt16',
+  domain: 'String',
+  url: 'String',
+  registry_key: 'String',
+  registry_value: 'String',
+  container_id: 'String',
+  container_image: 'String',
+  email_from: 'String',
+  email_to: 'Array(String)',
+  email_subject: 'String',
+  rule_ids: 'Array(String)',
+  fields: 'Map(String, String)',
+  raw: 'String CODEC(ZSTD(3))',
+} as const;
+
+export type EventColumn = keyof typeof EVENT_COLUMNS;
+
+function ttl(column: string, days: number): string {
+  return days > 0 ? `TTL toDateTime(${column}) + INTERVAL ${Math.floor(days)} DAY` : '';
+}
+
+function eventsDdl(o: SchemaOptions): string {
+  const columns = Object.entries(EVENT_COLUMNS).map(([name, type]) => `  ${name} ${type}`);
+  const bloom = (c: string) => `  INDEX idx_${c} ${c} TYPE bloom_filter(0.01) GRANULARITY 4`;
+  return `CREATE TABLE IF NOT EXISTS events (
+${columns.join(',\n')},
+${['hash_md5', 'hash_sha1', 'hash_sha256', 'hash_imphash', 'source_ip', 'destination_ip', 'domain'].map(bloom).join(',\n')},
+  INDEX idx_command_line lower(process_command_line) TYPE tokenbf_v1(16384, 3, 0) GRANULARITY 4,
+  INDEX idx_event_id event_id TYPE bloom_filter(0.01) GRANULARITY 4
+) ENGINE = MergeTree
+PARTITION BY toDate(ts)
+ORDER BY (tenant, host, ts)
+${ttl('ts', o.retentionDays)}
+SETTINGS non_replicated_deduplication_window = 10000`;
+}
+
+function alertsDdl(o: SchemaOptions): string {
+  return `CREATE TABLE IF NOT EXISTS alerts (
+  ts DateTime64(3, 'UTC'),
+  created DateTime64(3, 'UTC'),
+  tenant LowCardinality(String),
+  alert_id String,
+  kind LowCardinality(String),
+  rule_id String,
+  rule_title String,
+  level LowCardinality(String),
+  tags Array(String),
+  host LowCardinality(String),
+  user_name String,
+  event_id String,
+  event_ids Array(String),
+  channel LowCardinality(String),
+  event_code LowCardinality(String),
+  process_executable String,
+  process_command_line String,
+  group_key String,
+  fields Map(String, String),
+  INDEX idx_rule rule_id TYPE bloom_filter(0.01) GRANULARITY 4
+) ENGINE = MergeTree
+PARTITION BY toDate(ts)
+ORDER BY (tenant, ts, rule_id)
+${ttl('ts', o.retentionDays)}
+SETTINGS non_replicated_deduplication_window = 10000`;
+}
+
+const RULES_DDL = `CREATE TABLE IF NOT EXISTS rules (
+  tenant LowCardinality(String),
+  rule_id String,
+  title String,
+  level LowCardinality(String),
+  status LowCardinality(String),
+  tags Array(String),
+  source String,
+  yaml String CODEC(ZSTD(3)),
+  enabled UInt8,
+  updated DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated)
+ORDER BY (tenant, rule_id)`;
+
+const TOKENS_DDL = `CREATE TABLE IF NOT EXISTS tokens (
+  token_id String,
+  hash String,
+  tenant LowCardinality(String),
+  role LowCardinality(String),
+  name String,
+  created DateTime64(3, 'UTC'),
+  revoked UInt8,
+  updated DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated)
+ORDER BY token_id`;
+
+const META_DDL = `CREATE TABLE IF NOT EXISTS vigil_meta (
+  key String,
+  value String,
+  updated DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated)
+ORDER BY key`;
+
+/** Creates the tables, and brings retention in line with the options on every start. */
+export async function migrate(store: Store, options: SchemaOptions): Promise<void> {
+  for (const ddl of [eventsDdl(options), alertsDdl(options), RULES_DDL, TOKENS_DDL, META_DDL])
+    await store.exec(ddl);
+  for (const table of ['events', 'alerts']) {
+    if (options.retentionDays > 0)
+      await store.exec(`ALTER TABLE ${table} MODIFY ${ttl('ts', options.retentionDays)}`);
+    else {
+      const [row] = await store.query<{ n: string | number }>(
+        `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {t:String} AND create_table_query LIKE '%TTL %'`,
+        { t: table },
+      );
+      if (Number(row?.n ?? 0) > 0) await store.exec(`ALTER TABLE ${table} REMOVE TTL`);
+    }
+  }
+}

@@ -1,0 +1,39 @@
+/**
+ * The storage contract. Both implementations speak the same ClickHouse SQL: callers write SQL with
+ * `{name:Type}` parameters, never with values spliced in.
+ */
+export type Params = Readonly<Record<string, unknown>>;
+
+export interface InsertOptions {
+  /**
+   * Makes the insert idempotent: a retried insert with the same token (after a crash, say) is
+   * dropped by ClickHouse instead of stored twice.
+   */
+  readonly dedupToken?: string;
+}
+
+export interface Store {
+  /** `embedded` (chDB in this process) or `server` (a ClickHouse server over HTTP). */
+  readonly kind: 'embedded' | 'server';
+  /** Rows as objects (JSONEachRow), parsed. */
+  query<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
+  /** A statement without rows (DDL, ALTER, OPTIMIZE). */
+  exec(sql: string, params?: Params): Promise<void>;
+  /** Inserts JSONEachRow bytes into a table, as one block. */
+  insert(table: string, rows: Buffer, options?: InsertOptions): Promise<void>;
+  close(): Promise<void>;
+}
+
+export class StoreError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StoreError';
+  }
+}
+
+/** Table names are never user input, but they are spliced into SQL: keep them to identifiers. */
+export function checkIdentifier(name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name))
+    throw new StoreError(`not a table name: ${JSON.stringify(name)}`);
+  return name;
+}
