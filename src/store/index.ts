@@ -1,0 +1,30 @@
+import { join } from 'node:path';
+import { ChdbStore } from './chdb.js';
+import { ServerStore } from './clickhouse.js';
+import { migrate, type SchemaOptions } from './schema.js';
+import type { Store } from './store.js';
+
+export { EVENT_COLUMNS, migrate, type EventColumn, type SchemaOptions } from './schema.js';
+export { alertRow, eventRow, sqlTime, validTime, type StoredAlert, type StoredEvent } from './rows.js';
+export { StoreError, type InsertOptions, type Params, type Store } from './store.js';
+
+export interface OpenStoreOptions extends SchemaOptions {
+  /** The data directory: the embedded store lives in `DIR/store`. */
+  readonly dataDir: string;
+  /** A ClickHouse server instead of the embedded store. */
+  readonly clickhouseUrl?: string | null;
+}
+
+/** Opens the configured store and brings its schema up to date. */
+export async function openStore(o: OpenStoreOptions): Promise<Store> {
+  const store: Store = o.clickhouseUrl
+    ? new ServerStore({ url: o.clickhouseUrl })
+    : new ChdbStore(join(o.dataDir, 'store'));
+  try {
+    await migrate(store, o);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  return store;
+}

@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import { ColumnMapper } from '../../src/normalize/index.js';
+import { eventRow, migrate, type Store } from '../../src/store/index.js';
+
+/**
+ * What every Store must do, whatever runs it. `open` returns a store on an empty database;
+ * the suite creates the schema itself.
+ */
+export function storeContract(name: string, open: () => Promise<Store>): void {
+  const columns = ColumnMapper.load();
+  const row = (
+    tenant: string,
+    id: string,
+    fields: Record<string, string | number>,
+    time = Date.UTC(2026, 10, 1, 10),
+  ) =>
+    eventRow({
+      tenant,
+      eventId: id,
+      time,
+      received: time + 1000,
+      source: 'evtx',
+      fields: new Map(Object.entries(fields)),
+      columns: columns.map(new Map(Object.entries(fields))),
+      raw: JSON.stringify(fields),
+      ruleIds: [],
+    });
+  const block = (...rows: string[]) => Buffer.from(rows.join('\n') + '\n');
+
+  describe(`Store contract: ${name}`, () => {
+    it('creates the schema, and creating it again changes nothing', async () => {
+      const store = await open();
+      try {
+        await migrate(store, { retentionDays: 30 });
+        await migrate(store, { retentionDays: 30 });
+        const tables = await store.query<{ name: string }>(
+          'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name',
+        );
+        expect(tables.map((t) => t.name)).toEqual(
+          expect.arrayContaining(['alerts', 'events', 'rules', 'tokens', 'vigil_meta']),
+        );
+        const indexes = await store.query<{ name: string; type: string }>(
+          "SELECT name, type FROM system.data_skipping_indices WHERE database = currentDatabase() AND table = 'events' ORDER BY name",
+        );
+        expect(indexes).toEqual(
+          expect.arrayContaining([
+            { name: 'idx_hash_sha256', type: 'bloom_filter' },
+            { name: 'idx_domain', type: 'bloom_filter' },
+            { name: 'idx_command_line', type: 'tokenbf_v1' },
+          ]),
+        );
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('stores events with their ECS columns, and reads them back by parameters only', async () => {
+      const store = await open();
+      try {
+        await migrate(store, { retentionDays: 0 });
+        await store.insert(
+          'events',
+          block(
+            row('acme', 'e1', {
+              Computer: 'WS1',
+              Image: 'C:\\Windows\\System32\\cmd.exe',
+              CommandLine: "cmd /c echo x' OR 1=1 --",
+              Hashes: 'SHA1=AA,MD5=BB,SHA256=CC,IMPHASH=DD',
+              EventID: 1,
+              User: 'CORP\\alice',
+            }),
+            row('acme', 'e2', { Computer: 'WS2', DestinationIp: '10.1.2.3', DestinationPort: 443 }),
+            row('other', 'e3', { Computer: 'WS1', Image: 'x.exe' }),
+          ),
+        );
+        const hostile = "x' OR 1=1 --";
+        const got = await store.query<Record<string, unknown>>(
+          `SELECT event_id, host, user_name, user_domain, hash_sha256, hash_md5, event_code, fields['Image'] AS image
+           FROM events WHERE tenant = {tenant:String} AND positionCaseInsensitive(process_command_line, {needle:String}) > 0`,
+          { tenant: 'acme', needle: hostile },
+        );
+        expect(got).toEqual([
+          {
+            event_id: 'e1',
+            host: 'WS1',
+            user_name: 'alice',
+            user_domain: 'CORP',
+            hash_sha256: 'cc',
+            hash_md5: 'bb',
+            event_code: '1',
+            image: 'C:\\Windows\\System32\\cmd.exe',
+          },
+        ]);
+        const [counts] = await store.query<{ n: string | number; ports: string | number }>(
+          'SELECT count() AS n, sum(destination_port) AS ports FROM events WHERE tenant = {t:String}',
+          { t: 'acme' },
+        );
+        expect(Number(counts!.n)).toBe(2);
+        expect(Number(counts!.ports)).toBe(443);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('drops a retried insert that carries the same deduplication token', async () => {
+      const store = await open();
+      try {
+        await migrate(store, { retentionDays: 0 });
+        const rows = block(row('t', 'd1', { Computer: 'A' }), row('t', 'd2', { Computer: 'B' }));
+        await store.insert('events', rows, { dedupToken: 'batch-7' });
+        await store.insert('events', rows, { dedupToken: 'batch-7' });
+        await store.insert('events', rows, { dedupToken: 'batch-8' });
+        const [r] = await store.query<{ n: string | number }>(
+          "SELECT count() AS n FROM events WHERE event_id IN ('d1', 'd2')",
+        );
+        expect(Number(r!.n)).toBe(4);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('keeps retention in line with the options', async () => {
+      const store = await open();
+      try {
+        await migrate(store, { retentionDays: 7 });
+        const ddl = async () =>
+          (
+            await store.query<{ q: string }>(
+              "SELECT create_table_query AS q FROM system.tables WHERE database = currentDatabase() AND name = 'events'",
+            )
+          )[0]!.q;
+        expect(await ddl()).toMatch(/TTL toDateTime\(ts\) \+ toIntervalDay\(7\)/);
+        await migrate(store, { retentionDays: 0 });
+        expect(await ddl()).not.toMatch(/TTL/);
+      } finally {
+        await store.close();
+      }
+    });
+
+    it('rejects a malformed row with a reason, and a closed store refuses work', async () => {
+      const store = await open();
+      await migrate(store, { retentionDays: 0 });
+      await expect(store.insert('events', Buffer.from('{"ts": "not a time"\n'))).rejects.toThrow(
+        /insert into events/,
+      );
+      await expect(store.insert('events; DROP TABLE events', Buffer.from('{}\n'))).rejects.toThrow(
+        /not a table name/,
+      );
+      await store.close();
+      await expect(store.query('SELECT 1')).rejects.toThrow();
+    });
+  });
+}
