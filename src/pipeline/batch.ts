@@ -1,0 +1,73 @@
+import type { JsonObject } from '../ingest/types.js';
+
+/** What an ingest request becomes once accepted: its records and who sent them. */
+export interface IngestBatch {
+  readonly tenant: string;
+  /** The client's idempotency key, if it sent one. */
+  readonly key: string | null;
+  /** Epoch ms when the server accepted it. */
+  readonly received: number;
+  /** The front door it came through (`http:ndjson`, `http:evtx`, `syslog:tcp`, ...). */
+  readonly via: string;
+  readonly records: readonly JsonObject[];
+  /** Each record as JSON text (what is stored as the original record). */
+  readonly lines: readonly string[];
+}
+
+interface Header {
+  readonly v: 1;
+  readonly tenant: string;
+  readonly key: string | null;
+  readonly received: number;
+  readonly via: string;
+  readonly count: number;
+}
+
+/** Builds a batch, serializing each record once: the text is both the log payload and `raw`. */
+export function makeBatch(
+  tenant: string,
+  key: string | null,
+  via: string,
+  records: readonly JsonObject[],
+  received = Date.now(),
+): IngestBatch {
+  return { tenant, key, received, via, records, lines: records.map((r) => JSON.stringify(r)) };
+}
+
+/** The log payload: a header line, then one record per line (JSON never holds a raw newline). */
+export function encodeBatch(b: IngestBatch): Buffer {
+  const header: Header = {
+    v: 1,
+    tenant: b.tenant,
+    key: b.key,
+    received: b.received,
+    via: b.via,
+    count: b.lines.length,
+  };
+  return Buffer.from(JSON.stringify(header) + '\n' + b.lines.join('\n'), 'utf8');
+}
+
+export function decodeBatch(payload: Buffer): IngestBatch {
+  const text = payload.toString('utf8');
+  const nl = text.indexOf('\n');
+  const header = JSON.parse(nl < 0 ? text : text.slice(0, nl)) as Header;
+  if (header.v !== 1) throw new Error(`unknown ingest log record version ${String(header.v)}`);
+  const lines = header.count === 0 || nl < 0 ? [] : text.slice(nl + 1).split('\n');
+  if (lines.length !== header.count)
+    throw new Error(`ingest log record holds ${lines.length} of ${header.count} records`);
+  return {
+    tenant: header.tenant,
+    key: header.key,
+    received: header.received,
+    via: header.via,
+    lines,
+    records: lines.map((l) => JSON.parse(l) as JsonObject),
+  };
+}
+
+/** Only the header: enough to rebuild the idempotency index without parsing records. */
+export function batchKey(payload: Buffer): { tenant: string; key: string | null } {
+  const end = payload.indexOf(10);
+  const header = JSON.parse(payload.subarray(0, end < 0 ? payload.length : end).toString('utf8')) as Header;
+  return { tenant: header.tenant, key: header.key };
+}
