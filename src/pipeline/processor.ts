@@ -117,6 +117,7 @@ export class Processor {
     this.position = saved?.position ?? { segment: first, offset: 0 };
     if (comparePositions(this.position, { segment: first, offset: 0 }) < 0)
       this.position = { segment: first, offset: 0 };
+    this.wal.consumedTo(this.position);
     if (saved?.pending) {
       const entries = this.wal
         .read(saved.pending.from, Infinity)

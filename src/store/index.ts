@@ -28,3 +28,4 @@ export async function openStore(o: OpenStoreOptions): Promise<Store> {
   }
   return store;
 }
+export { eventField, type EventField } from './fields.js';

@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import { generateSampleEvents } from '../../demo/sample-events.js';
+import { makeBatch } from '../../pipeline/index.js';
+import { ConfigError, loadConfig, startServer, type ServerConfig } from '../../server/index.js';
+
+interface ServeFlags {
+  config?: string;
+  data?: string;
+  host?: string;
+  port?: string;
+  clickhouseUrl?: string;
+  retentionDays?: string;
+  rules?: string[];
+  tlsCert?: string;
+  tlsKey?: string;
+  sampleData?: boolean;
+}
+
+/** Loads the generated sample events once, through the same ingest log as any client. */
+async function loadSampleData(server: Awaited<ReturnType<typeof startServer>>): Promise<number> {
+  const { store, intake } = server.services;
+  const [row] = await store.query<{ n: string }>("SELECT count() AS n FROM events WHERE tenant = 'default'");
+  if (Number(row?.n ?? 0) > 0) return 0;
+  const events = generateSampleEvents({ now: Date.now(), seed: 7 });
+  for (let i = 0; i < events.length; i += 5000)
+    await intake.append(makeBatch('default', `sample-data-${i}`, 'sample', events.slice(i, i + 5000)));
+  return events.length;
+}
+
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Run the Vigil server: ingest, detection, storage, search and the API, in one process')
+    .option('-c, --config <file>', 'YAML configuration file (flags and VIGIL_* variables override it)')
+    .option('-d, --data <dir>', 'data directory (embedded store and ingest log)')
+    .option('--host <address>', 'address to listen on (default 127.0.0.1: local only)')
+    .option('-p, --port <port>', 'HTTP port (default 8080)')
+    .option('--clickhouse-url <url>', 'store events in a ClickHouse server instead of the embedded store')
+    .option('--retention-days <days>', 'days to keep events and alerts (0 keeps them forever)')
+    .option('-r, --rules <paths...>', "Sigma rule files or folders (default: Vigil's own rule pack)")
+    .option('--tls-cert <file>', 'TLS certificate (PEM); serves HTTPS with --tls-key')
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--sample-data', 'load generated sample events into an empty store, for a first look')
+    .action(async (flags: ServeFlags) => {
+      let config: ServerConfig;
+      try {
+        config = loadConfig({
+          file: flags.config ?? process.env.VIGIL_CONFIG ?? null,
+          env: process.env,
+          flags: {
+            dataDir: flags.data,
+            host: flags.host,
+            port: flags.port,
+            clickhouseUrl: flags.clickhouseUrl,
+            retentionDays: flags.retentionDays,
+            rules: flags.rules,
+            tlsCert: flags.tlsCert,
+            tlsKey: flags.tlsKey,
+          },
+        });
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        console.error(`vigil serve: ${e.message}`);
+        process.exitCode = 2;
+        return;
+      }
+      const server = await startServer(config);
+      console.log(
+        `Vigil is listening on ${server.url} (data in ${config.dataDir}, ${server.services.store.kind} store)`,
+      );
+      if (server.bootstrapToken !== null) {
+        console.log('');
+        console.log('First start: an admin token was created. It is shown only this once; keep it safe:');
+        console.log(`  ${server.bootstrapToken}`);
+        console.log(
+          `Try: curl -H "Authorization: Bearer <token>" '${server.url}/api/v1/search?q=wscript.exe&from=now-7d'`,
+        );
+        console.log('');
+      }
+      if (flags.sampleData) {
+        const n = await loadSampleData(server);
+        if (n > 0) console.log(`Loaded ${n} generated sample events into tenant "default".`);
+      }
+      let stopping = false;
+      const stop = () => {
+        if (stopping) return;
+        stopping = true;
+        console.log('Stopping…');
+        server.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+}

@@ -1,0 +1,191 @@
+import type { VigilError } from '../core/errors.js';
+import { readEvtxBuffer } from './evtx/index.js';
+import { readJsonRecords } from './json/index.js';
+import type { JsonObject } from './types.js';
+
+/**
+ * Request bodies of the network front doors, parsed into records. A bad record is a rejection
+ * with where and why; its neighbours are kept.
+ */
+export interface Rejection {
+  /** 1-based line (text formats), or byte offset (EVTX). */
+  readonly line?: number;
+  readonly offset?: number;
+  readonly reason: string;
+}
+
+export interface ParsedBody {
+  readonly records: JsonObject[];
+  readonly rejected: Rejection[];
+}
+
+const MAX_REJECTIONS_LISTED = 1000;
+
+function reject(out: ParsedBody, r: Rejection): void {
+  if (out.rejected.length < MAX_REJECTIONS_LISTED) out.rejected.push(r);
+}
+
+function rejection(e: VigilError): Rejection {
+  const loc = e.location;
+  return {
+    ...(loc.line !== undefined ? { line: loc.line } : {}),
+    ...(loc.line === undefined && loc.offset !== undefined ? { offset: loc.offset } : {}),
+    reason: e.message,
+  };
+}
+
+/** NDJSON, a JSON array of objects, or concatenated objects: told apart by the body itself. */
+export async function parseJsonBody(body: Buffer, maxDepth = 128): Promise<ParsedBody & { total: number }> {
+  const out: ParsedBody = { records: [], rejected: [] };
+  let total = 0;
+  for await (const r of readJsonRecords(once(body), 'request', {
+    maxRecordBytes: body.length + 1,
+    maxDepth,
+  })) {
+    total++;
+    if (r.ok) out.records.push(r.value.event);
+    else reject(out, rejection(r.error as VigilError));
+  }
+  return { ...out, total };
+}
+
+/** A raw EVTX file: every readable record; a damaged chunk costs only its own records. */
+export function parseEvtxBody(body: Buffer): ParsedBody & { lost: number } {
+  const out: ParsedBody = { records: [], rejected: [] };
+  let lost = 0;
+  for (const r of readEvtxBuffer(body)) {
+    if (r.ok) out.records.push(r.value.toJSON());
+    else {
+      lost += r.error.recordsLost ?? 0;
+      reject(out, { offset: r.error.offset, reason: r.error.message });
+    }
+  }
+  return { ...out, lost };
+}
+
+export interface BulkItem {
+  readonly action: string;
+  readonly index: string | null;
+  readonly id: string | null;
+  /** Index into records, or null when the item was rejected. */
+  readonly record: number | null;
+  readonly error: string | null;
+}
+
+/**
+ * Elasticsearch's `_bulk` body: an action line, then (for index/create) a document line. Only
+ * `index` and `create` store events; `update` and `delete` are refused per item, as Vigil's
+ * events are immutable.
+ */
+export function parseBulkBody(body: Buffer, defaultIndex: string | null): ParsedBody & { items: BulkItem[] } {
+  const out = { records: [] as JsonObject[], rejected: [] as Rejection[], items: [] as BulkItem[] };
+  const lines = body.toString('utf8').split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const text = lines[i]!.trim();
+    if (text === '') continue;
+    const lineNo = i + 1;
+    let action: unknown;
+    try {
+      action = JSON.parse(text);
+    } catch (e) {
+      reject(out, { line: lineNo, reason: `action line is not JSON: ${(e as Error).message}` });
+      out.items.push({
+        action: 'index',
+        index: defaultIndex,
+        id: null,
+        record: null,
+        error: 'invalid action line',
+      });
+      continue;
+    }
+    const [name, meta] = isObject(action) ? (Object.entries(action)[0] ?? []) : [];
+    const m = isObject(meta) ? meta : {};
+    const index = typeof m._index === 'string' ? m._index : defaultIndex;
+    const id = typeof m._id === 'string' ? m._id : null;
+    if (name === 'delete') {
+      out.items.push({
+        action: 'delete',
+        index,
+        id,
+        record: null,
+        error: 'events are immutable: delete is not supported',
+      });
+      continue;
+    }
+    const docLine = lines[i + 1];
+    i++;
+    if (name !== 'index' && name !== 'create') {
+      const what = typeof name === 'string' ? name : 'unknown';
+      reject(out, { line: lineNo, reason: `unsupported bulk action "${what}"` });
+      out.items.push({ action: what, index, id, record: null, error: `unsupported bulk action "${what}"` });
+      continue;
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(docLine ?? '');
+    } catch (e) {
+      reject(out, { line: lineNo + 1, reason: `document is not JSON: ${(e as Error).message}` });
+      out.items.push({ action: name, index, id, record: null, error: 'document is not JSON' });
+      continue;
+    }
+    if (!isObject(doc)) {
+      reject(out, { line: lineNo + 1, reason: 'document is not a JSON object' });
+      out.items.push({ action: name, index, id, record: null, error: 'document is not a JSON object' });
+      continue;
+    }
+    out.items.push({ action: name, index, id, record: out.records.length, error: null });
+    out.records.push(doc);
+  }
+  return out;
+}
+
+/**
+ * Splunk HEC `/services/collector/event`: concatenated `{"event": ..., "time": ..., "host": ...}`
+ * envelopes. String events become `{ message }`; HEC metadata lands under `hec.*`.
+ */
+export async function parseHecBody(body: Buffer): Promise<ParsedBody> {
+  const parsed = await parseJsonBody(body);
+  const out: ParsedBody = { records: [], rejected: parsed.rejected };
+  parsed.records.forEach((env) => {
+    const event = env.event;
+    if (event === undefined || event === null || (typeof event === 'string' && event === '')) {
+      reject(out, { reason: 'an HEC envelope needs a non-empty "event"' });
+      return;
+    }
+    const record: JsonObject = isObject(event) ? { ...event } : { message: String(event) };
+    const meta: JsonObject = {};
+    for (const k of ['host', 'source', 'sourcetype', 'index', 'time'] as const)
+      if (env[k] !== undefined) meta[k] = env[k]!;
+    if (isObject(env.fields)) meta.fields = env.fields;
+    if (Object.keys(meta).length > 0) record.hec = meta;
+    if (record['@timestamp'] === undefined && typeof env.time === 'number' && Number.isFinite(env.time))
+      record['@timestamp'] = new Date(env.time * 1000).toISOString();
+    if (record['host.name'] === undefined && typeof env.host === 'string' && !isObject(record.host))
+      record.host = { name: env.host };
+    out.records.push(record);
+  });
+  return out;
+}
+
+/** HEC `/services/collector/raw`: one event per line of text. */
+export function parseRawLines(body: Buffer, maxLine = 1024 * 1024): ParsedBody {
+  const out: ParsedBody = { records: [], rejected: [] };
+  body
+    .toString('utf8')
+    .split(/\r?\n/)
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      if (line.length > maxLine)
+        reject(out, { line: i + 1, reason: `line longer than ${maxLine} characters` });
+      else out.records.push({ message: line });
+    });
+  return out;
+}
+
+async function* once(body: Buffer): AsyncGenerator<Buffer> {
+  yield body;
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,10 @@
+export { SearchSyntaxError, type QueryNode, type TermNode, type Value } from './ast.js';
+export { parseQuery, searchTerms, LIMITS } from './parse.js';
+export {
+  compileSearch,
+  type ColumnKind,
+  type ColumnRef,
+  type CompiledSearch,
+  type CompileOptions,
+  type FieldResolver,
+} from './sql.js';

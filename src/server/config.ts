@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parse } from 'yaml';
+import { VigilError } from '../core/errors.js';
+
+export interface ServerConfig {
+  readonly dataDir: string;
+  readonly host: string;
+  readonly port: number;
+  readonly tlsCert: string | null;
+  readonly tlsKey: string | null;
+  readonly clickhouseUrl: string | null;
+  readonly retentionDays: number;
+  /** Rule files and folders; Vigil's own pack when empty. */
+  readonly rules: readonly string[];
+  readonly maxBodyBytes: number;
+  /** Request bytes being parsed at once; beyond it ingest answers 429. */
+  readonly maxInflightBytes: number;
+  /** Accepted but unprocessed bytes; beyond it ingest answers 503. */
+  readonly maxBacklogBytes: number;
+  readonly syslogTcpPort: number | null;
+  readonly syslogUdpPort: number | null;
+  /** The tenant syslog events belong to (syslog carries no token). */
+  readonly syslogTenant: string;
+  /** fsync the ingest log before acknowledging (default on). */
+  readonly fsync: boolean;
+}
+
+export const DEFAULTS: ServerConfig = {
+  dataDir: './vigil-data',
+  host: '127.0.0.1',
+  port: 8080,
+  tlsCert: null,
+  tlsKey: null,
+  clickhouseUrl: null,
+  retentionDays: 90,
+  rules: [],
+  maxBodyBytes: 64 * 1024 * 1024,
+  maxInflightBytes: 256 * 1024 * 1024,
+  maxBacklogBytes: 512 * 1024 * 1024,
+  syslogTcpPort: null,
+  syslogUdpPort: null,
+  syslogTenant: 'default',
+  fsync: true,
+};
+
+/** Config keys as written in YAML, environment (VIGIL_ + upper snake case) and flags (kebab case). */
+const KEYS: Record<
+  keyof ServerConfig,
+  { yaml: string; kind: 'string' | 'int' | 'list' | 'bool' | 'nullable' }
+> = {
+  dataDir: { yaml: 'data', kind: 'string' },
+  host: { yaml: 'host', kind: 'string' },
+  port: { yaml: 'port', kind: 'int' },
+  tlsCert: { yaml: 'tls_cert', kind: 'nullable' },
+  tlsKey: { yaml: 'tls_key', kind: 'nullable' },
+  clickhouseUrl: { yaml: 'clickhouse_url', kind: 'nullable' },
+  retentionDays: { yaml: 'retention_days', kind: 'int' },
+  rules: { yaml: 'rules', kind: 'list' },
+  maxBodyBytes: { yaml: 'max_body_bytes', kind: 'int' },
+  maxInflightBytes: { yaml: 'max_inflight_bytes', kind: 'int' },
+  maxBacklogBytes: { yaml: 'max_backlog_bytes', kind: 'int' },
+  syslogTcpPort: { yaml: 'syslog_tcp_port', kind: 'int' },
+  syslogUdpPort: { yaml: 'syslog_udp_port', kind: 'int' },
+  syslogTenant: { yaml: 'syslog_tenant', kind: 'string' },
+  fsync: { yaml: 'fsync', kind: 'bool' },
+};
+
+export class ConfigError extends VigilError {
+  constructor(message: string) {
+    super('config.invalid', message);
+    this.name = 'ConfigError';
+  }
+}
+
+function coerce(key: string, kind: string, v: unknown, from: string): unknown {
+  if (v === null || v === undefined) return kind === 'nullable' ? null : undefined;
+  switch (kind) {
+    case 'int': {
+      const n = typeof v === 'number' ? v : Number(String(v).trim());
+      if (!Number.isSafeInteger(n) || n < 0)
+        throw new ConfigError(`${from}: ${key} must be a non-negative integer, not ${JSON.stringify(v)}`);
+      return n;
+    }
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (/^(1|true|yes|on)$/i.test(String(v))) return true;
+      if (/^(0|false|no|off)$/i.test(String(v))) return false;
+      throw new ConfigError(`${from}: ${key} must be true or false`);
+    case 'list':
+      if (Array.isArray(v)) return v.map(String);
+      return String(v)
+        .split(/[,:]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+    default:
+      if (typeof v === 'object') throw new ConfigError(`${from}: ${key} must be a string`);
+      return String(v);
+  }
+}
+
+/**
+ * The server's configuration: defaults, then the YAML file, then VIGIL_* environment variables,
+ * then command-line flags; later sources win. Unknown YAML keys are errors, not silently ignored.
+ */
+export function loadConfig(options: {
+  file?: string | null;
+  env?: NodeJS.ProcessEnv;
+  flags?: Partial<Record<keyof ServerConfig, unknown>>;
+}): ServerConfig {
+  const out: Record<string, unknown> = { ...DEFAULTS };
+  if (options.file) {
+    let doc: unknown;
+    try {
+      doc = parse(readFileSync(options.file, 'utf8'));
+    } catch (e) {
+      throw new ConfigError(`${options.file}: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (doc !== null && (typeof doc !== 'object' || Array.isArray(doc)))
+      throw new ConfigError(`${options.file}: expected a map of settings`);
+    const byYaml = new Map(Object.entries(KEYS).map(([k, v]) => [v.yaml, { key: k, kind: v.kind }]));
+    for (const [yk, v] of Object.entries((doc ?? {}) as Record<string, unknown>)) {
+      const entry = byYaml.get(yk);
+      if (entry === undefined)
+        throw new ConfigError(
+          `${options.file}: unknown setting "${yk}" (known: ${[...byYaml.keys()].join(', ')})`,
+        );
+      out[entry.key] = coerce(yk, entry.kind, v, options.file);
+    }
+  }
+  const env = options.env ?? {};
+  for (const [key, { yaml, kind }] of Object.entries(KEYS)) {
+    const name = `VIGIL_${yaml.toUpperCase()}`;
+    if (env[name] !== undefined && env[name] !== '') out[key] = coerce(name, kind, env[name], 'environment');
+  }
+  for (const [key, v] of Object.entries(options.flags ?? {})) {
+    const spec = KEYS[key as keyof ServerConfig];
+    if (spec !== undefined && v !== undefined) out[key] = coerce(key, spec.kind, v, 'flag');
+  }
+  const config = out as unknown as ServerConfig;
+  if (config.port > 65535) throw new ConfigError(`port ${config.port} is out of range`);
+  if ((config.tlsCert === null) !== (config.tlsKey === null))
+    throw new ConfigError('TLS needs both tls_cert and tls_key');
+  return { ...config, dataDir: resolve(config.dataDir) };
+}

@@ -1,0 +1,29 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Detector } from '../detect/hunt/detector.js';
+import type { IntakeLog, Processor } from '../pipeline/index.js';
+import type { Store } from '../store/index.js';
+import type { Principal, TokenStore } from './auth.js';
+import type { ServerConfig } from './config.js';
+
+/** Everything the routes share: built once by the server. */
+export interface Services {
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly intake: IntakeLog;
+  readonly processor: Processor;
+  readonly tokens: TokenStore;
+  readonly detector: Detector;
+  readonly log: (message: string) => void;
+  /** Request bytes being read and parsed right now, for admission control. */
+  inflightBytes: number;
+}
+
+/** One request: the services, the caller, and the tenant it acts for. */
+export interface RequestContext {
+  readonly services: Services;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly principal: Principal;
+  readonly tenant: string;
+}

@@ -1,0 +1,2 @@
+export { startServer, defaultRulesDir, type RunningServer } from './server.js';
+export { loadConfig, ConfigError, DEFAULTS, type ServerConfig } from './config.js';

@@ -1,0 +1,171 @@
+/** The API described for clients and tooling; served at /api/v1/openapi.json. */
+export function openApiDocument(): Record<string, unknown> {
+  const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
+  const ok = (description: string, schema: Record<string, unknown> = { type: 'object' }) => ({
+    '200': { description, ...json(schema) },
+  });
+  const errors = {
+    '400': {
+      description: 'Bad request: the reason, and per-line rejections where relevant',
+      ...json({ $ref: '#/components/schemas/Error' }),
+    },
+    '401': { description: 'No token, or a token that is not valid' },
+    '403': { description: 'The token’s role does not allow this, or another tenant was asked for' },
+    '413': { description: 'The body is larger than the configured limit' },
+    '429': { description: 'Too many ingest requests in flight; see Retry-After' },
+    '503': { description: 'The ingest backlog is full or the store is unavailable; see Retry-After' },
+  };
+  const ingestResult = {
+    type: 'object',
+    properties: {
+      accepted: { type: 'integer' },
+      rejected: { type: 'integer' },
+      errors: { type: 'array', items: { $ref: '#/components/schemas/Rejection' } },
+      duplicate: { type: 'boolean', description: 'The Idempotency-Key was seen before; nothing was added' },
+    },
+  };
+  const idempotency = {
+    name: 'Idempotency-Key',
+    in: 'header',
+    required: false,
+    schema: { type: 'string', maxLength: 200 },
+    description: 'Retrying a request with the same key stores its events once',
+  };
+  const searchParams = ['q', 'from', 'to', 'limit', 'offset'].map((name) => ({
+    name,
+    in: 'query',
+    schema: { type: 'string' },
+  }));
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Vigil API',
+      version: '1',
+      description:
+        'Ingest, search and administration. Every call except health and this document needs a token (Authorization: Bearer). A 2xx reply to an ingest call means the events are durable.',
+    },
+    components: {
+      securitySchemes: { token: { type: 'http', scheme: 'bearer' } },
+      schemas: {
+        Error: { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] },
+        Rejection: {
+          type: 'object',
+          properties: { line: { type: 'integer' }, offset: { type: 'integer' }, reason: { type: 'string' } },
+          required: ['reason'],
+        },
+      },
+    },
+    security: [{ token: [] }],
+    paths: {
+      '/api/v1/health': { get: { summary: 'Liveness', security: [], responses: ok('The server is up') } },
+      '/api/v1/openapi.json': {
+        get: { summary: 'This document', security: [], responses: ok('OpenAPI 3.1') },
+      },
+      '/api/v1/ingest': {
+        post: {
+          summary: 'Ingest NDJSON or a JSON array of events (EVTX JSON, Winlogbeat/ECS, OTRF, flat)',
+          parameters: [idempotency],
+          requestBody: { content: { 'application/x-ndjson': {}, 'application/json': {} } },
+          responses: { ...ok('Durable', ingestResult), ...errors },
+        },
+      },
+      '/api/v1/ingest/evtx': {
+        post: {
+          summary: 'Ingest a raw .evtx file; damaged chunks cost only their own records',
+          parameters: [idempotency],
+          requestBody: { content: { 'application/octet-stream': {} } },
+          responses: { ...ok('Durable', ingestResult), ...errors },
+        },
+      },
+      '/api/v1/_bulk': {
+        post: {
+          summary: 'Elasticsearch bulk API (index and create actions)',
+          responses: { ...ok('Per-item results, as Elasticsearch answers'), ...errors },
+        },
+      },
+      '/api/v1/{index}/_bulk': {
+        post: {
+          summary: 'Elasticsearch bulk API with a default index',
+          parameters: [{ name: 'index', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { ...ok('Per-item results'), ...errors },
+        },
+      },
+      '/services/collector/event': {
+        post: {
+          summary: 'Splunk HEC events (Authorization: Splunk <token>)',
+          responses: { ...ok('{"text":"Success","code":0}'), ...errors },
+        },
+      },
+      '/services/collector/raw': {
+        post: { summary: 'Splunk HEC raw lines', responses: { ...ok('Success'), ...errors } },
+      },
+      '/api/v1/search': {
+        get: {
+          summary: 'Search events',
+          parameters: searchParams,
+          responses: { ...ok('total, events, histogram, facets'), ...errors },
+        },
+        post: {
+          summary: 'Search events',
+          requestBody: json({
+            type: 'object',
+            properties: {
+              query: {
+                type: 'string',
+                description: 'field:value, "phrases", wildcards, AND/OR/NOT, ranges, hash:/ip:/domain:',
+              },
+              from: { type: 'string' },
+              to: { type: 'string' },
+              limit: { type: 'integer', maximum: 10000 },
+              offset: { type: 'integer' },
+              raw: { type: 'boolean' },
+            },
+          }),
+          responses: { ...ok('total, events, histogram, facets'), ...errors },
+        },
+      },
+      '/api/v1/events/{id}': {
+        get: {
+          summary: 'One stored event with its original record',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { ...ok('The event'), '404': { description: 'No such event in this tenant' } },
+        },
+      },
+      '/api/v1/alerts': {
+        get: {
+          summary: 'Alerts, newest first',
+          parameters: ['from', 'to', 'rule', 'host', 'level', 'limit', 'offset'].map((name) => ({
+            name,
+            in: 'query',
+            schema: { type: 'string' },
+          })),
+          responses: ok('total and alerts'),
+        },
+      },
+      '/api/v1/tokens': {
+        get: { summary: 'List tokens of the tenant (admin)', responses: ok('Tokens, without secrets') },
+        post: {
+          summary: 'Create a token (admin); the token is shown once',
+          requestBody: json({
+            type: 'object',
+            properties: {
+              role: { enum: ['admin', 'analyst', 'read-only', 'ingest'] },
+              tenant: { type: 'string' },
+              name: { type: 'string' },
+            },
+            required: ['role'],
+          }),
+          responses: { '201': { description: 'The new token' }, ...errors },
+        },
+      },
+      '/api/v1/tokens/{id}': {
+        delete: {
+          summary: 'Revoke a token (admin)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: ok('Revoked'),
+        },
+      },
+      '/api/v1/status': { get: { summary: 'Pipeline, store and rule status', responses: ok('Status') } },
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Detector } from '../detect/hunt/detector.js';
+import { loadRules } from '../detect/sigma/load.js';
+import { ColumnMapper, Mappings } from '../normalize/index.js';
+import { IntakeLog, Processor } from '../pipeline/index.js';
+import { openStore, sqlTime, type Store } from '../store/index.js';
+import { createApp } from './app.js';
+import { TokenStore } from './auth.js';
+import type { ServerConfig } from './config.js';
+import type { Services } from './context.js';
+import { startSyslog, type SyslogListeners } from './syslog.js';
+import { checkTenant } from './auth.js';
+
+/** The repository's own rule pack, from src/ or dist/src/. */
+export function defaultRulesDir(): string {
+  const here = fileURLToPath(new URL('.', import.meta.url));
+  return resolve(here, here.includes(join('dist', 'src')) ? '../../../rules' : '../../rules');
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly services: Services;
+  /** Set on the first start, when no token existed: shown once, never logged. */
+  readonly bootstrapToken: string | null;
+  close(): Promise<void>;
+}
+
+async function bootstrapAdmin(tokens: TokenStore, fromEnv: string | undefined): Promise<string | null> {
+  if (fromEnv !== undefined && fromEnv !== '') {
+    if ((await tokens.verify(fromEnv)) === null)
+      await tokens.create('default', 'admin', 'VIGIL_ADMIN_TOKEN', fromEnv);
+    return null;
+  }
+  if ((await tokens.count()) > 0) return null;
+  return (await tokens.create('default', 'admin', 'first admin')).token;
+}
+
+async function recordRules(store: Store, detector: Detector): Promise<void> {
+  const now = sqlTime(Date.now());
+  const rows = detector.rules.map((r) =>
+    JSON.stringify({
+      tenant: '',
+      rule_id: r.id ?? r.title,
+      title: r.title,
+      level: r.type === 'filter' ? '' : r.level,
+      status: r.status ?? '',
+      tags: r.tags,
+      source: `${r.source.file}:${r.source.line}`,
+      yaml: '',
+      enabled: 1,
+      updated: now,
+    }),
+  );
+  if (rows.length > 0) await store.insert('rules', Buffer.from(rows.join('\n')));
+}
+
+/** Starts `vigil serve`: store, ingest log, pipeline and HTTP API, in one process. */
+export async function startServer(
+  config: ServerConfig,
+  options: { env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
+): Promise<RunningServer> {
+  const log = options.log ?? ((m: string) => console.error(`[vigil] ${m}`));
+  const rulePaths = config.rules.length > 0 ? config.rules : [defaultRulesDir()];
+  const loaded = await loadRules(rulePaths);
+  for (const e of loaded.errors.slice(0, 20)) log(`rule not loaded: ${e.describe()}`);
+  const mappings = Mappings.load();
+  const detector = new Detector(loaded.rules, mappings);
+  log(
+    `rules: ${detector.compiledRuleCount} compiled of ${loaded.rules.length} loaded (${loaded.errors.length + detector.errors.length} errors)`,
+  );
+
+  const store = await openStore({
+    dataDir: config.dataDir,
+    clickhouseUrl: config.clickhouseUrl,
+    retentionDays: config.retentionDays,
+  });
+  const intake = IntakeLog.open(join(config.dataDir, 'ingest-log'), {
+    maxLagBytes: config.maxBacklogBytes,
+    fsync: config.fsync,
+  });
+  const processor = new Processor(
+    intake.wal,
+    store,
+    detector,
+    mappings,
+    ColumnMapper.load(),
+    join(config.dataDir, 'ingest-log', 'checkpoint.json'),
+    { log },
+  );
+  intake.onAppend = (position, batch) => processor.remember(position, batch);
+  processor.start();
+  const tokens = new TokenStore(store);
+  const bootstrapToken = await bootstrapAdmin(tokens, (options.env ?? process.env).VIGIL_ADMIN_TOKEN);
+  await recordRules(store, detector);
+
+  const services: Services = { config, store, intake, processor, tokens, detector, log, inflightBytes: 0 };
+  const app = createApp(services);
+  const server: Server =
+    config.tlsCert !== null && config.tlsKey !== null
+      ? createHttpsServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
+      : createHttpServer(app);
+  server.requestTimeout = 5 * 60_000;
+  server.headersTimeout = 30_000;
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(config.port, config.host, () => ok());
+  });
+  let syslog: SyslogListeners | null = null;
+  if (config.syslogTcpPort !== null || config.syslogUdpPort !== null) {
+    syslog = await startSyslog(intake, {
+      host: config.host,
+      tcpPort: config.syslogTcpPort,
+      udpPort: config.syslogUdpPort,
+      tenant: checkTenant(config.syslogTenant),
+      log,
+    });
+    log(
+      `syslog: tcp ${syslog.tcpPort ?? 'off'}, udp ${syslog.udpPort ?? 'off'} (tenant ${config.syslogTenant})`,
+    );
+  }
+  const address = server.address() as AddressInfo;
+  const scheme = config.tlsCert !== null ? 'https' : 'http';
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `${scheme}://${host}:${address.port}`,
+    services,
+    bootstrapToken,
+    async close() {
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+      await syslog?.close();
+      await processor.stop();
+      await store.close();
+    },
+  };
+}
