@@ -89,6 +89,7 @@ export class TokenStore {
       updated: now,
     };
     await this.store.insert('tokens', Buffer.from(JSON.stringify(row)));
+    this.cache.delete(token);
     return { token, principal: { tokenId: id, tenant, role, name: row.name } };
   }
 

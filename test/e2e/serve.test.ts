@@ -72,7 +72,7 @@ describe('vigil serve: ingest through every front door, then search', () => {
     expect(r.body.accepted).toBe(3);
     expect(r.body.rejected).toBe(1);
     expect(r.body.errors[0].line).toBe(3);
-    expect(r.body.errors[0].reason).toMatch(/JSON/);
+    expect(r.body.errors[0].reason).toMatch(/line 3/);
     await settled(vigil.url);
     const found = await search('host:WS1');
     expect(found.body.total).toBe(3);
