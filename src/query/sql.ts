@@ -114,16 +114,16 @@ class Compiler {
     return `(${cols.map((c) => this.column(c, v, c.expr)).join(' OR ')})`;
   }
 
-  /** A domain and its subdomains, in the domain column and in URLs. */
+  /** A domain and its subdomains, in the domain column and in URL hosts. */
   private domain(text: string): string {
     const d = this.param('String', text.toLowerCase().replace(/\.$/, ''));
+    const hosts: string[] = [];
     const col = this.resolve('domain');
     const url = this.resolve('url');
-    const parts = [];
-    if (col !== null) parts.push(`${col.expr} = ${d}`, `endsWith(${col.expr}, concat('.', ${d}))`);
-    if (url !== null) parts.push(`lower(domain(${url.expr})) = ${d}`);
-    if (parts.length === 0) throw new SearchSyntaxError('domain: is not searchable here', 0);
-    return `(${parts.join(' OR ')})`;
+    if (col !== null) hosts.push(col.expr);
+    if (url !== null) hosts.push(`lower(domain(${url.expr}))`);
+    if (hosts.length === 0) throw new SearchSyntaxError('domain: is not searchable here', 0);
+    return `(${hosts.map((h) => `${h} = ${d} OR endsWith(${h}, concat('.', ${d}))`).join(' OR ')})`;
   }
 
   private bare(v: Value): string {
