@@ -3,6 +3,7 @@ import { StoreError } from '../store/index.js';
 import { checkTenant, type Principal } from './auth.js';
 import type { RequestContext, Services } from './context.js';
 import { HttpError, Router, sendJson } from './http.js';
+import { SearchRequestError } from '../search/index.js';
 import { openApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
@@ -70,6 +71,13 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) {
         res.destroy();
+        return;
+      }
+      if (e instanceof SearchRequestError) {
+        sendJson(res, 400, {
+          error: e.message,
+          ...(e.position === undefined ? {} : { position: e.position }),
+        });
         return;
       }
       if (e instanceof HttpError) {

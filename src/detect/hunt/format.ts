@@ -1,4 +1,5 @@
 import { stringifyJson } from '../../ingest/evtx/render/json.js';
+import { csvCell } from '../../core/csv.js';
 import type { JsonObject } from '../../ingest/types.js';
 import type { FieldValue } from '../sigma/engine/event-view.js';
 import type { CorrelationHit, Detection } from './detector.js';
@@ -116,14 +117,6 @@ export function details(fields: ReadonlyMap<string, FieldValue>, max = 6): strin
     if (parts.length >= max) break;
   }
   return parts.join(' ¦ ');
-}
-
-function csvCell(v: unknown): string {
-  if (v === null || v === undefined) return '';
-  const s = String(v);
-  // Quote, and defuse spreadsheet formulas: a cell starting with = + - @ is text, not a formula.
-  const safe = /^[=+\-@\t\r]/.test(s) ? `'${s}` : s;
-  return /[",\n\r]/.test(safe) || safe !== s ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 export const CSV_HEADER = [

@@ -1,0 +1,22 @@
+export { parseCount, parseRange, parseTimeBound, SearchRequestError, type TimeRange } from './request.js';
+export {
+  bucketSeconds,
+  exportEvents,
+  FACET_FIELDS,
+  LIST_COLUMNS,
+  MAX_SEARCH_LIMIT,
+  searchEvents,
+  searchWhere,
+  type EventSearch,
+  type EventSearchResult,
+} from './events.js';
+export {
+  classifyIoc,
+  IOC_TYPES,
+  MAX_IOCS,
+  sweepIocs,
+  type Ioc,
+  type IocResult,
+  type IocType,
+  type SweepResult,
+} from './sweep.js';
