@@ -7,18 +7,13 @@ import {
   type WalPosition,
 } from '../bus/wal.js';
 import type { Detector } from '../detect/hunt/detector.js';
-import { Correlator, type CorrelationHit, type RuleHit } from '../detect/sigma/correlation/engine.js';
+import { Correlator } from '../detect/sigma/correlation/engine.js';
 import type { FieldValue } from '../detect/sigma/engine/event-view.js';
-import type { ColumnMapper, ColumnValues } from '../normalize/columns.js';
+import type { ColumnMapper } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
-import { alertRow, eventRow, type Store } from '../store/index.js';
+import { eventRow, type Store } from '../store/index.js';
+import { asStoredHit, correlationAlertRow, detectionAlertRow, type HitInfo } from './alerts.js';
 import { decodeBatch, type IngestBatch } from './batch.js';
-
-/** What correlations carry per hit: enough to write the correlation's alert. */
-interface HitInfo {
-  readonly eventId: string;
-  readonly columns: ColumnValues;
-}
 
 interface Checkpoint {
   /** Everything before this position is stored. */
@@ -197,36 +192,13 @@ export class Processor {
       const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
       const ruleIds: string[] = [];
       for (const d of detections) {
-        const keys = [d.rule.id, d.rule.name].filter((k): k is string => k !== undefined);
-        const time = d.time ?? batch.received;
-        for (const hit of this.correlator(batch.tenant).push({
-          keys,
-          time,
-          field: (name) => d.fields.get(d.fieldMap[name] ?? name),
-          event: { eventId, columns },
-        }))
-          alerts.push(this.correlationRow(batch.tenant, hit, now));
-        if (keys.some((k) => this.suppressed.has(k))) continue;
-        const ruleId = d.rule.id ?? d.rule.title;
-        ruleIds.push(ruleId);
-        alerts.push(
-          alertRow({
-            tenant: batch.tenant,
-            alertId: `${eventId}/${ruleId}`,
-            kind: 'detection',
-            time,
-            created: now,
-            ruleId,
-            ruleTitle: d.rule.title,
-            level: d.rule.level,
-            tags: d.rule.tags,
-            eventId,
-            eventIds: [eventId],
-            groupKey: '',
-            columns,
-            fields: {},
-          }),
-        );
+        const info = { eventId, columns };
+        const hit = asStoredHit(d, info, batch.received);
+        for (const c of this.correlator(batch.tenant).push(hit))
+          alerts.push(correlationAlertRow(batch.tenant, c, now));
+        if (hit.keys.some((k) => this.suppressed.has(k))) continue;
+        ruleIds.push(d.rule.id ?? d.rule.title);
+        alerts.push(detectionAlertRow(batch.tenant, d, info, hit.time, now));
       }
       events.push(
         eventRow({
@@ -248,31 +220,5 @@ export class Processor {
     let c = this.correlators.get(tenant);
     if (c === undefined) this.correlators.set(tenant, (c = new Correlator<HitInfo>(this.detector.rules)));
     return c;
-  }
-
-  private correlationRow(tenant: string, hit: CorrelationHit<HitInfo>, now: number): string {
-    const hits = hit.hits as readonly RuleHit<HitInfo>[];
-    const group = JSON.stringify(hit.group);
-    const ruleId = hit.rule.id ?? hit.rule.title;
-    const fields: Record<string, string> = {};
-    for (const [k, v] of Object.entries(hit.group))
-      fields[k] = v === null || v === undefined ? '' : String(v);
-    if (hit.value !== null) fields.value = String(hit.value);
-    return alertRow({
-      tenant,
-      alertId: `${ruleId}/${group}/${hit.first}`,
-      kind: 'correlation',
-      time: hit.last,
-      created: now,
-      ruleId,
-      ruleTitle: hit.rule.title,
-      level: hit.rule.level,
-      tags: hit.rule.tags,
-      eventId: hits.at(-1)?.event.eventId ?? '',
-      eventIds: hits.slice(0, 1000).map((h) => h.event.eventId),
-      groupKey: group,
-      columns: hits.at(-1)?.event.columns ?? {},
-      fields,
-    });
   }
 }

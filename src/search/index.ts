@@ -20,3 +20,4 @@ export {
   type IocType,
   type SweepResult,
 } from './sweep.js';
+export { retroHunt, type RetroHuntOptions, type RetroHuntResult, type RuleHuntResult } from './retro-hunt.js';

@@ -7,6 +7,7 @@ import { SearchRequestError } from '../search/index.js';
 import { openApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { retroHuntRoutes } from './routes/retro-hunt.js';
 import { searchRoutes } from './routes/search.js';
 
 /** The token in any of the forms shippers send: Bearer, Splunk (HEC), ApiKey and Basic (Beats). */
@@ -33,6 +34,7 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   const router = new Router<RequestContext>();
   ingestRoutes(router);
   searchRoutes(router);
+  retroHuntRoutes(router);
   adminRoutes(router);
   const openapi = JSON.stringify(openApiDocument());
 

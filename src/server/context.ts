@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Detector } from '../detect/hunt/detector.js';
+import type { RuleError } from '../detect/sigma/parse/errors.js';
 import type { IntakeLog, Processor } from '../pipeline/index.js';
+import type { ColumnMapper, Mappings } from '../normalize/index.js';
 import type { Store } from '../store/index.js';
 import type { Principal, TokenStore } from './auth.js';
 import type { ServerConfig } from './config.js';
@@ -13,6 +15,12 @@ export interface Services {
   readonly processor: Processor;
   readonly tokens: TokenStore;
   readonly detector: Detector;
+  readonly mappings: Mappings;
+  readonly columns: ColumnMapper;
+  /** The rule errors of the loaded rule set, reported with retro-hunts over it. */
+  readonly ruleErrors: readonly RuleError[];
+  /** A retro-hunt is running: they are heavy, so one at a time. */
+  retroHuntBusy: boolean;
   readonly log: (message: string) => void;
   /** Request bytes being read and parsed right now, for admission control. */
   inflightBytes: number;

@@ -124,6 +124,57 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { ...ok('total, events, histogram, facets'), ...errors },
         },
       },
+      '/api/v1/search/export': {
+        get: {
+          summary: 'Every matching event, oldest first, streamed as JSON lines or CSV',
+          parameters: [...searchParams, 'format', 'raw'].map((p) =>
+            typeof p === 'string' ? { name: p, in: 'query', schema: { type: 'string' } } : p,
+          ),
+          responses: {
+            '200': {
+              description: 'The events',
+              content: { 'application/x-ndjson': {}, 'text/csv': {} },
+            },
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/sweep': {
+        post: {
+          summary: 'IOC sweep: which hosts saw each hash, IP, domain or file name, and when',
+          requestBody: json({
+            type: 'object',
+            properties: {
+              iocs: {
+                oneOf: [{ type: 'array', items: { type: 'string' }, maxItems: 10000 }, { type: 'string' }],
+                description: 'IOCs, defanged or not; `file:name` or `domain:name` forces a type',
+              },
+              from: { type: 'string', description: 'Default: 30 days ago' },
+              to: { type: 'string' },
+            },
+            required: ['iocs'],
+          }),
+          responses: { ...ok('Per IOC: events, first and last seen, hosts; and rejected inputs'), ...errors },
+        },
+      },
+      '/api/v1/retro-hunt': {
+        post: {
+          summary:
+            'Run Sigma rules over stored events and store the alerts not stored yet (analyst; read-only with store: false)',
+          requestBody: json({
+            type: 'object',
+            properties: {
+              rule: { type: 'string', description: 'Sigma YAML: one rule or several documents' },
+              rule_ids: { type: 'array', items: { type: 'string' }, description: 'Ids of loaded rules' },
+              from: { type: 'string', description: 'Default: 30 days ago' },
+              to: { type: 'string' },
+              store: { type: 'boolean', default: true },
+              max_matches: { type: 'integer', default: 100000 },
+            },
+          }),
+          responses: { ...ok('Per rule: candidates, matches, hosts, first and last, SQL'), ...errors },
+        },
+      },
       '/api/v1/events/{id}': {
         get: {
           summary: 'One stored event with its original record',

@@ -83,12 +83,13 @@ export async function startServer(
     maxLagBytes: config.maxBacklogBytes,
     fsync: config.fsync,
   });
+  const columns = ColumnMapper.load();
   const processor = new Processor(
     intake.wal,
     store,
     detector,
     mappings,
-    ColumnMapper.load(),
+    columns,
     join(config.dataDir, 'ingest-log', 'checkpoint.json'),
     { log },
   );
@@ -98,7 +99,20 @@ export async function startServer(
   const bootstrapToken = await bootstrapAdmin(tokens, (options.env ?? process.env).VIGIL_ADMIN_TOKEN);
   await recordRules(store, detector);
 
-  const services: Services = { config, store, intake, processor, tokens, detector, log, inflightBytes: 0 };
+  const services: Services = {
+    config,
+    store,
+    intake,
+    processor,
+    tokens,
+    detector,
+    mappings,
+    columns,
+    ruleErrors: loaded.errors,
+    log,
+    inflightBytes: 0,
+    retroHuntBusy: false,
+  };
   const app = createApp(services);
   const server: Server =
     config.tlsCert !== null && config.tlsKey !== null

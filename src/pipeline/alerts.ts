@@ -1,0 +1,88 @@
+import type { Detection } from '../detect/hunt/detector.js';
+import type { CorrelationHit, RuleHit } from '../detect/sigma/correlation/engine.js';
+import type { ColumnValues } from '../normalize/columns.js';
+import { alertRow } from '../store/index.js';
+
+/** What correlations carry per hit: enough to write the correlation's alert. */
+export interface HitInfo {
+  readonly eventId: string;
+  readonly columns: ColumnValues;
+}
+
+export function ruleKeys(d: Detection): string[] {
+  return [d.rule.id, d.rule.name].filter((k): k is string => k !== undefined);
+}
+
+export function asStoredHit(d: Detection, info: HitInfo, fallbackTime: number): RuleHit<HitInfo> {
+  return {
+    keys: ruleKeys(d),
+    time: d.time ?? fallbackTime,
+    field: (name) => d.fields.get(d.fieldMap[name] ?? name),
+    event: info,
+  };
+}
+
+/**
+ * The alert row of a detection. Its id is the event's and the rule's, so the live pipeline and a
+ * retro-hunt name the same finding the same way.
+ */
+export function detectionAlertRow(
+  tenant: string,
+  d: Detection,
+  info: HitInfo,
+  time: number,
+  now: number,
+  fields: Readonly<Record<string, string>> = {},
+): string {
+  const ruleId = d.rule.id ?? d.rule.title;
+  return alertRow({
+    tenant,
+    alertId: detectionAlertId(info.eventId, ruleId),
+    kind: 'detection',
+    time,
+    created: now,
+    ruleId,
+    ruleTitle: d.rule.title,
+    level: d.rule.level,
+    tags: d.rule.tags,
+    eventId: info.eventId,
+    eventIds: [info.eventId],
+    groupKey: '',
+    columns: info.columns,
+    fields,
+  });
+}
+
+export function detectionAlertId(eventId: string, ruleId: string): string {
+  return `${eventId}/${ruleId}`;
+}
+
+export function correlationAlertRow(
+  tenant: string,
+  hit: CorrelationHit<HitInfo>,
+  now: number,
+  extra: Readonly<Record<string, string>> = {},
+): string {
+  const hits = hit.hits as readonly RuleHit<HitInfo>[];
+  const group = JSON.stringify(hit.group);
+  const ruleId = hit.rule.id ?? hit.rule.title;
+  const fields: Record<string, string> = { ...extra };
+  for (const [k, v] of Object.entries(hit.group)) fields[k] = v === null || v === undefined ? '' : String(v);
+  if (hit.value !== null) fields.value = String(hit.value);
+  return alertRow({
+    tenant,
+    alertId: `${ruleId}/${group}/${hit.first}`,
+    kind: 'correlation',
+    time: hit.last,
+    created: now,
+    ruleId,
+    ruleTitle: hit.rule.title,
+    level: hit.rule.level,
+    tags: hit.rule.tags,
+    eventId: hits.at(-1)?.event.eventId ?? '',
+    eventIds: hits.slice(0, 1000).map((h) => h.event.eventId),
+    groupKey: group,
+    columns: hits.at(-1)?.event.columns ?? {},
+    fields,
+  });
+}
