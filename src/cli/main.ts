@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { registerEvtxCommands } from './commands/evtx-dump.js';
 import { registerHuntCommand } from './commands/hunt.js';
 import { registerRulesCommands } from './commands/rules-check.js';
+import { registerSearchCommands } from './commands/search.js';
 import { registerServeCommand } from './commands/serve.js';
 import { Mappings } from '../normalize/index.js';
 import { jsonSource } from '../detect/hunt/inputs.js';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerHuntCommand(program, { normalizer: async () => Mappings.load(), json: jsonSource });
   registerRulesCommands(program);
   registerServeCommand(program);
+  registerSearchCommands(program);
   return program;
 }
 

@@ -13,7 +13,15 @@ export class ChdbStore implements Store {
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
-    this.session = new Session(dir);
+    try {
+      this.session = new Session(dir);
+    } catch (e) {
+      // Most often ClickHouse's lock on the directory: one process per store.
+      throw new StoreError(
+        `cannot open the embedded store in ${dir} (one process at a time): ${(e as Error).message}.`,
+        { cause: e },
+      );
+    }
   }
 
   async query<T>(sql: string, params: Params = {}): Promise<T[]> {

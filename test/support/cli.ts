@@ -12,10 +12,17 @@ export interface CliRun {
 }
 
 /** Runs the built `vigil` CLI (npm test builds it first). */
-export function runCli(args: string[], options: { stdoutLimit?: number } = {}): Promise<CliRun> {
+export function runCli(
+  args: string[],
+  options: { stdoutLimit?: number; env?: Record<string, string> } = {},
+): Promise<CliRun> {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => {

@@ -1,0 +1,278 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import type { Writable } from 'node:stream';
+import { csvLine } from '../../core/csv.js';
+import {
+  exportEvents,
+  LIST_COLUMNS,
+  parseRange,
+  searchEvents,
+  SearchRequestError,
+  sweepIocs,
+  type EventSearchResult,
+  type SweepResult,
+} from '../../search/index.js';
+import { openStore, StoreError, type Store } from '../../store/index.js';
+import { OutputSink } from '../output.js';
+
+type Format = 'table' | 'jsonl' | 'csv';
+
+interface TargetFlags {
+  server?: string;
+  token?: string;
+  data?: string;
+  tenant?: string;
+  from?: string;
+  to?: string;
+  out?: string;
+}
+
+interface SearchFlags extends TargetFlags {
+  format: Format;
+  limit: string;
+  raw?: boolean;
+}
+
+interface SweepFlags extends TargetFlags {
+  file?: string[];
+  format: 'table' | 'json';
+  failOnHit?: boolean;
+}
+
+/** Where a CLI search runs: a server's API, or a data directory opened in this process. */
+type Target =
+  | { kind: 'server'; url: string; token: string; tenant: string | null }
+  | { kind: 'local'; store: Store; tenant: string };
+
+class CliError extends Error {}
+
+async function openTarget(f: TargetFlags): Promise<Target> {
+  if (f.server !== undefined) {
+    const token = f.token ?? process.env.VIGIL_TOKEN;
+    if (token === undefined || token === '')
+      throw new CliError('--server needs a token: --token or the VIGIL_TOKEN variable');
+    let url: URL;
+    try {
+      url = new URL(f.server);
+    } catch {
+      throw new CliError(`--server is not a URL: ${f.server}`);
+    }
+    return { kind: 'server', url: url.href.replace(/\/$/, ''), token, tenant: f.tenant ?? null };
+  }
+  const dataDir = f.data ?? process.env.VIGIL_DATA ?? './vigil-data';
+  try {
+    const store = await openStore({ dataDir, retentionDays: 0 });
+    return { kind: 'local', store, tenant: f.tenant ?? 'default' };
+  } catch (e) {
+    if (e instanceof StoreError)
+      throw new CliError(
+        `${e.message.split('\n')[0]} If vigil serve runs on it, search through it with --server.`,
+      );
+    throw e;
+  }
+}
+
+async function closeTarget(t: Target): Promise<void> {
+  if (t.kind === 'local') await t.store.close();
+}
+
+async function call(t: Target & { kind: 'server' }, path: string, body: unknown): Promise<Response> {
+  const res = await fetch(`${t.url}${path}`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${t.token}`,
+      'content-type': 'application/json',
+      ...(t.tenant === null ? {} : { 'x-vigil-tenant': t.tenant }),
+    },
+    body: JSON.stringify(body),
+  }).catch((e: unknown) => {
+    throw new CliError(`cannot reach ${t.url}: ${(e as Error).message}`);
+  });
+  if (!res.ok) {
+    const text = await res.text();
+    let message = text;
+    try {
+      message = (JSON.parse(text) as { error?: string }).error ?? text;
+    } catch {
+      // not JSON: show it as it came
+    }
+    throw new CliError(`${res.status} from the server: ${message}`);
+  }
+  return res;
+}
+
+function output(out: string | undefined): Writable {
+  return out === undefined ? process.stdout : createWriteStream(out);
+}
+
+function cut(text: unknown, width: number): string {
+  const s = String(text ?? '').replace(/\s+/g, ' ');
+  return s.length > width ? `${s.slice(0, width - 1)}…` : s.padEnd(width);
+}
+
+function eventTable(r: EventSearchResult): string {
+  const lines = [
+    `${r.total ?? r.events.length} events${r.total !== null && r.total > r.events.length ? `, newest ${r.events.length} shown` : ''}`,
+    '',
+    `${cut('TIME', 23)}  ${cut('HOST', 16)}  ${cut('CODE', 6)}  PROCESS / COMMAND LINE`,
+  ];
+  for (const e of r.events)
+    lines.push(
+      `${cut(e.ts, 23)}  ${cut(e.host, 16)}  ${cut(e.event_code, 6)}  ${cut(e.process_command_line || e.process_executable, 80)}`.trimEnd(),
+    );
+  if (r.facets) {
+    const hosts = r.facets.host ?? [];
+    if (hosts.length > 0) lines.push('', `top hosts: ${hosts.map((h) => `${h.value} (${h.n})`).join(', ')}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+function sweepTable(r: SweepResult): string {
+  const lines = [
+    `${cut('TYPE', 6)}  ${cut('IOC', 66)}  ${cut('EVENTS', 8)}  ${cut('FIRST SEEN', 23)}  HOSTS`,
+  ];
+  for (const i of r.iocs)
+    lines.push(
+      `${cut(i.type, 6)}  ${cut(i.value, 66)}  ${cut(i.events, 8)}  ${cut(i.first ?? '-', 23)}  ${i.hosts
+        .slice(0, 5)
+        .map((h) => `${h.host} (${h.events})`)
+        .join(', ')}${i.hosts.length > 5 ? `, +${i.hosts.length - 5}` : ''}`.trimEnd(),
+    );
+  for (const x of r.rejected) lines.push(`rejected ${JSON.stringify(x.input)}: ${x.reason}`);
+  return lines.join('\n') + '\n';
+}
+
+function limitOf(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new InvalidArgumentError('--limit takes a whole number (0: all)');
+  return n;
+}
+
+export async function runSearch(query: string, f: SearchFlags): Promise<number> {
+  const limit = limitOf(f.limit);
+  const range = parseRange(f.from, f.to, 24 * 3.6e6);
+  const t = await openTarget(f);
+  const sink = new OutputSink(output(f.out));
+  try {
+    if (f.format === 'table') {
+      const body = { query, ...range, limit: Math.min(limit || 100, 10_000), offset: 0, raw: false };
+      const r: EventSearchResult =
+        t.kind === 'server'
+          ? ((await (await call(t, '/api/v1/search', body)).json()) as EventSearchResult)
+          : await searchEvents(t.store, t.tenant, body);
+      await sink.write(eventTable(r));
+    } else if (t.kind === 'server') {
+      const res = await call(t, '/api/v1/search/export', {
+        query,
+        ...range,
+        format: f.format,
+        raw: f.raw === true,
+        ...(limit > 0 ? { limit } : {}),
+      });
+      for await (const chunk of res.body!)
+        await sink.write(Buffer.from(chunk as Uint8Array).toString('utf8'));
+    } else {
+      if (f.format === 'csv') await sink.write(csvLine(LIST_COLUMNS));
+      const rows = exportEvents(t.store, t.tenant, {
+        query,
+        ...range,
+        raw: f.raw === true,
+        max: limit || Infinity,
+      });
+      for await (const e of rows)
+        await sink.write(
+          f.format === 'csv' ? csvLine(LIST_COLUMNS.map((c) => e[c])) : `${JSON.stringify(e)}\n`,
+        );
+    }
+    await sink.flush();
+    return sink.failure ? 1 : 0;
+  } finally {
+    await closeTarget(t);
+  }
+}
+
+export async function runSweep(iocs: string[], f: SweepFlags): Promise<number> {
+  const all = [...iocs];
+  for (const file of f.file ?? []) all.push(...(await readFile(file, 'utf8')).split(/\r?\n/));
+  const list = all.map((x) => x.trim()).filter((x) => x !== '' && !x.startsWith('#'));
+  if (list.length === 0) throw new CliError('no IOCs: give them as arguments or with --file');
+  const range = parseRange(f.from, f.to, 30 * 8.64e7);
+  const t = await openTarget(f);
+  try {
+    const r: SweepResult =
+      t.kind === 'server'
+        ? ((await (await call(t, '/api/v1/sweep', { iocs: list, ...range })).json()) as SweepResult)
+        : await sweepIocs(t.store, t.tenant, list, range);
+    const sink = new OutputSink(output(f.out));
+    await sink.write(f.format === 'json' ? `${JSON.stringify(r, null, 2)}\n` : sweepTable(r));
+    await sink.flush();
+    return f.failOnHit === true && r.iocs.some((i) => i.events > 0) ? 1 : 0;
+  } finally {
+    await closeTarget(t);
+  }
+}
+
+function targetOptions(c: Command): Command {
+  return c
+    .option('-s, --server <url>', 'a Vigil server (token from --token or VIGIL_TOKEN)')
+    .option('--token <token>', 'API token for --server (prefer the VIGIL_TOKEN variable: flags show in ps)')
+    .option('-d, --data <dir>', 'a data directory to open directly, when no server runs on it', undefined)
+    .option('--tenant <tenant>', 'the tenant to search (default: the token’s, or "default")')
+    .option('--from <time>', 'start: ISO 8601, epoch ms or now-7d')
+    .option('--to <time>', 'end (default now)')
+    .option('-o, --out <file>', 'write to a file instead of standard output');
+}
+
+async function guarded(run: () => Promise<number>): Promise<void> {
+  try {
+    process.exitCode = await run();
+  } catch (e) {
+    if (e instanceof CliError || e instanceof SearchRequestError || e instanceof InvalidArgumentError) {
+      console.error(`vigil: ${e.message}`);
+      process.exitCode = 2;
+      return;
+    }
+    throw e;
+  }
+}
+
+export function registerSearchCommands(program: Command): void {
+  targetOptions(
+    program
+      .command('search')
+      .description('Search stored events with the query language (see docs/search.md)')
+      .argument('<query>', "e.g. 'process_executable:*\\\\rundll32.exe AND NOT user_name:SYSTEM'"),
+  )
+    .option('-f, --format <format>', 'table, jsonl or csv', 'table')
+    .option('-n, --limit <n>', 'events to show or export (0: every match for jsonl/csv)', '100')
+    .option('--raw', 'include each event’s original record (jsonl)')
+    .action(async (query: string, flags: SearchFlags) => {
+      if (!['table', 'jsonl', 'csv'].includes(flags.format)) {
+        console.error('vigil: --format is table, jsonl or csv');
+        process.exitCode = 2;
+        return;
+      }
+      await guarded(() => runSearch(query, flags));
+    });
+
+  targetOptions(
+    program
+      .command('sweep')
+      .description('IOC sweep: which hosts saw these hashes, IPs, domains or file names, and when')
+      .argument('[iocs...]', 'IOCs (defanged is fine; file:NAME or domain:NAME forces a type)'),
+  )
+    .option('--file <file...>', 'files with one IOC per line (# starts a comment)')
+    .option('-f, --format <format>', 'table or json', 'table')
+    .option('--fail-on-hit', 'exit with status 1 when any IOC was seen (for scripts)')
+    .action(async (iocs: string[], flags: SweepFlags) => {
+      if (!['table', 'json'].includes(flags.format)) {
+        console.error('vigil: --format is table or json');
+        process.exitCode = 2;
+        return;
+      }
+      await guarded(() => runSweep(iocs, flags));
+    });
+}
