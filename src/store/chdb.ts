@@ -1,6 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
-import { checkIdentifier, StoreError, type InsertOptions, type Params, type Store } from './store.js';
+import {
+  checkIdentifier,
+  INSERT_SETTINGS,
+  StoreError,
+  type InsertOptions,
+  type Params,
+  type Store,
+} from './store.js';
 
 /**
  * The embedded store: ClickHouse running in this process (chDB) over a data directory. Queries and
@@ -43,7 +50,7 @@ export class ChdbStore implements Store {
 
   async insert(table: string, rows: Buffer, options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    const settings: Record<string, string> = {};
+    const settings: Record<string, string> = { ...INSERT_SETTINGS };
     if (options.dedupToken !== undefined) settings.insert_deduplication_token = options.dedupToken;
     try {
       await this.session.insert({

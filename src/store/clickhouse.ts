@@ -57,8 +57,10 @@ export class ServerStore implements Store {
         table: checkIdentifier(table),
         values: Readable.from([rows]),
         format: 'JSONEachRow',
-        clickhouse_settings:
-          options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken },
+        clickhouse_settings: {
+          max_partitions_per_insert_block: '0',
+          ...(options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),
+        },
       });
     } catch (e) {
       throw new StoreError(`insert into ${table}: ${(e as Error).message}`, { cause: e });

@@ -54,6 +54,15 @@ export const EVENT_COLUMNS = {
 
 export type EventColumn = keyof typeof EVENT_COLUMNS;
 
+/**
+ * Retention counts from when Vigil received a row, not from the event's own time: old logs
+ * uploaded for an investigation must not be deleted on arrival.
+ */
+const RETENTION_CLOCK = [
+  ['events', 'received'],
+  ['alerts', 'created'],
+] as const;
+
 function ttl(column: string, days: number): string {
   return days > 0 ? `TTL toDateTime(${column}) + INTERVAL ${Math.floor(days)} DAY` : '';
 }
@@ -69,7 +78,7 @@ ${['hash_md5', 'hash_sha1', 'hash_sha256', 'hash_imphash', 'source_ip', 'destina
 ) ENGINE = MergeTree
 PARTITION BY toDate(ts)
 ORDER BY (tenant, host, ts)
-${ttl('ts', o.retentionDays)}
+${ttl('received', o.retentionDays)}
 SETTINGS non_replicated_deduplication_window = 10000`;
 }
 
@@ -98,7 +107,7 @@ function alertsDdl(o: SchemaOptions): string {
 ) ENGINE = MergeTree
 PARTITION BY toDate(ts)
 ORDER BY (tenant, ts, rule_id)
-${ttl('ts', o.retentionDays)}
+${ttl('created', o.retentionDays)}
 SETTINGS non_replicated_deduplication_window = 10000`;
 }
 
@@ -139,9 +148,9 @@ ORDER BY key`;
 export async function migrate(store: Store, options: SchemaOptions): Promise<void> {
   for (const ddl of [eventsDdl(options), alertsDdl(options), RULES_DDL, TOKENS_DDL, META_DDL])
     await store.exec(ddl);
-  for (const table of ['events', 'alerts']) {
+  for (const [table, column] of RETENTION_CLOCK) {
     if (options.retentionDays > 0)
-      await store.exec(`ALTER TABLE ${table} MODIFY ${ttl('ts', options.retentionDays)}`);
+      await store.exec(`ALTER TABLE ${table} MODIFY ${ttl(column, options.retentionDays)}`);
     else {
       const [row] = await store.query<{ n: string | number }>(
         `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {t:String} AND create_table_query LIKE '%TTL %'`,

@@ -31,6 +31,12 @@ export class StoreError extends Error {
   }
 }
 
+/**
+ * Settings for every insert. Tables are partitioned by day, and one uploaded log can span years:
+ * ClickHouse's default limit of 100 partitions per insert would refuse it forever.
+ */
+export const INSERT_SETTINGS: Readonly<Record<string, string>> = { max_partitions_per_insert_block: '0' };
+
 /** Table names are never user input, but they are spliced into SQL: keep them to identifiers. */
 export function checkIdentifier(name: string): string {
   if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$/.test(name))
