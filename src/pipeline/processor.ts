@@ -7,12 +7,13 @@ import {
   type WalPosition,
 } from '../bus/wal.js';
 import type { Detector } from '../detect/hunt/detector.js';
-import { Correlator } from '../detect/sigma/correlation/engine.js';
-import type { FieldValue } from '../detect/sigma/engine/event-view.js';
+import { Correlator, type RuleHit } from '../detect/sigma/correlation/engine.js';
 import type { ColumnMapper } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
-import { eventRow, type Store } from '../store/index.js';
-import { asStoredHit, correlationAlertRow, detectionAlertRow, type HitInfo } from './alerts.js';
+import type { Store } from '../store/index.js';
+import { correlationAlertRow, type HitInfo } from './alerts.js';
+import { BatchEnricher, type EnrichedBatch, type PlainHit } from './enrich.js';
+import type { EnrichPool } from './enrich-pool.js';
 import { decodeBatch, type IngestBatch } from './batch.js';
 
 interface Checkpoint {
@@ -29,6 +30,9 @@ export interface ProcessorStats {
   /** Log records that could not be read back (damaged on disk); their events are lost. */
   damaged: number;
   lastError: string | null;
+  /** Milliseconds spent waiting for normalize → detect → rows, and for the store's inserts. */
+  enrichMs: number;
+  insertMs: number;
 }
 
 export interface ProcessorOptions {
@@ -37,11 +41,11 @@ export interface ProcessorOptions {
   /** Delay before retrying a failed insert; doubles up to 30 s. */
   readonly retryMs?: number;
   readonly log?: (message: string) => void;
+  /** Worker threads for normalize → detect → rows; without it, this thread does the work. */
+  readonly pool?: EnrichPool;
 }
 
 const posKey = (p: WalPosition) => `${p.segment}:${p.offset}`;
-const eventIdOf = (p: WalPosition, i: number) =>
-  `${p.segment.toString(36)}-${p.offset.toString(36)}-${i.toString(36)}`;
 
 /**
  * The single-node pipeline behind the ingest log: normalize → detect → correlate → store. Each
@@ -51,11 +55,20 @@ const eventIdOf = (p: WalPosition, i: number) =>
  * already has.
  */
 export class Processor {
-  readonly stats: ProcessorStats = { batches: 0, events: 0, alerts: 0, damaged: 0, lastError: null };
+  readonly stats: ProcessorStats = {
+    batches: 0,
+    events: 0,
+    alerts: 0,
+    damaged: 0,
+    lastError: null,
+    enrichMs: 0,
+    insertMs: 0,
+  };
   private readonly cache = new Map<string, IngestBatch>();
   private cacheRecords = 0;
   private readonly correlators = new Map<string, Correlator<HitInfo>>();
-  private readonly suppressed: ReadonlySet<string>;
+  private readonly enricher: BatchEnricher;
+  private poolFailureLogged = false;
   private position: WalPosition = { segment: 0, offset: 0 };
   private stopped = false;
   private loop: Promise<void> | null = null;
@@ -67,14 +80,14 @@ export class Processor {
     private readonly wal: Wal,
     private readonly store: Store,
     private readonly detector: Detector,
-    private readonly mappings: Mappings,
-    private readonly columns: ColumnMapper,
+    mappings: Mappings,
+    columns: ColumnMapper,
     private readonly checkpointPath: string,
     private readonly options: ProcessorOptions = {},
   ) {
     this.groupBytes = options.groupBytes ?? 4 * 1024 * 1024;
     this.retryMs = options.retryMs ?? 200;
-    this.suppressed = new Correlator(detector.rules).suppressedKeys();
+    this.enricher = new BatchEnricher(detector, mappings, columns);
   }
 
   /**
@@ -117,33 +130,43 @@ export class Processor {
       const entries = this.wal
         .read(saved.pending.from, Infinity)
         .entries.filter((e) => comparePositions(e.position, saved.pending!.to) < 0);
-      await this.storeGroup(entries, saved.pending.from, saved.pending.to);
+      await this.commit(await this.prepare(entries), saved.pending.from, saved.pending.to);
     }
+    // Two groups in flight: one being stored while the next is prepared. Inserts and checkpoints
+    // still happen one group at a time, in log order.
+    let readFrom = this.position;
+    let storing: Promise<void> | null = null;
     while (!this.stopped) {
-      const { entries, skipped } = this.wal.read(this.position, this.groupBytes);
+      const { entries, skipped } = this.wal.read(readFrom, this.groupBytes);
       if (skipped > 0) {
         this.stats.damaged += skipped;
         this.options.log?.(`ingest log: ${skipped} damaged record(s) skipped`);
       }
       if (entries.length === 0) {
-        if (skipped > 0) this.position = this.wal.end();
+        await storing;
+        storing = null;
+        if (skipped > 0) readFrom = this.position = this.wal.end();
         for (const w of this.idleWaiters.splice(0)) w();
-        await this.wal.waitFor(this.position);
+        await this.wal.waitFor(readFrom);
         continue;
       }
-      const from = this.position;
+      const from = readFrom;
       const to = entries.at(-1)!.next;
-      await writeDurableJson(this.checkpointPath, {
-        position: from,
-        pending: { from, to },
-      } satisfies Checkpoint);
-      await this.storeGroup(entries, from, to);
+      readFrom = to;
+      const rows = await this.prepare(entries);
+      await storing;
+      if (this.stopped) return;
+      storing = this.commit(rows, from, to);
     }
+    await storing;
   }
 
-  private async storeGroup(entries: readonly WalEntry[], from: WalPosition, to: WalPosition): Promise<void> {
+  /** Normalize, detect, correlate and build the rows of a group of log records. */
+  private async prepare(entries: readonly WalEntry[]): Promise<{ events: string[]; alerts: string[] }> {
     const events: string[] = [];
     const alerts: string[] = [];
+    const now = Date.now();
+    const work: { tenant: string; rows: Promise<EnrichedBatch> | EnrichedBatch }[] = [];
     for (const entry of entries) {
       const key = posKey(entry.position);
       let batch = this.cache.get(key);
@@ -159,15 +182,42 @@ export class Processor {
           continue;
         }
       }
-      this.processBatch(batch, entry.position, events, alerts);
+      work.push({ tenant: batch.tenant, rows: this.enrich(batch, entry.position, now) });
       this.stats.batches++;
     }
+    const enrichStart = performance.now();
+    for (const w of work) {
+      const rows = await w.rows;
+      for (const e of rows.events) events.push(e);
+      for (const a of rows.alerts) alerts.push(a);
+      this.correlate(w.tenant, rows.hits, now, alerts);
+    }
+    this.stats.enrichMs += performance.now() - enrichStart;
+    return { events, alerts };
+  }
+
+  /**
+   * Stores a group: fixed in the checkpoint first, so that after a crash it is replayed with the
+   * same deduplication tokens, then inserted, then marked done.
+   */
+  private async commit(
+    rows: { events: string[]; alerts: string[] },
+    from: WalPosition,
+    to: WalPosition,
+  ): Promise<void> {
+    await writeDurableJson(this.checkpointPath, {
+      position: from,
+      pending: { from, to },
+    } satisfies Checkpoint);
+    const insertStart = performance.now();
     const token = `${posKey(from)}-${posKey(to)}`;
+    const alerts = Buffer.from(rows.alerts.join('\n'));
+    const events = Buffer.from(rows.events.join('\n'));
     for (let delay = this.retryMs; ; delay = Math.min(delay * 2, 30_000)) {
       try {
         // Alerts first: an event is never visible without the alerts it raised.
-        await this.store.insert('alerts', Buffer.from(alerts.join('\n')), { dedupToken: `a:${token}` });
-        await this.store.insert('events', Buffer.from(events.join('\n')), { dedupToken: `e:${token}` });
+        await this.store.insert('alerts', alerts, { dedupToken: `a:${token}` });
+        await this.store.insert('events', events, { dedupToken: `e:${token}` });
         break;
       } catch (e) {
         this.stats.lastError = (e as Error).message;
@@ -176,44 +226,38 @@ export class Processor {
         await new Promise((r) => setTimeout(r, delay));
       }
     }
+    this.stats.insertMs += performance.now() - insertStart;
     await writeDurableJson(this.checkpointPath, { position: to, pending: null } satisfies Checkpoint);
     this.position = to;
     this.wal.consumedTo(to);
-    this.stats.events += events.length;
-    this.stats.alerts += alerts.length;
+    this.stats.events += rows.events.length;
+    this.stats.alerts += rows.alerts.length;
   }
 
-  private processBatch(batch: IngestBatch, at: WalPosition, events: string[], alerts: string[]): void {
-    const now = Date.now();
-    batch.records.forEach((record, i) => {
-      const eventId = eventIdOf(at, i);
-      const flat = this.mappings.flatten(record);
-      const columns = this.columns.map(flat.fields);
-      const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
-      const ruleIds: string[] = [];
-      for (const d of detections) {
-        const info = { eventId, columns };
-        const hit = asStoredHit(d, info, batch.received);
-        for (const c of this.correlator(batch.tenant).push(hit))
-          alerts.push(correlationAlertRow(batch.tenant, c, now));
-        if (hit.keys.some((k) => this.suppressed.has(k))) continue;
-        ruleIds.push(d.rule.id ?? d.rule.title);
-        alerts.push(detectionAlertRow(batch.tenant, d, info, hit.time, now));
+  /** A batch's rows, from the worker pool when it works, else on this thread. */
+  private enrich(batch: IngestBatch, at: WalPosition, now: number): Promise<EnrichedBatch> | EnrichedBatch {
+    const pool = this.options.pool;
+    if (pool === undefined || !pool.usable) return this.enricher.enrich(batch, at, now);
+    return pool.enrich(batch, at, now).catch((e: unknown) => {
+      if (!this.poolFailureLogged) {
+        this.poolFailureLogged = true;
+        this.options.log?.(`pipeline workers failed, working on the main thread: ${(e as Error).message}`);
       }
-      events.push(
-        eventRow({
-          tenant: batch.tenant,
-          eventId,
-          time: flat.time,
-          received: batch.received,
-          source: flat.shape,
-          fields: flat.fields as ReadonlyMap<string, FieldValue>,
-          columns,
-          raw: batch.lines[i] ?? JSON.stringify(record),
-          ruleIds,
-        }),
-      );
+      return this.enricher.enrich(batch, at, now);
     });
+  }
+
+  /** Correlation keeps state across batches: it runs here, over each batch's hits in order. */
+  private correlate(tenant: string, hits: readonly PlainHit[], now: number, alerts: string[]): void {
+    for (const h of hits) {
+      const hit: RuleHit<HitInfo> = {
+        keys: h.keys,
+        time: h.time,
+        field: (name) => h.fields[name],
+        event: { eventId: h.eventId, columns: h.columns },
+      };
+      for (const c of this.correlator(tenant).push(hit)) alerts.push(correlationAlertRow(tenant, c, now));
+    }
   }
 
   private correlator(tenant: string): Correlator<HitInfo> {

@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
 import { Detector } from '../detect/hunt/detector.js';
 import { loadRules } from '../detect/sigma/load.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
-import { IntakeLog, Processor } from '../pipeline/index.js';
+import { EnrichPool, IntakeLog, Processor } from '../pipeline/index.js';
+import { availableParallelism } from 'node:os';
 import { openStore, sqlTime, type Store } from '../store/index.js';
 import { createApp } from './app.js';
 import { TokenStore } from './auth.js';
@@ -84,6 +85,16 @@ export async function startServer(
     fsync: config.fsync,
   });
   const columns = ColumnMapper.load();
+  const workers =
+    config.pipelineWorkers >= 0
+      ? config.pipelineWorkers
+      : Math.min(4, Math.max(0, availableParallelism() - 1));
+  const pool = workers > 0 ? new EnrichPool(workers, rulePaths) : undefined;
+  pool?.ready.then(
+    () => log(`pipeline: ${workers} worker thread${workers === 1 ? '' : 's'}`),
+    (e: unknown) =>
+      log(`pipeline workers failed to start, working on the main thread: ${(e as Error).message}`),
+  );
   const processor = new Processor(
     intake.wal,
     store,
@@ -91,7 +102,7 @@ export async function startServer(
     mappings,
     columns,
     join(config.dataDir, 'ingest-log', 'checkpoint.json'),
-    { log },
+    { log, pool },
   );
   intake.onAppend = (position, batch) => processor.remember(position, batch);
   processor.start();
@@ -151,6 +162,7 @@ export async function startServer(
       });
       await syslog?.close();
       await processor.stop();
+      await pool?.close();
       await store.close();
     },
   };

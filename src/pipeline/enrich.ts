@@ -1,0 +1,110 @@
+import type { Detector } from '../detect/hunt/detector.js';
+import { Correlator } from '../detect/sigma/correlation/engine.js';
+import type { FieldValue } from '../detect/sigma/engine/event-view.js';
+import type { SigmaRule } from '../detect/sigma/model.js';
+import type { JsonObject } from '../ingest/types.js';
+import type { ColumnMapper, ColumnValues } from '../normalize/columns.js';
+import type { Mappings } from '../normalize/mappings.js';
+import { eventRow } from '../store/index.js';
+import type { WalPosition } from '../bus/wal.js';
+import { detectionAlertRow, ruleKeys } from './alerts.js';
+
+/** A detection as correlation needs it, small enough to cross a thread. */
+export interface PlainHit {
+  readonly keys: readonly string[];
+  readonly time: number;
+  readonly eventId: string;
+  readonly columns: ColumnValues;
+  /** The values of the fields correlation rules read (Sigma names). */
+  readonly fields: Readonly<Record<string, unknown>>;
+}
+
+/** One log record's batch, ready to store: event rows, detection alerts, and hits to correlate. */
+export interface EnrichedBatch {
+  readonly events: string[];
+  readonly alerts: string[];
+  readonly hits: PlainHit[];
+}
+
+export interface BatchInput {
+  readonly tenant: string;
+  readonly received: number;
+  readonly via: string;
+  /** Each record as JSON text. */
+  readonly lines: readonly string[];
+  /** The parsed records, when this thread has them. */
+  readonly records?: readonly JsonObject[];
+}
+
+export const eventIdOf = (p: WalPosition, i: number): string =>
+  `${p.segment.toString(36)}-${p.offset.toString(36)}-${i.toString(36)}`;
+
+/** Fields that correlations group by, aggregate or alias: what a hit must carry. */
+function correlationFields(rules: readonly SigmaRule[]): string[] {
+  const names = new Set<string>();
+  for (const r of rules) {
+    if (r.type !== 'correlation') continue;
+    for (const g of r.correlation.groupBy) names.add(g);
+    if (r.correlation.condition?.field !== undefined) names.add(r.correlation.condition.field);
+    for (const byRule of r.correlation.aliases.values()) for (const f of byRule.values()) names.add(f);
+  }
+  return [...names];
+}
+
+/**
+ * Normalize → detect → rows, for one batch: everything per event that does not need state across
+ * batches, so that it can run on any thread. Correlation, which does, runs on the hits afterwards.
+ */
+export class BatchEnricher {
+  private readonly suppressed: ReadonlySet<string>;
+  private readonly needed: readonly string[];
+
+  constructor(
+    private readonly detector: Detector,
+    private readonly mappings: Mappings,
+    private readonly columns: ColumnMapper,
+  ) {
+    this.suppressed = new Correlator(detector.rules).suppressedKeys();
+    this.needed = correlationFields(detector.rules);
+  }
+
+  enrich(batch: BatchInput, at: WalPosition, now: number): EnrichedBatch {
+    const out: EnrichedBatch = { events: [], alerts: [], hits: [] };
+    for (let i = 0; i < batch.lines.length; i++) {
+      const line = batch.lines[i]!;
+      const record = batch.records?.[i] ?? (JSON.parse(line) as JsonObject);
+      const eventId = eventIdOf(at, i);
+      const flat = this.mappings.flatten(record);
+      const columns = this.columns.map(flat.fields);
+      const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
+      const ruleIds: string[] = [];
+      for (const d of detections) {
+        const keys = ruleKeys(d);
+        const time = d.time ?? batch.received;
+        const fields: Record<string, unknown> = {};
+        for (const name of this.needed) {
+          const v = d.fields.get(d.fieldMap[name] ?? name);
+          if (v !== undefined) fields[name] = v;
+        }
+        out.hits.push({ keys, time, eventId, columns, fields });
+        if (keys.some((k) => this.suppressed.has(k))) continue;
+        ruleIds.push(d.rule.id ?? d.rule.title);
+        out.alerts.push(detectionAlertRow(batch.tenant, d, { eventId, columns }, time, now));
+      }
+      out.events.push(
+        eventRow({
+          tenant: batch.tenant,
+          eventId,
+          time: flat.time,
+          received: batch.received,
+          source: flat.shape,
+          fields: flat.fields as ReadonlyMap<string, FieldValue>,
+          columns,
+          raw: line,
+          ruleIds,
+        }),
+      );
+    }
+    return out;
+  }
+}
