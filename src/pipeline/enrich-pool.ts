@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import type { WalPosition } from '../bus/wal.js';
-import type { BatchInput, EnrichedBatch } from './enrich.js';
+import type { EnrichedBatch } from './enrich.js';
 import type { EnrichJob, EnrichWorkerData, EnrichWorkerMessage } from './enrich-worker.js';
 
 const workerUrl = new URL('./enrich-worker.js', import.meta.url);
@@ -69,21 +69,18 @@ export class EnrichPool {
     return this.failure === null && !this.closing;
   }
 
-  enrich(batch: BatchInput, at: WalPosition, now: number): Promise<EnrichedBatch> {
+  /** Decodes and enriches one ingest log record on a worker. */
+  enrich(payload: Uint8Array, at: WalPosition, now: number): Promise<EnrichedBatch> {
     if (!this.usable) return Promise.reject(this.failure ?? new Error('the pipeline pool is closed'));
     const slot = this.slots.reduce((a, b) => (b.inFlight < a.inFlight ? b : a));
     const id = this.nextId++;
     slot.inFlight++;
     return new Promise<EnrichedBatch>((resolve, reject) => {
       this.waiting.set(id, { slot, resolve, reject });
-      // Records stay here: the text crosses the thread, and the worker parses it.
-      const job: EnrichJob = {
-        id,
-        batch: { tenant: batch.tenant, received: batch.received, via: batch.via, lines: batch.lines },
-        at,
-        now,
-      };
-      slot.worker.postMessage(job);
+      // One copy of the bytes crosses; the worker parses them.
+      const copy = new Uint8Array(payload);
+      const job: EnrichJob = { id, payload: copy, at, now };
+      slot.worker.postMessage(job, [copy.buffer]);
     });
   }
 

@@ -3,7 +3,8 @@ import type { WalPosition } from '../bus/wal.js';
 import { Detector } from '../detect/hunt/detector.js';
 import { loadRules } from '../detect/sigma/load.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
-import { BatchEnricher, type BatchInput, type EnrichedBatch } from './enrich.js';
+import { decodeBatch } from './batch.js';
+import { BatchEnricher, type EnrichedBatch } from './enrich.js';
 
 export interface EnrichWorkerData {
   readonly rulePaths: readonly string[];
@@ -11,7 +12,8 @@ export interface EnrichWorkerData {
 
 export interface EnrichJob {
   readonly id: number;
-  readonly batch: BatchInput;
+  /** An ingest log record: the worker decodes it, so the main thread never parses it. */
+  readonly payload: Uint8Array;
   readonly at: WalPosition;
   readonly now: number;
 }
@@ -32,12 +34,20 @@ async function start(): Promise<void> {
   const enricher = new BatchEnricher(detector, mappings, ColumnMapper.load());
   port.on('message', (job: EnrichJob) => {
     let reply: EnrichWorkerMessage;
+    const transfer: ArrayBuffer[] = [];
     try {
-      reply = { type: 'result', id: job.id, result: enricher.enrich(job.batch, job.at, job.now) };
+      const p = job.payload;
+      const batch = decodeBatch(Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+      const result = enricher.enrich(batch, job.at, job.now);
+      // A small Buffer is a slice of a shared pool: only a buffer of its own can be handed over.
+      const e = result.events;
+      const own = e.byteOffset === 0 && e.byteLength === e.buffer.byteLength ? e : new Uint8Array(e);
+      transfer.push(own.buffer as ArrayBuffer);
+      reply = { type: 'result', id: job.id, result: { ...result, events: own } };
     } catch (e) {
       reply = { type: 'error', id: job.id, message: (e as Error).stack ?? String(e) };
     }
-    port.postMessage(reply);
+    port.postMessage(reply, transfer);
   });
   port.postMessage({ type: 'ready', rules: loaded.rules.length } satisfies EnrichWorkerMessage);
 }

@@ -16,6 +16,13 @@ import { BatchEnricher, type EnrichedBatch, type PlainHit } from './enrich.js';
 import type { EnrichPool } from './enrich-pool.js';
 import { decodeBatch, type IngestBatch } from './batch.js';
 
+interface PreparedGroup {
+  /** JSONEachRow bytes per batch, each ending in a newline. */
+  readonly events: Uint8Array[];
+  readonly eventCount: number;
+  readonly alerts: string[];
+}
+
 interface Checkpoint {
   /** Everything before this position is stored. */
   readonly position: WalPosition;
@@ -95,6 +102,7 @@ export class Processor {
    * again. Bounded: past the limit the pipeline reads the log instead.
    */
   remember(position: WalPosition, batch: IngestBatch): void {
+    if (this.options.pool !== undefined) return; // workers decode the log record themselves
     if (this.cacheRecords + batch.records.length > 200_000) return;
     this.cache.set(posKey(position), batch);
     this.cacheRecords += batch.records.length;
@@ -162,49 +170,34 @@ export class Processor {
   }
 
   /** Normalize, detect, correlate and build the rows of a group of log records. */
-  private async prepare(entries: readonly WalEntry[]): Promise<{ events: string[]; alerts: string[] }> {
-    const events: string[] = [];
+  private async prepare(entries: readonly WalEntry[]): Promise<PreparedGroup> {
+    const events: Uint8Array[] = [];
+    let eventCount = 0;
     const alerts: string[] = [];
     const now = Date.now();
-    const work: { tenant: string; rows: Promise<EnrichedBatch> | EnrichedBatch }[] = [];
+    const work: (Promise<EnrichedBatch | null> | EnrichedBatch | null)[] = [];
     for (const entry of entries) {
-      const key = posKey(entry.position);
-      let batch = this.cache.get(key);
-      if (batch !== undefined) {
-        this.cache.delete(key);
-        this.cacheRecords -= batch.records.length;
-      } else {
-        try {
-          batch = decodeBatch(entry.payload);
-        } catch (e) {
-          this.stats.damaged++;
-          this.options.log?.(`ingest log record at ${key} unreadable: ${(e as Error).message}`);
-          continue;
-        }
-      }
-      work.push({ tenant: batch.tenant, rows: this.enrich(batch, entry.position, now) });
+      work.push(this.enrich(entry, now));
       this.stats.batches++;
     }
     const enrichStart = performance.now();
     for (const w of work) {
-      const rows = await w.rows;
-      for (const e of rows.events) events.push(e);
+      const rows = await w;
+      if (rows === null) continue;
+      events.push(rows.events);
+      eventCount += rows.eventCount;
       for (const a of rows.alerts) alerts.push(a);
-      this.correlate(w.tenant, rows.hits, now, alerts);
+      this.correlate(rows.tenant, rows.hits, now, alerts);
     }
     this.stats.enrichMs += performance.now() - enrichStart;
-    return { events, alerts };
+    return { events, eventCount, alerts };
   }
 
   /**
    * Stores a group: fixed in the checkpoint first, so that after a crash it is replayed with the
    * same deduplication tokens, then inserted, then marked done.
    */
-  private async commit(
-    rows: { events: string[]; alerts: string[] },
-    from: WalPosition,
-    to: WalPosition,
-  ): Promise<void> {
+  private async commit(rows: PreparedGroup, from: WalPosition, to: WalPosition): Promise<void> {
     await writeDurableJson(this.checkpointPath, {
       position: from,
       pending: { from, to },
@@ -212,7 +205,7 @@ export class Processor {
     const insertStart = performance.now();
     const token = `${posKey(from)}-${posKey(to)}`;
     const alerts = Buffer.from(rows.alerts.join('\n'));
-    const events = Buffer.from(rows.events.join('\n'));
+    const events = Buffer.concat(rows.events);
     for (let delay = this.retryMs; ; delay = Math.min(delay * 2, 30_000)) {
       try {
         // Alerts first: an event is never visible without the alerts it raised.
@@ -230,21 +223,41 @@ export class Processor {
     await writeDurableJson(this.checkpointPath, { position: to, pending: null } satisfies Checkpoint);
     this.position = to;
     this.wal.consumedTo(to);
-    this.stats.events += rows.events.length;
+    this.stats.events += rows.eventCount;
     this.stats.alerts += rows.alerts.length;
   }
 
-  /** A batch's rows, from the worker pool when it works, else on this thread. */
-  private enrich(batch: IngestBatch, at: WalPosition, now: number): Promise<EnrichedBatch> | EnrichedBatch {
+  /** A log record's rows, from the worker pool when it works, else on this thread. */
+  private enrich(entry: WalEntry, now: number): Promise<EnrichedBatch | null> | EnrichedBatch | null {
     const pool = this.options.pool;
-    if (pool === undefined || !pool.usable) return this.enricher.enrich(batch, at, now);
-    return pool.enrich(batch, at, now).catch((e: unknown) => {
-      if (!this.poolFailureLogged) {
+    if (pool === undefined || !pool.usable) return this.enrichHere(entry, now);
+    return pool.enrich(entry.payload, entry.position, now).catch((e: unknown) => {
+      // A record the worker could not handle is retried here, where damage is counted and logged.
+      if (!pool.usable && !this.poolFailureLogged) {
         this.poolFailureLogged = true;
         this.options.log?.(`pipeline workers failed, working on the main thread: ${(e as Error).message}`);
       }
-      return this.enricher.enrich(batch, at, now);
+      return this.enrichHere(entry, now);
     });
+  }
+
+  /** On this thread, from the parsed batch the intake left, or from the log record. */
+  private enrichHere(entry: WalEntry, now: number): EnrichedBatch | null {
+    const key = posKey(entry.position);
+    let batch = this.cache.get(key);
+    if (batch !== undefined) {
+      this.cache.delete(key);
+      this.cacheRecords -= batch.records.length;
+    } else {
+      try {
+        batch = decodeBatch(entry.payload);
+      } catch (e) {
+        this.stats.damaged++;
+        this.options.log?.(`ingest log record at ${key} unreadable: ${(e as Error).message}`);
+        return null;
+      }
+    }
+    return this.enricher.enrich(batch, entry.position, now);
   }
 
   /** Correlation keeps state across batches: it runs here, over each batch's hits in order. */
