@@ -116,12 +116,14 @@ describe('vigil serve under failure', () => {
     };
     const firstRound = await flood();
     expect(firstRound.filter((s) => s !== 200).length).toBeGreaterThan(0);
-    const afterFirst = rssMiB(vigil.child.pid!);
-    for (let i = 0; i < 3; i++) await flood();
+    await flood(); // the pipeline workers' heaps grow to their working size
+    const afterTwo = rssMiB(vigil.child.pid!);
+    for (let i = 0; i < 10; i++) await flood();
     const afterMore = rssMiB(vigil.child.pid!);
-    // Three more floods must not add what three more floods' worth of buffering would.
-    expect(afterMore - afterFirst).toBeLessThan(200);
-    expect(afterMore).toBeLessThan(1500);
+    // Ten more floods are 216 MB of requests, about 1 GB once parsed: buffering them would show.
+    // What moves is garbage between collections and store caches: measured 500-800 MiB, level.
+    expect(afterMore - afterTwo, `${afterTwo} MiB, then ${afterMore} MiB`).toBeLessThan(400);
+    expect(afterMore).toBeLessThan(1200);
     await settled(vigil.url);
   });
 });
