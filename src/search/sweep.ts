@@ -96,26 +96,44 @@ export function classifyIoc(input: string): Ioc {
 /** Lower-case base name of a Windows or POSIX path column. */
 const baseName = (col: string) => `lower(arrayElement(splitByRegexp('[\\\\\\\\/]', ${col}), -1))`;
 
-/** For each IOC type: which values of an event row are the IOC, as an array expression. */
-const MATCHED: Record<IocType, { where: string; matched: string }> = {
-  hash: {
-    where:
-      'hash_md5 IN {v:Array(String)} OR hash_sha1 IN {v:Array(String)} OR hash_sha256 IN {v:Array(String)} OR hash_imphash IN {v:Array(String)}',
-    matched: 'arrayFilter(x -> has({v:Array(String)}, x), [hash_md5, hash_sha1, hash_sha256, hash_imphash])',
-  },
-  ip: {
-    where: 'source_ip IN {v:Array(String)} OR destination_ip IN {v:Array(String)}',
-    matched: 'arrayFilter(x -> has({v:Array(String)}, x), [lower(source_ip), lower(destination_ip)])',
-  },
-  domain: {
-    where: `notEmpty(domain) OR notEmpty(url)`,
-    matched: `arrayFilter(d -> arrayExists(h -> h = d OR endsWith(h, concat('.', d)), [domain, lower(domain(url))]), {v:Array(String)})`,
-  },
-  file: {
-    where: `${baseName('process_executable')} IN {v:Array(String)} OR ${baseName('parent_executable')} IN {v:Array(String)} OR ${baseName('file_path')} IN {v:Array(String)}`,
-    matched: `arrayFilter(x -> has({v:Array(String)}, x), arrayDistinct([${baseName('process_executable')}, ${baseName('parent_executable')}, ${baseName('file_path')}]))`,
-  },
-};
+/**
+ * The lookups of a sweep: for each IOC type, one branch per column, each a single-column `IN`, so
+ * that every branch can use its own bloom filter (an OR across columns defeats them).
+ */
+function branches(
+  type: IocType,
+  values: readonly string[],
+): { sql: string; params: Record<string, unknown> }[] {
+  const one = (column: string, vs: readonly string[], name: string) => ({
+    sql: `SELECT ${column} AS ioc, host, ts, event_id FROM events WHERE ${TENANT_RANGE} AND ${column} IN {${name}:Array(String)}`,
+    params: { [name]: vs },
+  });
+  switch (type) {
+    case 'hash': {
+      const by = (n: number) => values.filter((v) => v.length === n);
+      return [
+        ...(by(32).length ? [one('hash_md5', by(32), 'h32'), one('hash_imphash', by(32), 'h32')] : []),
+        ...(by(40).length ? [one('hash_sha1', by(40), 'h40')] : []),
+        ...(by(64).length ? [one('hash_sha256', by(64), 'h64')] : []),
+      ];
+    }
+    case 'ip':
+      return [one('source_ip', values, 'v'), one('destination_ip', values, 'v')];
+    case 'domain':
+      // Subdomains and URL hosts need suffix tests: one pass over the events that have either.
+      return [
+        {
+          sql: `SELECT ioc, host, ts, event_id FROM events ARRAY JOIN arrayFilter(d -> arrayExists(h -> h = d OR endsWith(h, concat('.', d)), [domain, lower(domain(url))]), {v:Array(String)}) AS ioc WHERE ${TENANT_RANGE} AND (notEmpty(domain) OR notEmpty(url))`,
+          params: { v: values },
+        },
+      ];
+    case 'file':
+      return ['process_executable', 'parent_executable', 'file_path'].map((c) => ({
+        sql: `SELECT ${baseName(c)} AS ioc, host, ts, event_id FROM events WHERE ${TENANT_RANGE} AND ${baseName(c)} IN {v:Array(String)}`,
+        params: { v: values },
+      }));
+  }
+}
 
 const MAX_HOSTS_PER_IOC = 1000;
 
@@ -147,12 +165,13 @@ export async function sweepIocs(
     IOC_TYPES.map(async (type) => {
       const values = [...byType.get(type)!];
       if (values.length === 0) return;
+      const parts = branches(type, values);
+      // An event counts once per IOC, even when two of its columns hold it.
       const rows = await store.query<{ ioc: string; host: string; n: string; first: string; last: string }>(
-        `SELECT ioc, host, count() AS n, toString(min(ts)) AS first, toString(max(ts)) AS last
-         FROM events ARRAY JOIN ${MATCHED[type].matched} AS ioc
-         WHERE ${TENANT_RANGE} AND (${MATCHED[type].where})
+        `SELECT ioc, host, uniqExact(event_id) AS n, toString(min(ts)) AS first, toString(max(ts)) AS last
+         FROM (${parts.map((p) => p.sql).join(' UNION ALL ')})
          GROUP BY ioc, host ORDER BY ioc, n DESC, host`,
-        { ...rangeParams(tenant, range), v: values },
+        Object.assign({ ...rangeParams(tenant, range) }, ...parts.map((p) => p.params)),
       );
       const hits = new Map<string, IocHostHit[]>();
       for (const r of rows) {
