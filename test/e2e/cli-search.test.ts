@@ -17,7 +17,11 @@ const event = (host: string, n: number, extra: Record<string, unknown> = {}) => 
 
 beforeAll(async () => {
   vigil = await startVigil();
-  const body = [event('CLI1', 1, { Hashes: `MD5=${MD5}` }), event('CLI2', 2), event('CLI2', 3, { CommandLine: "=cmd|' /C calc'!A0" })]
+  const body = [
+    event('CLI1', 1, { Hashes: `MD5=${MD5}` }),
+    event('CLI2', 2),
+    event('CLI2', 3, { CommandLine: "=cmd|' /C calc'!A0" }),
+  ]
     .map((e) => JSON.stringify(e))
     .join('\n');
   expect((await api(vigil.url, '/api/v1/ingest', { raw: body })).status).toBe(200);
