@@ -30,8 +30,14 @@ export function makeBatch(
   via: string,
   records: readonly JsonObject[],
   received = Date.now(),
+  /** The records' text as received, one line each, when the caller has it: kept as the original. */
+  lines?: readonly string[],
 ): IngestBatch {
-  return { tenant, key, received, via, records, lines: records.map((r) => JSON.stringify(r)) };
+  const text =
+    lines !== undefined && lines.length === records.length && lines.every((l) => !l.includes('\n'))
+      ? lines
+      : records.map((r) => JSON.stringify(r));
+  return { tenant, key, received, via, records, lines: text };
 }
 
 /** The log payload: a header line, then one record per line (JSON never holds a raw newline). */

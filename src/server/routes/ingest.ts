@@ -48,7 +48,7 @@ function idempotencyKey(ctx: RequestContext): string | null {
 /** Appends parsed records to the ingest log; resolves once they are durable. */
 async function accept(ctx: RequestContext, via: string, parsed: ParsedBody): Promise<{ duplicate: boolean }> {
   if (parsed.records.length === 0) return { duplicate: false };
-  const batch = makeBatch(ctx.tenant, idempotencyKey(ctx), via, parsed.records);
+  const batch = makeBatch(ctx.tenant, idempotencyKey(ctx), via, parsed.records, Date.now(), parsed.lines);
   try {
     return await ctx.services.intake.append(batch);
   } catch (e) {
