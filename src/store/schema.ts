@@ -77,7 +77,7 @@ ${['hash_md5', 'hash_sha1', 'hash_sha256', 'hash_imphash', 'source_ip', 'destina
   INDEX idx_event_id event_id TYPE bloom_filter(0.01) GRANULARITY 4
 ) ENGINE = MergeTree
 PARTITION BY toDate(ts)
-ORDER BY (tenant, host, ts)
+ORDER BY (tenant, lower(host), ts)
 ${ttl('received', o.retentionDays)}
 SETTINGS non_replicated_deduplication_window = 10000`;
 }
