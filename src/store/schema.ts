@@ -48,8 +48,8 @@ export const EVENT_COLUMNS = {
   email_to: 'Array(String)',
   email_subject: 'String',
   rule_ids: 'Array(String)',
-  fields: 'Map(String, String)',
-  raw: 'String CODEC(ZSTD(3))',
+  fields: 'Map(LowCardinality(String), String)',
+  raw: 'String CODEC(ZSTD(1))',
 } as const;
 
 export type EventColumn = keyof typeof EVENT_COLUMNS;
