@@ -1,4 +1,5 @@
 import type { Detection } from '../detect/hunt/detector.js';
+import { ruleKeys } from '../detect/sigma/model.js';
 import type { CorrelationHit, RuleHit } from '../detect/sigma/correlation/engine.js';
 import type { ColumnValues } from '../normalize/columns.js';
 import { alertRow } from '../store/index.js';
@@ -9,13 +10,9 @@ export interface HitInfo {
   readonly columns: ColumnValues;
 }
 
-export function ruleKeys(d: Detection): string[] {
-  return [d.rule.id, d.rule.name].filter((k): k is string => k !== undefined);
-}
-
 export function asStoredHit(d: Detection, info: HitInfo, fallbackTime: number): RuleHit<HitInfo> {
   return {
-    keys: ruleKeys(d),
+    keys: ruleKeys(d.rule),
     time: d.time ?? fallbackTime,
     field: (name) => d.fields.get(d.fieldMap[name] ?? name),
     event: info,

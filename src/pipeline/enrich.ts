@@ -1,13 +1,13 @@
 import type { Detector } from '../detect/hunt/detector.js';
 import { Correlator } from '../detect/sigma/correlation/engine.js';
 import type { FieldValue } from '../detect/sigma/engine/event-view.js';
-import type { SigmaRule } from '../detect/sigma/model.js';
+import { ruleKeys, type SigmaRule } from '../detect/sigma/model.js';
 import type { JsonObject } from '../ingest/types.js';
 import type { ColumnMapper, ColumnValues } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
 import { eventRow } from '../store/index.js';
 import type { WalPosition } from '../bus/wal.js';
-import { detectionAlertRow, ruleKeys } from './alerts.js';
+import { detectionAlertRow } from './alerts.js';
 
 /** A detection as correlation needs it, small enough to cross a thread. */
 export interface PlainHit {
@@ -83,7 +83,7 @@ export class BatchEnricher {
       const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
       const ruleIds: string[] = [];
       for (const d of detections) {
-        const keys = ruleKeys(d);
+        const keys = ruleKeys(d.rule);
         const time = d.time ?? batch.received;
         const fields: Record<string, unknown> = {};
         for (const name of this.needed) {

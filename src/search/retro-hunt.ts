@@ -3,7 +3,7 @@ import { Detector, type Detection } from '../detect/hunt/detector.js';
 import { sigmaToSql } from '../detect/retro/sigma-sql.js';
 import { Correlator, type CorrelationHit } from '../detect/sigma/correlation/engine.js';
 import type { CompiledRule } from '../detect/sigma/compile/rules.js';
-import type { DetectionRule, SigmaRule } from '../detect/sigma/model.js';
+import { ruleKeys, type DetectionRule, type SigmaRule } from '../detect/sigma/model.js';
 import type { RuleError } from '../detect/sigma/parse/errors.js';
 import type { JsonObject } from '../ingest/types.js';
 import type { ColumnMapper, Mappings } from '../normalize/index.js';
@@ -55,8 +55,6 @@ interface Candidate {
 }
 
 const SAMPLE_IDS = 100;
-
-const ruleKeys = (r: SigmaRule) => [r.id, r.name].filter((k): k is string => k !== undefined);
 
 /**
  * Runs Sigma rules over stored history. SQL pre-selects candidates (see sigma-sql.ts), the same

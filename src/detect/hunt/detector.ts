@@ -5,7 +5,7 @@ import { compileRules } from '../sigma/compile/rules.js';
 import type { CorrelationHit, RuleHit } from '../sigma/correlation/engine.js';
 import { viewOfMap, type FieldValue } from '../sigma/engine/event-view.js';
 import { RuleSet } from '../sigma/engine/ruleset.js';
-import type { DetectionRule, Logsource, SigmaRule } from '../sigma/model.js';
+import { ruleKeys, type DetectionRule, type Logsource, type SigmaRule } from '../sigma/model.js';
 import type { RuleError } from '../sigma/parse/errors.js';
 
 /** Turns events of any supported shape into the flat Sigma view, and logsources into variants. */
@@ -107,8 +107,12 @@ export class Detector {
 }
 
 export function asRuleHit(d: Detection): RuleHit<Detection> {
-  const keys = [d.rule.id, d.rule.name].filter((k): k is string => k !== undefined);
-  return { keys, time: d.time ?? 0, field: (name) => d.fields.get(d.fieldMap[name] ?? name), event: d };
+  return {
+    keys: ruleKeys(d.rule),
+    time: d.time ?? 0,
+    field: (name) => d.fields.get(d.fieldMap[name] ?? name),
+    event: d,
+  };
 }
 
 export type { CorrelationHit };

@@ -1,5 +1,5 @@
 import type { VigilError } from '../../core/errors.js';
-import { levelRank, type Level } from '../sigma/model.js';
+import { levelRank, ruleKeys, type Level } from '../sigma/model.js';
 import { Correlator } from '../sigma/correlation/engine.js';
 import type { SigmaRule } from '../sigma/model.js';
 import { asRuleHit, Detector, type CorrelationHit, type Detection } from './detector.js';
@@ -74,8 +74,6 @@ export async function hunt(
     if (r.type === 'correlation') for (const k of r.correlation.rules) referenced.add(k);
   const retained: Detection[] = [];
   const minRank = levelRank(options.minLevel);
-  const keysOf = (d: Detection): string[] =>
-    [d.rule.id, d.rule.name].filter((k): k is string => k !== undefined);
   const count = (id: string, title: string, level: Level, host: unknown): void => {
     let entry = stats.perRule.get(id);
     if (!entry) stats.perRule.set(id, (entry = { title, level, count: 0, hosts: new Set() }));
@@ -95,7 +93,7 @@ export async function hunt(
     }
     for (const d of batch.detections) {
       if (!inRange(d.time, options)) continue;
-      const keys = keysOf(d);
+      const keys = ruleKeys(d.rule);
       if (keys.some((k) => referenced.has(k))) retained.push(d);
       if (keys.some((k) => suppressed.has(k)) || levelRank(d.rule.level) < minRank) continue;
       stats.detections++;

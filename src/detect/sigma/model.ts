@@ -138,3 +138,8 @@ export interface CorrelationRule extends RuleBase {
 }
 
 export type SigmaRule = DetectionRule | FilterRule | CorrelationRule;
+
+/** The names a rule is referred to by, in filters and correlations: its id and its name. */
+export function ruleKeys(rule: SigmaRule): string[] {
+  return [rule.id, rule.name].filter((k): k is string => k !== undefined);
+}

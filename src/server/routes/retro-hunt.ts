@@ -1,4 +1,4 @@
-import type { SigmaRule } from '../../detect/sigma/model.js';
+import { ruleKeys, type SigmaRule } from '../../detect/sigma/model.js';
 import type { RuleError } from '../../detect/sigma/parse/errors.js';
 import { parseRules } from '../../detect/sigma/parse/rule.js';
 import { parseCount, parseRange, retroHunt } from '../../search/index.js';
@@ -13,9 +13,8 @@ const MAX_RULE_BYTES = 1024 * 1024;
  * that target them and, for a correlation, the rules it correlates.
  */
 export function selectRules(all: readonly SigmaRule[], wanted: readonly string[]): SigmaRule[] {
-  const keys = (r: SigmaRule) => [r.id, r.name].filter((k): k is string => k !== undefined);
   const byKey = new Map<string, SigmaRule>();
-  for (const r of all) for (const k of keys(r)) byKey.set(k, r);
+  for (const r of all) for (const k of ruleKeys(r)) byKey.set(k, r);
   const chosen = new Set<SigmaRule>();
   const add = (key: string): void => {
     const r = byKey.get(key);
@@ -28,7 +27,7 @@ export function selectRules(all: readonly SigmaRule[], wanted: readonly string[]
     add(w);
   }
   for (const r of all)
-    if (r.type === 'filter' && r.rules.some((t) => [...chosen].some((c) => keys(c).includes(t))))
+    if (r.type === 'filter' && r.rules.some((t) => [...chosen].some((c) => ruleKeys(c).includes(t))))
       chosen.add(r);
   return [...chosen];
 }
@@ -51,11 +50,11 @@ export function retroHuntRoutes(router: Router<RequestContext>): void {
           errors: parsed.errors.map((e) => ({ line: e.location.line ?? 0, message: e.message })),
         });
       // A correlation posted alone runs over the loaded rules it names.
-      const given = new Set(parsed.rules.flatMap((r) => [r.id, r.name]));
+      const given = new Set(parsed.rules.flatMap(ruleKeys));
       const missing = parsed.rules.flatMap((r) =>
         r.type === 'correlation' ? r.correlation.rules.filter((k) => !given.has(k)) : [],
       );
-      const known = new Set(s.detector.rules.flatMap((r) => [r.id, r.name]));
+      const known = new Set(s.detector.rules.flatMap(ruleKeys));
       rules = [
         ...parsed.rules,
         ...selectRules(

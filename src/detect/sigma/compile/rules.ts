@@ -1,4 +1,4 @@
-import type { DetectionRule, FilterRule, Logsource, SigmaRule } from '../model.js';
+import { ruleKeys, type DetectionRule, type FilterRule, type Logsource, type SigmaRule } from '../model.js';
 import { RuleError, RuleSyntaxError } from '../parse/errors.js';
 import { compileDetection } from './detection.js';
 import type { CompileOptions } from './field-item.js';
@@ -66,10 +66,6 @@ function preconditionOf(v: LogsourceVariant): Pred {
 function valuesOf(v: LogsourceVariant, field: string): string[] | null {
   const c = v.conditions.find((x) => x.field === field);
   return c ? c.values.map((x) => String(x).toLowerCase()) : null;
-}
-
-function ruleKeys(rule: SigmaRule): string[] {
-  return [rule.id, rule.name].filter((x): x is string => x !== undefined);
 }
 
 /**

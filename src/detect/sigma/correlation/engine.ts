@@ -1,4 +1,4 @@
-import type { CorrelationCondition, CorrelationRule, SigmaRule } from '../model.js';
+import { ruleKeys, type CorrelationCondition, type CorrelationRule, type SigmaRule } from '../model.js';
 
 /** A rule match as correlations see it: which rule, when, and its fields (Sigma names). */
 export interface RuleHit<E = unknown> {
@@ -302,10 +302,9 @@ export class Correlator<E> {
   }
 
   private asHit(fired: CorrelationHit<E>, time: number): RuleHit<E> {
-    const keys = [fired.rule.id, fired.rule.name].filter((k): k is string => k !== undefined);
     const first = fired.hits[0]!;
     return {
-      keys,
+      keys: ruleKeys(fired.rule),
       time,
       field: (name) => (name in fired.group ? fired.group[name] : first.field(name)),
       event: first.event,
