@@ -1,3 +1,4 @@
+import { csvLine } from '../core/csv.js';
 import { compileSearch, SearchSyntaxError } from '../query/index.js';
 import { eventField, type Store } from '../store/index.js';
 import { rangeParams, SearchRequestError, TENANT_RANGE, type TimeRange } from './request.js';
@@ -68,13 +69,28 @@ export function searchWhere(
   };
 }
 
-function parseRaw(text: unknown): unknown {
+/** A stored original record as JSON; text that is not JSON (a syslog line) as it is. */
+export function parseRaw(text: unknown): unknown {
   if (typeof text !== 'string') return null;
   try {
     return JSON.parse(text);
   } catch {
     return text;
   }
+}
+
+const withRaw = (e: Record<string, unknown>) => ({ ...e, raw: parseRaw(e.raw) });
+
+export type ExportFormat = 'jsonl' | 'csv';
+
+/** What an export starts with: the CSV header, or nothing. */
+export function exportHeader(format: ExportFormat): string {
+  return format === 'csv' ? csvLine(LIST_COLUMNS) : '';
+}
+
+/** One exported event: a JSON line (with its record when asked for), or a CSV row of the list columns. */
+export function exportLine(format: ExportFormat, e: Record<string, unknown>): string {
+  return format === 'csv' ? csvLine(LIST_COLUMNS.map((c) => e[c])) : `${JSON.stringify(e)}\n`;
 }
 
 /** Events that match a query, newest first, with a total, a histogram and top values per field. */
@@ -89,7 +105,7 @@ export async function searchEvents(store: Store, tenant: string, s: EventSearch)
     const events = await rows;
     return {
       total: null,
-      events: s.raw ? events.map((e) => ({ ...e, raw: parseRaw(e.raw) })) : events,
+      events: s.raw ? events.map(withRaw) : events,
       histogram: null,
       facets: null,
     };
@@ -113,7 +129,7 @@ export async function searchEvents(store: Store, tenant: string, s: EventSearch)
   ]);
   return {
     total: Number(total[0]?.n ?? 0),
-    events: s.raw ? events.map((e) => ({ ...e, raw: parseRaw(e.raw) })) : events,
+    events: s.raw ? events.map(withRaw) : events,
     histogram: { bucketSeconds: bucket, buckets: histogram.map((h) => ({ t: h.t, n: Number(h.n) })) },
     facets: Object.fromEntries(
       FACET_FIELDS.map((f, i) => [f, facets[i]!.map((x) => ({ value: x.value, n: Number(x.n) }))]),
@@ -145,7 +161,7 @@ export async function* exportEvents(
         ...(after ? { afterTs: after.ts, afterId: after.id } : {}),
       },
     );
-    for (const e of page) yield s.raw ? { ...e, raw: parseRaw(e.raw) } : e;
+    for (const e of page) yield s.raw ? withRaw(e) : e;
     sent += page.length;
     if (page.length < pageSize) return;
     const last = page.at(-1)!;

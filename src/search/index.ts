@@ -2,6 +2,10 @@ export { parseCount, parseRange, parseTimeBound, SearchRequestError, type TimeRa
 export {
   bucketSeconds,
   exportEvents,
+  exportHeader,
+  exportLine,
+  parseRaw,
+  type ExportFormat,
   FACET_FIELDS,
   LIST_COLUMNS,
   MAX_SEARCH_LIMIT,

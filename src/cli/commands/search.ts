@@ -3,10 +3,10 @@ import { InvalidArgumentError } from 'commander';
 import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Writable } from 'node:stream';
-import { csvLine } from '../../core/csv.js';
 import {
   exportEvents,
-  LIST_COLUMNS,
+  exportHeader,
+  exportLine,
   parseRange,
   searchEvents,
   SearchRequestError,
@@ -175,17 +175,14 @@ export async function runSearch(query: string, f: SearchFlags): Promise<number> 
       for await (const chunk of res.body!)
         await sink.write(Buffer.from(chunk as Uint8Array).toString('utf8'));
     } else {
-      if (f.format === 'csv') await sink.write(csvLine(LIST_COLUMNS));
+      await sink.write(exportHeader(f.format));
       const rows = exportEvents(t.store, t.tenant, {
         query,
         ...range,
-        raw: f.raw === true,
+        raw: f.format === 'jsonl' && f.raw === true,
         max: limit || Infinity,
       });
-      for await (const e of rows)
-        await sink.write(
-          f.format === 'csv' ? csvLine(LIST_COLUMNS.map((c) => e[c])) : `${JSON.stringify(e)}\n`,
-        );
+      for await (const e of rows) await sink.write(exportLine(f.format, e));
     }
     await sink.flush();
     return sink.failure ? 1 : 0;

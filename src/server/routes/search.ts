@@ -1,7 +1,8 @@
-import { csvLine } from '../../core/csv.js';
 import {
   exportEvents,
-  LIST_COLUMNS,
+  exportHeader,
+  exportLine,
+  parseRaw,
   MAX_IOCS,
   MAX_SEARCH_LIMIT,
   parseCount,
@@ -68,20 +69,17 @@ export function searchRoutes(router: Router<RequestContext>): void {
       'content-disposition': `attachment; filename="vigil-events.${format}"`,
       'cache-control': 'no-store',
     });
-    const line = (e: Record<string, unknown>) =>
-      format === 'csv' ? csvLine(LIST_COLUMNS.map((c) => e[c])) : `${JSON.stringify(e)}\n`;
-    if (format === 'csv') res.write(csvLine(LIST_COLUMNS));
-    let chunk: string[] = [];
+    let chunk: string[] = [exportHeader(format)];
     const flush = async () => {
       if (chunk.length === 0) return;
       const ok = res.write(chunk.join(''));
       chunk = [];
       if (!ok) await new Promise((r) => res.once('drain', r));
     };
-    if (!first.done) chunk.push(line(first.value));
+    if (!first.done) chunk.push(exportLine(format, first.value));
     for await (const e of rows) {
       if (res.destroyed) return;
-      chunk.push(line(e));
+      chunk.push(exportLine(format, e));
       if (chunk.length >= 1000) await flush();
     }
     await flush();
@@ -114,7 +112,7 @@ export function searchRoutes(router: Router<RequestContext>): void {
       { tenant: ctx.tenant, id: params.id },
     );
     if (row === undefined) throw new HttpError(404, 'no such event');
-    sendJson(ctx.res, 200, { ...row, raw: typeof row.raw === 'string' ? safeJson(row.raw) : null });
+    sendJson(ctx.res, 200, { ...row, raw: parseRaw(row.raw) });
   });
 
   router.on('GET', '/api/v1/alerts', async (ctx) => {
@@ -141,12 +139,4 @@ export function searchRoutes(router: Router<RequestContext>): void {
     ]);
     sendJson(ctx.res, 200, { total: Number(total[0]?.n ?? 0), alerts });
   });
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
