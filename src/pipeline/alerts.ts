@@ -54,6 +54,10 @@ export function detectionAlertId(eventId: string, ruleId: string): string {
   return `${eventId}/${ruleId}`;
 }
 
+export function correlationAlertId(hit: CorrelationHit<HitInfo>): string {
+  return `${hit.rule.id ?? hit.rule.title}/${JSON.stringify(hit.group)}/${hit.first}`;
+}
+
 export function correlationAlertRow(
   tenant: string,
   hit: CorrelationHit<HitInfo>,
@@ -68,7 +72,7 @@ export function correlationAlertRow(
   if (hit.value !== null) fields.value = String(hit.value);
   return alertRow({
     tenant,
-    alertId: `${ruleId}/${group}/${hit.first}`,
+    alertId: correlationAlertId(hit),
     kind: 'correlation',
     time: hit.last,
     created: now,

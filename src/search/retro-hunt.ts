@@ -7,7 +7,14 @@ import { ruleKeys, type DetectionRule, type SigmaRule } from '../detect/sigma/mo
 import type { RuleError } from '../detect/sigma/parse/errors.js';
 import type { JsonObject } from '../ingest/types.js';
 import type { ColumnMapper, Mappings } from '../normalize/index.js';
-import { asStoredHit, correlationAlertRow, detectionAlertRow, type HitInfo } from '../pipeline/alerts.js';
+import {
+  asStoredHit,
+  correlationAlertId,
+  correlationAlertRow,
+  detectionAlertId,
+  detectionAlertRow,
+  type HitInfo,
+} from '../pipeline/alerts.js';
 import type { Store } from '../store/index.js';
 import { rangeParams, TENANT_RANGE, type TimeRange } from './request.js';
 
@@ -85,7 +92,7 @@ export async function retroHunt(
   }
   const results: RuleHuntResult[] = [];
   const found: { d: Detection; info: HitInfo }[] = [];
-  const alertRows: string[] = [];
+  const alerts: { id: string; row: string }[] = [];
   const provenance = { retro_hunt: runId };
   const correlator = new Correlator<HitInfo>(rules);
   const suppressed = correlator.suppressedKeys();
@@ -155,7 +162,10 @@ export async function retroHunt(
     // Like live detection: a rule that a correlation consumes (without `generate`) does not alert.
     if (!ruleKeys(rule).some((k) => suppressed.has(k)))
       for (const m of matched)
-        alertRows.push(detectionAlertRow(o.tenant, m.d, m.info, m.d.time ?? now, now, provenance));
+        alerts.push({
+          id: detectionAlertId(m.info.eventId, ruleId),
+          row: detectionAlertRow(o.tenant, m.d, m.info, m.d.time ?? now, now, provenance),
+        });
   }
 
   // Correlations see the detections in time order, as live detection would have.
@@ -167,8 +177,10 @@ export async function retroHunt(
     const byCorrelation = new Map<string, CorrelationHit<HitInfo>[]>();
     for (const h of hits) {
       const id = h.rule.id ?? h.rule.title;
-      byCorrelation.set(id, [...(byCorrelation.get(id) ?? []), h]);
-      alertRows.push(correlationAlertRow(o.tenant, h, now, provenance));
+      const list = byCorrelation.get(id);
+      if (list) list.push(h);
+      else byCorrelation.set(id, [h]);
+      alerts.push({ id: correlationAlertId(h), row: correlationAlertRow(o.tenant, h, now, provenance) });
     }
     for (const r of rules) {
       if (r.type !== 'correlation') continue;
@@ -190,7 +202,7 @@ export async function retroHunt(
     }
   }
 
-  const alertsStored = o.storeAlerts ? await storeNewAlerts(store, o.tenant, alertRows, runId) : 0;
+  const alertsStored = o.storeAlerts ? await storeNewAlerts(store, o.tenant, alerts, runId) : 0;
   return {
     runId,
     rules: results,
@@ -205,11 +217,16 @@ export async function retroHunt(
 }
 
 /** Inserts the alerts whose ids are not stored yet, in blocks with their own dedup tokens. */
-async function storeNewAlerts(store: Store, tenant: string, rows: string[], runId: string): Promise<number> {
+async function storeNewAlerts(
+  store: Store,
+  tenant: string,
+  alerts: readonly { id: string; row: string }[],
+  runId: string,
+): Promise<number> {
   let stored = 0;
-  for (let i = 0; i < rows.length; i += 5000) {
-    const block = rows.slice(i, i + 5000);
-    const ids = block.map((r) => (JSON.parse(r) as { alert_id: string }).alert_id);
+  for (let i = 0; i < alerts.length; i += 5000) {
+    const block = alerts.slice(i, i + 5000);
+    const ids = block.map((a) => a.id);
     const existing = new Set(
       (
         await store.query<{ alert_id: string }>(
@@ -218,7 +235,7 @@ async function storeNewAlerts(store: Store, tenant: string, rows: string[], runI
         )
       ).map((r) => r.alert_id),
     );
-    const fresh = block.filter((_, j) => !existing.has(ids[j]!));
+    const fresh = block.filter((a) => !existing.has(a.id)).map((a) => a.row);
     if (fresh.length === 0) continue;
     await store.insert('alerts', Buffer.from(fresh.join('\n')), { dedupToken: `retro:${runId}:${i}` });
     stored += fresh.length;
