@@ -2,6 +2,7 @@ export { SearchSyntaxError, type QueryNode, type TermNode, type Value } from './
 export { parseQuery, searchTerms, LIMITS } from './parse.js';
 export {
   compileSearch,
+  hashColumnsFor,
   type ColumnKind,
   type ColumnRef,
   type CompiledSearch,

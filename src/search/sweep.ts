@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { hashColumnsFor } from '../query/index.js';
 import type { Store } from '../store/index.js';
 import { rangeParams, SearchRequestError, TENANT_RANGE, type TimeRange } from './request.js';
 
@@ -34,7 +35,10 @@ export interface SweepResult {
 
 const HASH = /^(?:[0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})$/;
 const HOST_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
-/** Extensions that make `name.ext` a file name rather than a domain (none is a TLD in use). */
+/**
+ * Extensions that make `name.ext` a file name rather than a domain. A few are also TLDs (`zip`,
+ * `sh`, `py`, `so`): a name ending so is taken as a file; `domain:` says otherwise.
+ */
 const FILE_EXTENSIONS = new Set(
   'exe dll sys scr cpl ocx drv bat cmd ps1 psm1 vbs vbe js jse wsf wsh hta lnk msi msp jar py sh elf so bin dat tmp doc docx docm xls xlsx xlsm ppt pptx pptm pdf rtf iso img vhd vhdx zip rar 7z gz tar cab one txt log ini'.split(
     ' ',
@@ -110,12 +114,15 @@ function branches(
   });
   switch (type) {
     case 'hash': {
-      const by = (n: number) => values.filter((v) => v.length === n);
-      return [
-        ...(by(32).length ? [one('hash_md5', by(32), 'h32'), one('hash_imphash', by(32), 'h32')] : []),
-        ...(by(40).length ? [one('hash_sha1', by(40), 'h40')] : []),
-        ...(by(64).length ? [one('hash_sha256', by(64), 'h64')] : []),
-      ];
+      // Each value only in the columns its length fits, as the hash: search field does.
+      const byColumn = new Map<string, string[]>();
+      for (const v of values)
+        for (const c of hashColumnsFor(v)) {
+          const list = byColumn.get(c);
+          if (list) list.push(v);
+          else byColumn.set(c, [v]);
+        }
+      return [...byColumn].map(([column, vs], i) => one(column, vs, `h${i}`));
     }
     case 'ip':
       return [one('source_ip', values, 'v'), one('destination_ip', values, 'v')];
