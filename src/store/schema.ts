@@ -1,8 +1,11 @@
 import type { Store } from './store.js';
 
 export interface SchemaOptions {
-  /** Days events and alerts are kept; 0 keeps them forever. */
-  readonly retentionDays: number;
+  /**
+   * Days events and alerts are kept; 0 keeps them forever. null leaves existing tables' retention
+   * as it is (a reader such as `vigil search --data` must not change what the server set).
+   */
+  readonly retentionDays: number | null;
 }
 
 /**
@@ -78,7 +81,7 @@ ${['hash_md5', 'hash_sha1', 'hash_sha256', 'hash_imphash', 'source_ip', 'destina
 ) ENGINE = MergeTree
 PARTITION BY toDate(ts)
 ORDER BY (tenant, lower(host), ts)
-${ttl('received', o.retentionDays)}
+${ttl('received', o.retentionDays ?? 0)}
 SETTINGS non_replicated_deduplication_window = 10000`;
 }
 
@@ -107,7 +110,7 @@ function alertsDdl(o: SchemaOptions): string {
 ) ENGINE = MergeTree
 PARTITION BY toDate(ts)
 ORDER BY (tenant, ts, rule_id)
-${ttl('created', o.retentionDays)}
+${ttl('created', o.retentionDays ?? 0)}
 SETTINGS non_replicated_deduplication_window = 10000`;
 }
 
@@ -149,6 +152,7 @@ export async function migrate(store: Store, options: SchemaOptions): Promise<voi
   for (const ddl of [eventsDdl(options), alertsDdl(options), RULES_DDL, TOKENS_DDL, META_DDL])
     await store.exec(ddl);
   for (const [table, column] of RETENTION_CLOCK) {
+    if (options.retentionDays === null) continue;
     if (options.retentionDays > 0)
       await store.exec(`ALTER TABLE ${table} MODIFY ${ttl(column, options.retentionDays)}`);
     else {

@@ -131,6 +131,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
             )
           )[0]!.q;
         expect(await ddl()).toMatch(/TTL toDateTime\(received\) \+ toIntervalDay\(7\)/);
+        await migrate(store, { retentionDays: null }); // a reader leaves retention alone
+        expect(await ddl()).toMatch(/TTL toDateTime\(received\) \+ toIntervalDay\(7\)/);
         await migrate(store, { retentionDays: 0 });
         expect(await ddl()).not.toMatch(/TTL/);
       } finally {

@@ -63,7 +63,7 @@ async function openTarget(f: TargetFlags): Promise<Target> {
   }
   const dataDir = f.data ?? process.env.VIGIL_DATA ?? './vigil-data';
   try {
-    const store = await openStore({ dataDir, retentionDays: 0 });
+    const store = await openStore({ dataDir, retentionDays: null });
     return { kind: 'local', store, tenant: f.tenant ?? 'default' };
   } catch (e) {
     if (e instanceof StoreError)
