@@ -1,0 +1,156 @@
+import type { ColumnValues } from '../normalize/columns.js';
+import type { FieldValue, Scalar } from '../normalize/flat-event.js';
+
+/** The things an event or alert is about, by which alerts are linked into incidents. */
+export const ENTITY_TYPES = [
+  'host',
+  'user',
+  'process',
+  'file',
+  'hash',
+  'ip',
+  'domain',
+  'url',
+  'registry',
+  'container',
+  'image',
+  'message',
+  'sender',
+  'recipient',
+  'attachment',
+] as const;
+export type EntityType = (typeof ENTITY_TYPES)[number];
+
+/**
+ * `self` is the acting process or the object itself; `parent` is the acting process's parent.
+ * Process-tree links need the difference: two children of one explorer.exe are not one story.
+ */
+export type EntityRole = 'self' | 'parent';
+
+export interface Entity {
+  readonly type: EntityType;
+  /** Normalized: lower case where the source is case-insensitive, braces and blanks trimmed. */
+  readonly value: string;
+  readonly role: EntityRole;
+}
+
+export function entityKey(e: { readonly type: EntityType; readonly value: string }): string {
+  return `${e.type}:${e.value}`;
+}
+
+/** Values that name nothing in particular: linking through them would merge unrelated alerts. */
+const MEANINGLESS = new Set([
+  '',
+  '-',
+  '0',
+  'null',
+  'none',
+  'n/a',
+  'unknown',
+  '0.0.0.0',
+  '::',
+  '127.0.0.1',
+  '::1',
+  'localhost',
+  // Windows built-in principals exist on every host.
+  'system',
+  'local service',
+  'network service',
+  'anonymous logon',
+  'nt authority\\system',
+  'nt authority\\local service',
+  'nt authority\\network service',
+  'root',
+]);
+
+const MAX_VALUE = 1024;
+
+function scalarText(v: FieldValue | undefined): string | null {
+  if (v === undefined || v === null) return null;
+  const x: Scalar | undefined = Array.isArray(v) ? (v as readonly Scalar[])[0] : (v as Scalar);
+  if (x === undefined || x === null) return null;
+  const t = String(x).trim();
+  return t.length === 0 || t.length > MAX_VALUE ? null : t;
+}
+
+function guid(v: string | null): string | null {
+  if (v === null) return null;
+  const g = v.replace(/^\{|\}$/g, '').toLowerCase();
+  return /^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(g) ? null : g;
+}
+
+class EntitySet {
+  readonly out: Entity[] = [];
+  private readonly seen = new Set<string>();
+
+  add(type: EntityType, value: string | null | undefined, role: EntityRole = 'self'): void {
+    if (value === null || value === undefined) return;
+    const v = value.trim();
+    if (v.length === 0 || v.length > MAX_VALUE || MEANINGLESS.has(v.toLowerCase())) return;
+    const key = `${role}|${type}:${v}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.out.push({ type, value: v, role });
+  }
+}
+
+const col = (c: ColumnValues, name: string): string | null => {
+  const v = c[name];
+  if (v === undefined || Array.isArray(v)) return null;
+  const t = String(v);
+  return t === '' || t === '0' ? null : t;
+};
+
+function pidText(v: FieldValue | undefined): string | null {
+  const t = scalarText(v);
+  if (t === null) return null;
+  const n = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  return Number.isSafeInteger(n) && n > 0 ? String(n) : null;
+}
+
+const lower = (v: string | null) => (v === null ? null : v.toLowerCase());
+
+/**
+ * The typed entities of one event, from its ECS-style columns and a few fields the columns do
+ * not keep (the parent's GUID; ECS email.message_id and attachment hashes).
+ */
+export function entitiesOf(fields: ReadonlyMap<string, FieldValue>, columns: ColumnValues): Entity[] {
+  const s = new EntitySet();
+  const host = lower(col(columns, 'host'));
+  s.add('host', host);
+  const user = col(columns, 'user_name');
+  const domain = col(columns, 'user_domain');
+  if (user !== null && !MEANINGLESS.has(user.toLowerCase()))
+    s.add('user', (domain !== null && domain !== '' ? `${domain}\\${user}` : user).toLowerCase());
+
+  // A process is its GUID where the sensor gives one; else host + pid, which a reboot can reuse.
+  const selfGuid = guid(col(columns, 'process_guid'));
+  const parentGuid = guid(scalarText(fields.get('ParentProcessGuid')));
+  const pid = col(columns, 'process_pid');
+  // Security 4688 names the new process NewProcessId and its creator ProcessId.
+  const ppid =
+    col(columns, 'parent_pid') ?? (fields.has('NewProcessId') ? pidText(fields.get('ProcessId')) : null);
+  s.add('process', selfGuid ?? (host !== null && pid !== null ? `${host}|${pid}` : null));
+  s.add('process', parentGuid ?? (host !== null && ppid !== null ? `${host}|${ppid}` : null), 'parent');
+
+  s.add('file', lower(col(columns, 'process_executable')));
+  s.add('file', lower(col(columns, 'file_path')));
+  for (const h of ['hash_sha256', 'hash_sha1', 'hash_md5']) s.add('hash', lower(col(columns, h)));
+  for (const ip of ['source_ip', 'destination_ip']) s.add('ip', lower(col(columns, ip)));
+  s.add('domain', lower(col(columns, 'domain'))?.replace(/\.$/, ''));
+  s.add('url', col(columns, 'url'));
+  s.add('registry', lower(col(columns, 'registry_key')));
+  s.add('container', lower(col(columns, 'container_id')));
+  s.add('image', lower(col(columns, 'container_image')));
+
+  s.add('message', scalarText(fields.get('email.message_id')));
+  s.add('sender', lower(col(columns, 'email_from')));
+  const to = columns.email_to;
+  if (Array.isArray(to)) for (const r of to.slice(0, 50)) s.add('recipient', r.toLowerCase());
+  const attachments = fields.get('email.attachments.file.hash.sha256');
+  if (Array.isArray(attachments))
+    for (const a of (attachments as readonly Scalar[]).slice(0, 50))
+      s.add('attachment', lower(scalarText(a)));
+  else s.add('attachment', lower(scalarText(attachments)));
+  return s.out;
+}

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import type { Level } from '../detect/sigma/model.js';
+import type { Entity, EntityType } from './entities.js';
+import { IncidentBuilder, type CorrelationAlert } from './incidents.js';
+import { MAX_LINK_MS } from './links.js';
+import { Prevalence } from './prevalence.js';
+
+const T0 = Date.UTC(2026, 10, 1, 9);
+const MIN = 60_000;
+let n = 0;
+
+function alert(
+  host: string,
+  minutes: number,
+  entities: [EntityType, string, Entity['role']?][],
+  level: Level = 'high',
+  tags: string[] = [],
+): CorrelationAlert {
+  const id = `a${++n}`;
+  return {
+    id,
+    time: T0 + minutes * MIN,
+    ruleId: `rule-${id}`,
+    title: `Rule ${id}`,
+    level,
+    tags,
+    host,
+    entities: [
+      { type: 'host', value: host.toLowerCase(), role: 'self' },
+      ...entities.map(([type, value, role]) => ({ type, value, role: role ?? ('self' as const) })),
+    ],
+  };
+}
+
+describe('IncidentBuilder', () => {
+  it('joins a process tree into one incident and explains each link', () => {
+    const b = new IncidentBuilder();
+    // installer → wscript → lscm.exe, each alert on the child with its parent.
+    const a1 = alert('WS01', 0, [
+      ['process', 'g-wscript'],
+      ['process', 'g-setup', 'parent'],
+      ['user', 'corp\\alice'],
+    ]);
+    const a2 = alert('WS01', 40, [
+      ['process', 'g-lscm'],
+      ['process', 'g-wscript', 'parent'],
+    ]);
+    const a3 = alert('WS01', 300, [
+      ['process', 'g-lscm'],
+      ['ip', '203.0.113.9'],
+    ]);
+    const ids = [a1, a2, a3].map((a) => b.add(a));
+    expect(new Set(ids).size).toBe(1);
+    const [inc] = b.incidents();
+    expect(inc!.alertCount).toBe(3);
+    expect(inc!.links).toHaveLength(2);
+    expect(inc!.links[0]!.reason).toContain('the same process tree (g-wscript)');
+    expect(inc!.links[1]!.evidence.map((e) => e.kind)).toEqual(['process-tree']);
+  });
+
+  it('does not link two children of one parent', () => {
+    const b = new IncidentBuilder();
+    b.add(
+      alert('WS01', 0, [
+        ['process', 'g-a'],
+        ['process', 'g-explorer', 'parent'],
+      ]),
+    );
+    b.add(
+      alert('WS01', 300, [
+        ['process', 'g-b'],
+        ['process', 'g-explorer', 'parent'],
+      ]),
+    );
+    expect(b.incidents()).toHaveLength(2);
+  });
+
+  it('needs host and user together for a weak link, and only close in time', () => {
+    const b = new IncidentBuilder();
+    b.add(alert('WS01', 0, [['user', 'corp\\alice']]));
+    b.add(alert('WS01', 20, [['user', 'corp\\alice']])); // joins
+    b.add(alert('WS01', 25, [['user', 'corp\\bob']])); // host only: apart
+    b.add(alert('WS01', 20 + 6 * 60, [['user', 'corp\\alice']])); // too late
+    const incidents = b.incidents();
+    expect(incidents.map((i) => i.alertCount)).toEqual([2, 1, 1]);
+    expect(incidents[0]!.links[0]!.reason).toMatch(
+      /the same host ws01 and the same user corp\\alice, 20 min apart/,
+    );
+  });
+
+  it('links hosts through a rare hash but not through a value seen everywhere', () => {
+    const prevalence = new Prevalence();
+    for (let h = 0; h < 40; h++)
+      prevalence.observe(`H${h}`, [{ type: 'ip', value: '8.8.8.8', role: 'self' }]);
+    prevalence.observe('WS01', [{ type: 'hash', value: 'abc', role: 'self' }]);
+    prevalence.observe('WS02', [{ type: 'hash', value: 'abc', role: 'self' }]);
+    const b = new IncidentBuilder({ prevalence });
+    b.add(alert('WS01', 0, [['ip', '8.8.8.8']]));
+    b.add(alert('WS02', 1, [['ip', '8.8.8.8']]));
+    expect(b.incidents()).toHaveLength(2);
+    b.add(alert('WS03', 2, [['hash', 'abc']]));
+    b.add(alert('WS04', 3, [['hash', 'abc']]));
+    expect(b.incidents().map((i) => i.alertCount)).toEqual([1, 1, 2]);
+    expect(b.incidents()[2]!.hosts).toEqual(['WS03', 'WS04']);
+  });
+
+  it('merges two incidents when an alert bridges them, keeping the older id', () => {
+    const b = new IncidentBuilder();
+    const first = b.add(alert('WS01', 0, [['hash', 'h1']]));
+    const second = b.add(alert('WS02', 5, [['hash', 'h2']]));
+    expect(first).not.toBe(second);
+    const bridged = b.add(
+      alert('WS03', 10, [
+        ['hash', 'h1'],
+        ['hash', 'h2'],
+      ]),
+    );
+    expect(bridged).toBe(first);
+    const [inc] = b.incidents();
+    expect(inc!.alertCount).toBe(3);
+    expect(inc!.mergedFrom).toEqual([second]);
+    expect(inc!.links).toHaveLength(2);
+  });
+
+  it('scores a story that moves along the kill chain above a lone alert, and titles it', () => {
+    const b = new IncidentBuilder();
+    b.add(alert('WS01', 0, [['hash', 'x']], 'medium', ['attack.execution']));
+    b.add(alert('WS01', 1, [['hash', 'x']], 'high', ['attack.persistence', 'attack.t1547.001']));
+    b.add(alert('WS02', 2, [['hash', 'x']], 'high', ['attack.impact']));
+    b.add(alert('WS09', 0, [['hash', 'lonely']], 'high', ['attack.execution']));
+    const [story, lone] = b.incidents().sort((x, y) => y.alertCount - x.alertCount);
+    expect(story!.risk.score).toBeGreaterThan(lone!.risk.score);
+    expect(story!.tactics).toEqual(['execution', 'persistence', 'impact']);
+    expect(story!.title).toMatch(
+      /and 2 related alerts on WS01 and 1 more host \(execution → persistence → impact\)$/,
+    );
+    expect(['high', 'critical']).toContain(story!.severity);
+    expect(lone!.severity).toBe('high');
+  });
+
+  it('retires quiet incidents and forgets old alerts, so memory stays bounded', () => {
+    const b = new IncidentBuilder({ maxIndexed: 5000 });
+    for (let i = 0; i < 20_000; i++) b.add(alert(`H${i % 50}`, i, [['hash', `unique-${i}`]], 'low'));
+    expect(b.indexedCount).toBeLessThanOrEqual(5000);
+    const retired = b.retire(T0 + 20_000 * MIN + MAX_LINK_MS + 1);
+    expect(retired.length).toBeGreaterThan(0);
+    expect(b.openCount).toBe(0);
+    expect(b.indexedCount).toBe(0);
+    expect(retired.reduce((s, i) => s + i.alertCount, 0)).toBe(20_000);
+  });
+
+  it('caps one incident timeline but keeps counting', () => {
+    const b = new IncidentBuilder({ maxTimeline: 10 });
+    for (let i = 0; i < 50; i++) b.add(alert('WS01', i, [['process', 'g-1']]));
+    const [inc] = b.incidents();
+    expect(inc!.alertCount).toBe(50);
+    expect(inc!.alerts).toHaveLength(10);
+  });
+});

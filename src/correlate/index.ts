@@ -1,0 +1,19 @@
+export {
+  entitiesOf,
+  entityKey,
+  ENTITY_TYPES,
+  type Entity,
+  type EntityRole,
+  type EntityType,
+} from './entities.js';
+export { Prevalence, type PrevalenceOptions } from './prevalence.js';
+export { LINK_THRESHOLD, MAX_LINK_MS, type Link, type LinkEvidence, type LinkKind } from './links.js';
+export { riskOf, tacticsOf, TACTICS, type Risk } from './risk.js';
+export {
+  IncidentBuilder,
+  type CorrelationAlert,
+  type Incident,
+  type IncidentAlert,
+  type IncidentBuilderOptions,
+  type IncidentEntity,
+} from './incidents.js';
