@@ -1,5 +1,6 @@
 import type { ColumnValues } from '../normalize/columns.js';
 import type { FieldValue, Scalar } from '../normalize/flat-event.js';
+import { isHubProcess, isOsProgram } from './os-binaries.js';
 
 /** The things an event or alert is about, by which alerts are linked into incidents. */
 export const ENTITY_TYPES = [
@@ -18,14 +19,17 @@ export const ENTITY_TYPES = [
   'sender',
   'recipient',
   'attachment',
+  // Internal: one rule on one host, for repeats of a detection. Never an incident's entity.
+  'detection',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 
 /**
- * `self` is the acting process or the object itself; `parent` is the acting process's parent.
- * Process-tree links need the difference: two children of one explorer.exe are not one story.
+ * `self` is the acting process or the object itself; `parent` is the acting process's parent, and
+ * `hub-parent` a parent that starts programs for everyone (explorer.exe, services.exe). Two
+ * children of one cmd.exe are one story; two children of one explorer.exe are not.
  */
-export type EntityRole = 'self' | 'parent';
+export type EntityRole = 'self' | 'parent' | 'hub-parent';
 
 export interface Entity {
   readonly type: EntityType;
@@ -101,6 +105,15 @@ const col = (c: ColumnValues, name: string): string | null => {
   return t === '' || t === '0' ? null : t;
 };
 
+const POWERSHELL_CHANNEL = /powershell/i;
+
+/** PowerShell's own events come from the PowerShell process: the pid that logged them is its pid. */
+function powershellPid(fields: ReadonlyMap<string, FieldValue>): string | null {
+  const channel = scalarText(fields.get('Channel'));
+  if (channel === null || !POWERSHELL_CHANNEL.test(channel)) return null;
+  return pidText(fields.get('Execution_ProcessID') ?? fields.get('ExecutionProcessID'));
+}
+
 function pidText(v: FieldValue | undefined): string | null {
   const t = scalarText(v);
   if (t === null) return null;
@@ -120,22 +133,32 @@ export function entitiesOf(fields: ReadonlyMap<string, FieldValue>, columns: Col
   s.add('host', host);
   const user = col(columns, 'user_name');
   const domain = col(columns, 'user_domain');
-  if (user !== null && !MEANINGLESS.has(user.toLowerCase()))
+  // A machine account (WS01$) is the host itself acting on the network, like SYSTEM.
+  if (user !== null && !MEANINGLESS.has(user.toLowerCase()) && !user.endsWith('$'))
     s.add('user', (domain !== null && domain !== '' ? `${domain}\\${user}` : user).toLowerCase());
 
-  // A process is its GUID where the sensor gives one; else host + pid, which a reboot can reuse.
-  const selfGuid = guid(col(columns, 'process_guid'));
-  const parentGuid = guid(scalarText(fields.get('ParentProcessGuid')));
-  const pid = col(columns, 'process_pid');
+  // A process is its GUID where the sensor gives one, and host + pid, which links a Sysmon event
+  // to the PowerShell or Security events of the same process (pids are reused, so briefly).
+  const exe = lower(col(columns, 'process_executable'));
+  const parentExe = lower(col(columns, 'parent_executable'));
+  const pid = col(columns, 'process_pid') ?? powershellPid(fields);
   // Security 4688 names the new process NewProcessId and its creator ProcessId.
   const ppid =
     col(columns, 'parent_pid') ?? (fields.has('NewProcessId') ? pidText(fields.get('ProcessId')) : null);
-  s.add('process', selfGuid ?? (host !== null && pid !== null ? `${host}|${pid}` : null));
-  s.add('process', parentGuid ?? (host !== null && ppid !== null ? `${host}|${ppid}` : null), 'parent');
+  const parentRole: EntityRole = parentExe !== null && isHubProcess(parentExe) ? 'hub-parent' : 'parent';
+  s.add('process', guid(col(columns, 'process_guid')));
+  if (host !== null && pid !== null && !(exe !== null && isHubProcess(exe)))
+    s.add('process', `${host}|${pid}`);
+  s.add('process', guid(scalarText(fields.get('ParentProcessGuid'))), parentRole);
+  if (host !== null && ppid !== null) s.add('process', `${host}|${ppid}`, parentRole);
 
-  s.add('file', lower(col(columns, 'process_executable')));
-  s.add('file', lower(col(columns, 'file_path')));
-  for (const h of ['hash_sha256', 'hash_sha1', 'hash_md5']) s.add('hash', lower(col(columns, h)));
+  const filePath = lower(col(columns, 'file_path'));
+  const osProgram = exe !== null && isOsProgram(exe);
+  if (exe !== null && !osProgram) s.add('file', exe);
+  s.add('file', filePath);
+  // Hashes are the loaded or written file's where there is one (Sysmon 7, 15), else the program's.
+  if (filePath !== null || !osProgram)
+    for (const h of ['hash_sha256', 'hash_sha1', 'hash_md5']) s.add('hash', lower(col(columns, h)));
   for (const ip of ['source_ip', 'destination_ip']) s.add('ip', lower(col(columns, ip)));
   s.add('domain', lower(col(columns, 'domain'))?.replace(/\.$/, ''));
   s.add('url', col(columns, 'url'));

@@ -58,21 +58,42 @@ describe('IncidentBuilder', () => {
     expect(inc!.links[1]!.evidence.map((e) => e.kind)).toEqual(['process-tree']);
   });
 
-  it('does not link two children of one parent', () => {
+  it('links two children of one shell, but not of one explorer.exe', () => {
     const b = new IncidentBuilder();
     b.add(
       alert('WS01', 0, [
         ['process', 'g-a'],
-        ['process', 'g-explorer', 'parent'],
+        ['process', 'g-explorer', 'hub-parent'],
       ]),
     );
     b.add(
       alert('WS01', 300, [
         ['process', 'g-b'],
-        ['process', 'g-explorer', 'parent'],
+        ['process', 'g-explorer', 'hub-parent'],
       ]),
     );
     expect(b.incidents()).toHaveLength(2);
+    b.add(
+      alert('WS01', 600, [
+        ['process', 'g-whoami'],
+        ['process', 'g-cmd', 'parent'],
+      ]),
+    );
+    b.add(
+      alert('WS01', 900, [
+        ['process', 'g-net'],
+        ['process', 'g-cmd', 'parent'],
+      ]),
+    );
+    expect(b.incidents().map((i) => i.alertCount)).toEqual([1, 1, 2]);
+  });
+
+  it('links repeats of one detection on one host while they go on', () => {
+    const b = new IncidentBuilder();
+    for (let i = 0; i < 5; i++) b.add({ ...alert('DC01', i * 30, []), ruleId: 'r-ps', title: 'PowerShell' });
+    b.add({ ...alert('DC02', 10, []), ruleId: 'r-ps', title: 'PowerShell' });
+    expect(b.incidents().map((i) => i.alertCount)).toEqual([5, 1]);
+    expect(b.incidents()[0]!.entities.some((e) => e.type === 'detection')).toBe(false);
   });
 
   it('needs host and user together for a weak link, and only close in time', () => {

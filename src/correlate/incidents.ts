@@ -107,6 +107,12 @@ function incidentId(firstAlert: string): string {
   return `inc-${createHash('sha256').update(firstAlert).digest('hex').slice(0, 16)}`;
 }
 
+/** Repeats of one rule on one host link (weakly), as the same activity going on. */
+function withDetection(a: CorrelationAlert): readonly Entity[] {
+  if (a.host === '') return a.entities;
+  return [...a.entities, { type: 'detection', value: `${a.host.toLowerCase()}|${a.ruleId}`, role: 'self' }];
+}
+
 function root(s: State): State {
   let r = s;
   while (r.mergedInto !== null) r = r.mergedInto;
@@ -210,14 +216,15 @@ export class IncidentBuilder {
   }
 
   private candidates(alert: CorrelationAlert) {
+    const entities = withDetection(alert);
     const out = new Map<
       string,
       { to: Indexed; evidence: LinkEvidence[]; score: number; byKind: Map<LinkKind, number> }
     >();
-    for (const e of alert.entities) {
+    for (const e of entities) {
       const refs = this.index.get(entityKey(e));
       if (refs === undefined) continue;
-      const cls = linkClass(e.type);
+      const cls = linkClass(e);
       const rarity = this.prevalence.rarity(e);
       if (rarity === 0) continue;
       for (const ref of refs) {
@@ -325,7 +332,7 @@ export class IncidentBuilder {
   }
 
   private indexAlert(alert: CorrelationAlert, state: State): void {
-    for (const e of alert.entities) {
+    for (const e of withDetection(alert)) {
       const key = entityKey(e);
       let refs = this.index.get(key);
       if (refs === undefined) this.index.set(key, (refs = []));

@@ -17,3 +17,6 @@ export {
   type IncidentBuilderOptions,
   type IncidentEntity,
 } from './incidents.js';
+export { correlateAlerts } from './batch.js';
+export { alertOfHuntOutput } from './from-hunt.js';
+export { incidentsText } from './format.js';

@@ -11,7 +11,8 @@ export type LinkKind =
   | 'same-container'
   | 'same-email-party'
   | 'same-host'
-  | 'same-user';
+  | 'same-user'
+  | 'repeated-detection';
 
 /**
  * Strong links alone make one story (the same process tree, file hash or email); medium ones
@@ -48,13 +49,18 @@ const CLASSES: Readonly<Record<EntityType, LinkClass>> = {
   recipient: WEAK('same-email-party', 0.4),
   host: WEAK('same-host', 0.6),
   user: WEAK('same-user', 0.4),
+  // The same rule again on the same host within days: one recurring activity, not a new story.
+  detection: { kind: 'repeated-detection', weight: 1, fullMs: 2 * DAY, maxMs: 3 * DAY },
 };
+
+/** host|pid: pids are reused, so the same pid is the same process only for a while. */
+const PID: LinkClass = { kind: 'process-tree', weight: 0.8, fullMs: HOUR, maxMs: 4 * HOUR };
 
 /** The longest time apart at which any link still counts: older alerts can be forgotten. */
 export const MAX_LINK_MS = Math.max(...Object.values(CLASSES).map((c) => c.maxMs));
 
-export function linkClass(type: EntityType): LinkClass {
-  return CLASSES[type];
+export function linkClass(e: { readonly type: EntityType; readonly value: string }): LinkClass {
+  return e.type === 'process' && e.value.includes('|') ? PID : CLASSES[e.type];
 }
 
 /** Evidence a link needs to join two alerts. */
@@ -86,11 +92,12 @@ export function closeness(c: LinkClass, apartMs: number): number {
 
 /**
  * Whether a shared value of this type, held in these roles, links two alerts. A process links
- * when one alert's process is the other's process or parent; two alerts that merely share a
- * parent (every program a user starts is a child of one explorer.exe) are not linked by it.
+ * when one alert's process is the other's process or parent, or when both are children of one
+ * parent, unless that parent starts programs for everyone (explorer.exe, services.exe).
  */
 export function rolesLink(type: EntityType, a: Entity['role'], b: Entity['role']): boolean {
-  return type !== 'process' || a === 'self' || b === 'self';
+  if (type !== 'process' || a === 'self' || b === 'self') return true;
+  return a === 'parent' && b === 'parent';
 }
 
 function describe(e: LinkEvidence): string {
@@ -116,6 +123,8 @@ function describe(e: LinkEvidence): string {
       return `the same host ${v}`;
     case 'same-user':
       return `the same user ${v}`;
+    case 'repeated-detection':
+      return `the same detection repeating on ${v.slice(0, v.indexOf('|'))}`;
   }
 }
 

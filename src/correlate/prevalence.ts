@@ -1,4 +1,6 @@
-import { entityKey, type Entity } from './entities.js';
+import { entityKey, type Entity, type EntityType } from './entities.js';
+
+const UNWEIGHED: ReadonlySet<EntityType> = new Set(['host', 'process', 'detection']);
 
 export interface PrevalenceOptions {
   /** Entity values remembered (an approximate LRU: two generations of half this size). */
@@ -34,7 +36,7 @@ export class Prevalence {
     if (host === '') return;
     if (this.hosts.size < this.maxHosts) this.hosts.add(host);
     for (const e of entities) {
-      if (e.type === 'host' || e.type === 'process') continue;
+      if (UNWEIGHED.has(e.type)) continue;
       const key = entityKey(e);
       let set = this.current.get(key);
       if (set === undefined) {
@@ -67,7 +69,7 @@ export class Prevalence {
    * Hosts and processes are not weighed: they are unique by nature.
    */
   rarity(e: Entity): number {
-    if (e.type === 'host' || e.type === 'process') return 1;
+    if (UNWEIGHED.has(e.type)) return 1;
     const seen = this.hostsSeen(e);
     const u = this.ubiquity;
     if (seen <= 2) return 1;

@@ -13,6 +13,13 @@ import { hunt, type HuntOutput, type HuntRules } from '../../detect/hunt/run.js'
 import { formatNumber, statsText, summaryTable } from '../../detect/hunt/summary.js';
 import { loadRules } from '../../detect/sigma/load.js';
 import { LEVELS, type Level } from '../../detect/sigma/model.js';
+import {
+  alertOfHuntOutput,
+  correlateAlerts,
+  incidentsText,
+  type CorrelationAlert,
+} from '../../correlate/index.js';
+import { ColumnMapper } from '../../normalize/columns.js';
 import { OutputSink } from '../output.js';
 import { expandInputs } from '../paths.js';
 import { ProgressBar } from '../progress.js';
@@ -29,6 +36,7 @@ export interface HuntCliOptions {
   out?: string;
   threads: number;
   placeholders?: string;
+  incidents?: boolean;
 }
 
 /** What the hunt command needs from the rest of Vigil, so tests can run it in-process. */
@@ -149,6 +157,10 @@ export async function runHunt(
   for (const f of files) totalBytes += (await stat(f)).size;
   const progress = new ProgressBar(totalBytes);
   let inputProblems = 0;
+  const columns = opts.incidents ? ColumnMapper.load() : null;
+  const alerts: CorrelationAlert[] = [];
+  if (opts.incidents && opts.format === 'csv')
+    stderr('vigil: incidents are printed in the table and jsonl formats, not in csv');
   const stats = await hunt(
     files,
     detector,
@@ -172,6 +184,7 @@ export async function runHunt(
       },
     },
     async (item: HuntOutput) => {
+      if (columns !== null) alerts.push(alertOfHuntOutput(item, columns));
       if (opts.format === 'jsonl') await out.write(jsonLine(item));
       else if (opts.format === 'csv') await out.write(csvRow(item));
     },
@@ -181,6 +194,12 @@ export async function runHunt(
   if (inputProblems > 50) stderr(`vigil: ... and ${inputProblems - 50} more input problems`);
   if (tableMode)
     await out.write(summaryTable(stats, !opts.out && Boolean((stdout as NodeJS.WriteStream).isTTY)));
+  if (columns !== null) {
+    const incidents = correlateAlerts(alerts);
+    if (tableMode) await out.write(`\n${incidentsText(incidents, alerts.length)}`);
+    else if (opts.format === 'jsonl')
+      for (const inc of incidents) await out.write(`${JSON.stringify({ type: 'incident', ...inc })}\n`);
+  }
   await out.flush();
   if (opts.out) await new Promise<void>((resolve) => sinkStream.end(resolve));
   if (out.failure) {
@@ -219,6 +238,7 @@ export function registerHuntCommand(program: Command, deps: HuntDeps): void {
     .option('--to <time>', 'only events at or before this time', parseTime)
     .option('--stats', 'print speed, memory and rule statistics to stderr', false)
     .option('-o, --out <file>', 'write the output to a file instead of stdout')
+    .option('--incidents', 'link the alerts into incidents and print them after the alerts', false)
     .option(
       '--placeholders <file>',
       'YAML map of placeholder values for rules using |expand (unset ones match anything)',
@@ -234,7 +254,10 @@ export function registerHuntCommand(program: Command, deps: HuntDeps): void {
       `
 Formats: table (default) prints a summary of rules hit by level, hosts and counts; jsonl prints one
 detection per line (rule, time, computer, channel, event id, record id, source file, event); csv
-prints a timeline. A progress bar is shown on a terminal. Bad rules are reported with file:line and
+prints a timeline. With --incidents, alerts that share entities (a process tree, a file hash, a
+host and user close in time...) are linked into incidents, each with a risk score, a timeline and
+the reason for every link; table prints them after the summary, jsonl as {"type":"incident"} lines.
+A progress bar is shown on a terminal. Bad rules are reported with file:line and
 skipped; damaged input is reported and skipped.`,
     )
     .action(async (paths: string[], opts: HuntCliOptions) => {
