@@ -177,3 +177,22 @@ export function entitiesOf(fields: ReadonlyMap<string, FieldValue>, columns: Col
   else s.add('attachment', lower(scalarText(attachments)));
   return s.out;
 }
+
+/** An entity as the alerts table keeps it: `role:type:value`. */
+export function storedEntity(e: Entity): string {
+  return `${e.role}:${e.type}:${e.value}`;
+}
+
+const ROLES: ReadonlySet<string> = new Set(['self', 'parent', 'hub-parent']);
+const TYPES: ReadonlySet<string> = new Set(ENTITY_TYPES);
+
+export function parseStoredEntity(text: string): Entity | null {
+  const a = text.indexOf(':');
+  const b = a < 0 ? -1 : text.indexOf(':', a + 1);
+  if (b < 0) return null;
+  const role = text.slice(0, a);
+  const type = text.slice(a + 1, b);
+  const value = text.slice(b + 1);
+  if (!ROLES.has(role) || !TYPES.has(type) || value === '') return null;
+  return { role: role as EntityRole, type: type as EntityType, value };
+}

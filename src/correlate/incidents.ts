@@ -137,6 +137,11 @@ export class IncidentBuilder {
   readonly prevalence: Prevalence;
   private readonly index = new Map<string, Indexed[]>();
   private readonly open = new Set<State>();
+  /** Every id an open incident has had (merged ones lead to the survivor). */
+  private readonly byId = new Map<string, State>();
+  /** Alerts already added, while they can still link: adding one twice (a replay) changes nothing. */
+  private readonly added = new Map<string, { state: State; time: number }>();
+  private merges: { from: string; into: string }[] = [];
   private readonly ruleFires = new Map<string, number>();
   private readonly perEntity: number;
   private readonly maxTimeline: number;
@@ -154,6 +159,8 @@ export class IncidentBuilder {
 
   /** Adds one alert; returns the id of the incident that now holds it. */
   add(alert: CorrelationAlert): string {
+    const known = this.added.get(alert.id);
+    if (known !== undefined) return root(known.state).id;
     this.ruleFires.set(alert.ruleId, (this.ruleFires.get(alert.ruleId) ?? 0) + 1);
     if (alert.time > this.now) this.now = alert.time;
     const candidates = this.candidates(alert);
@@ -183,8 +190,22 @@ export class IncidentBuilder {
     }
     this.addTo(target, alert);
     this.indexAlert(alert, target);
+    this.added.set(alert.id, { state: target, time: alert.time });
     if (++this.sinceSweep >= 1000) this.sweep();
     return target.id;
+  }
+
+  /** The open incident that holds, or absorbed, the incident with this id. */
+  find(id: string): Incident | null {
+    const s = this.byId.get(id);
+    return s === undefined ? null : this.summary(root(s));
+  }
+
+  /** Merges since the last call: `from` now lives on in `into`. */
+  takeMerges(): { from: string; into: string }[] {
+    const out = this.merges;
+    this.merges = [];
+    return out;
   }
 
   /** The open incidents, oldest first. */
@@ -203,6 +224,7 @@ export class IncidentBuilder {
         this.open.delete(s);
         out.push(this.summary(s));
       }
+    for (const [id, s] of this.byId) if (!this.open.has(root(s))) this.byId.delete(id);
     this.sweep(now, true);
     return out;
   }
@@ -271,6 +293,7 @@ export class IncidentBuilder {
       mergedFrom: [],
     };
     this.open.add(s);
+    this.byId.set(s.id, s);
     return s;
   }
 
@@ -308,6 +331,7 @@ export class IncidentBuilder {
   private merge(into: State, other: State): void {
     other.mergedInto = into;
     this.open.delete(other);
+    this.merges.push({ from: other.id, into: into.id });
     into.mergedFrom.push(other.id, ...other.mergedFrom);
     into.alertCount += other.alertCount;
     for (const a of other.alerts) if (into.alerts.length < this.maxTimeline) into.alerts.push(a);
@@ -344,7 +368,13 @@ export class IncidentBuilder {
   /** Forgets alerts too old to link to anything new; keeps the index within its bound. */
   private sweep(now = this.now, always = false): void {
     this.sinceSweep = 0;
-    if (!always && this.index.size < this.maxIndexed / 2) return;
+    if (!always && this.index.size < this.maxIndexed / 2 && this.added.size < this.maxIndexed) return;
+    for (const [id, a] of this.added) if (now - a.time > MAX_LINK_MS) this.added.delete(id);
+    let excess = this.added.size - this.maxIndexed;
+    for (const id of this.added.keys()) {
+      if (excess-- <= 0) break;
+      this.added.delete(id);
+    }
     for (const [key, refs] of this.index) {
       const kept = refs.filter((r) => now - r.alert.time <= MAX_LINK_MS);
       if (kept.length === 0) this.index.delete(key);

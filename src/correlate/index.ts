@@ -2,6 +2,8 @@ export {
   entitiesOf,
   entityKey,
   ENTITY_TYPES,
+  parseStoredEntity,
+  storedEntity,
   type Entity,
   type EntityRole,
   type EntityType,
@@ -20,3 +22,17 @@ export {
 export { correlateAlerts } from './batch.js';
 export { alertOfHuntOutput } from './from-hunt.js';
 export { incidentsText } from './format.js';
+export { IncidentService, type IncidentInput, type IncidentServiceStats } from './service.js';
+export {
+  IncidentRepository,
+  IncidentRequestError,
+  STATUSES,
+  VERDICTS,
+  type IncidentDetail,
+  type IncidentListOptions,
+  type IncidentNote,
+  type IncidentState,
+  type IncidentStatus,
+  type IncidentSummary,
+  type Verdict,
+} from './repository.js';

@@ -3,6 +3,7 @@ import { ruleKeys } from '../detect/sigma/model.js';
 import type { CorrelationHit, RuleHit } from '../detect/sigma/correlation/engine.js';
 import type { ColumnValues } from '../normalize/columns.js';
 import { alertRow } from '../store/index.js';
+import { storedEntity, type Entity } from '../correlate/index.js';
 
 /** What correlations carry per hit: enough to write the correlation's alert. */
 export interface HitInfo {
@@ -30,6 +31,7 @@ export function detectionAlertRow(
   time: number,
   now: number,
   fields: Readonly<Record<string, string>> = {},
+  entities: readonly Entity[] = [],
 ): string {
   const ruleId = d.rule.id ?? d.rule.title;
   return alertRow({
@@ -47,6 +49,7 @@ export function detectionAlertRow(
     groupKey: '',
     columns: info.columns,
     fields,
+    entities: entities.map(storedEntity),
   });
 }
 
@@ -63,6 +66,7 @@ export function correlationAlertRow(
   hit: CorrelationHit<HitInfo>,
   now: number,
   extra: Readonly<Record<string, string>> = {},
+  entities: readonly Entity[] = [],
 ): string {
   const hits = hit.hits as readonly RuleHit<HitInfo>[];
   const group = JSON.stringify(hit.group);
@@ -85,5 +89,6 @@ export function correlationAlertRow(
     groupKey: group,
     columns: hits.at(-1)?.event.columns ?? {},
     fields,
+    entities: entities.map(storedEntity),
   });
 }

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import type { WalPosition } from '../bus/wal.js';
 import type { EnrichedBatch } from './enrich.js';
-import type { EnrichJob, EnrichWorkerData, EnrichWorkerMessage } from './enrich-worker.js';
+import type { TenantSuppression } from '../detect/suppressions.js';
+import type { EnrichWorkerData, EnrichWorkerInput, EnrichWorkerMessage } from './enrich-worker.js';
 
 const workerUrl = new URL('./enrich-worker.js', import.meta.url);
 
@@ -69,6 +70,12 @@ export class EnrichPool {
     return this.failure === null && !this.closing;
   }
 
+  /** Every worker applies these exceptions from its next job on (messages arrive in order). */
+  setSuppressions(list: readonly TenantSuppression[]): void {
+    const message: EnrichWorkerInput = { type: 'suppressions', list };
+    for (const s of this.slots) s.worker.postMessage(message);
+  }
+
   /** Decodes and enriches one ingest log record on a worker. */
   enrich(payload: Uint8Array, at: WalPosition, now: number): Promise<EnrichedBatch> {
     if (!this.usable) return Promise.reject(this.failure ?? new Error('the pipeline pool is closed'));
@@ -79,7 +86,7 @@ export class EnrichPool {
       this.waiting.set(id, { slot, resolve, reject });
       // One copy of the bytes crosses; the worker parses them.
       const copy = new Uint8Array(payload);
-      const job: EnrichJob = { id, payload: copy, at, now };
+      const job: EnrichWorkerInput = { type: 'job', id, payload: copy, at, now };
       slot.worker.postMessage(job, [copy.buffer]);
     });
   }

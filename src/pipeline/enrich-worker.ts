@@ -5,12 +5,17 @@ import { loadRules } from '../detect/sigma/load.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
 import { decodeBatch } from './batch.js';
 import { BatchEnricher, type EnrichedBatch } from './enrich.js';
+import { Suppressions, type TenantSuppression } from '../detect/suppressions.js';
 
 export interface EnrichWorkerData {
   readonly rulePaths: readonly string[];
 }
 
+export type EnrichWorkerInput =
+  EnrichJob | { readonly type: 'suppressions'; readonly list: readonly TenantSuppression[] };
+
 export interface EnrichJob {
+  readonly type: 'job';
   readonly id: number;
   /** An ingest log record: the worker decodes it, so the main thread never parses it. */
   readonly payload: Uint8Array;
@@ -32,7 +37,12 @@ async function start(): Promise<void> {
   const mappings = Mappings.load();
   const detector = new Detector(loaded.rules, mappings);
   const enricher = new BatchEnricher(detector, mappings, ColumnMapper.load());
-  port.on('message', (job: EnrichJob) => {
+  port.on('message', (input: EnrichWorkerInput) => {
+    if (input.type === 'suppressions') {
+      enricher.suppressions = new Suppressions(input.list);
+      return;
+    }
+    const job = input;
     let reply: EnrichWorkerMessage;
     const transfer: ArrayBuffer[] = [];
     try {

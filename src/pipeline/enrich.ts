@@ -7,7 +7,9 @@ import type { ColumnMapper, ColumnValues } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
 import { eventRow } from '../store/index.js';
 import type { WalPosition } from '../bus/wal.js';
-import { detectionAlertRow } from './alerts.js';
+import { detectionAlertId, detectionAlertRow } from './alerts.js';
+import { entitiesOf, entityKey, type CorrelationAlert, type Entity } from '../correlate/index.js';
+import { Suppressions } from '../detect/suppressions.js';
 
 /** A detection as correlation needs it, small enough to cross a thread. */
 export interface PlainHit {
@@ -27,6 +29,12 @@ export interface EnrichedBatch {
   readonly eventCount: number;
   readonly alerts: string[];
   readonly hits: PlainHit[];
+  /** The alerts as incident building sees them. */
+  readonly incidentAlerts: CorrelationAlert[];
+  /** `host\u001ftype:value` for the entities events were seen with: how common each value is. */
+  readonly sightings: string[];
+  /** Detections an analyst's exception silenced. */
+  readonly suppressed: number;
 }
 
 export interface BatchInput {
@@ -38,6 +46,20 @@ export interface BatchInput {
   /** The parsed records, when this thread has them. */
   readonly records?: readonly JsonObject[];
 }
+
+/** Entity types whose rarity matters for linking: the ones worth counting hosts for. */
+const SIGHTED: ReadonlySet<Entity['type']> = new Set([
+  'user',
+  'file',
+  'hash',
+  'ip',
+  'domain',
+  'url',
+  'registry',
+  'sender',
+  'recipient',
+  'image',
+]);
 
 export const eventIdOf = (p: WalPosition, i: number): string =>
   `${p.segment.toString(36)}-${p.offset.toString(36)}-${i.toString(36)}`;
@@ -60,6 +82,7 @@ function correlationFields(rules: readonly SigmaRule[]): string[] {
  */
 export class BatchEnricher {
   private readonly suppressed: ReadonlySet<string>;
+  suppressions = new Suppressions();
   private readonly needed: readonly string[];
 
   constructor(
@@ -73,13 +96,23 @@ export class BatchEnricher {
 
   enrich(batch: BatchInput, at: WalPosition, now: number): EnrichedBatch {
     const events: string[] = [];
-    const out = { alerts: [] as string[], hits: [] as PlainHit[] };
+    const out = {
+      alerts: [] as string[],
+      hits: [] as PlainHit[],
+      incidentAlerts: [] as CorrelationAlert[],
+      suppressed: 0,
+    };
+    const sightings = new Set<string>();
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
       const record = batch.records?.[i] ?? (JSON.parse(line) as JsonObject);
       const eventId = eventIdOf(at, i);
       const flat = this.mappings.flatten(record);
       const columns = this.columns.map(flat.fields);
+      const entities = entitiesOf(flat.fields, columns);
+      const host = typeof columns.host === 'string' ? columns.host : '';
+      if (host !== '')
+        for (const e of entities) if (SIGHTED.has(e.type)) sightings.add(`${host}\u001f${entityKey(e)}`);
       const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
       const ruleIds: string[] = [];
       for (const d of detections) {
@@ -92,8 +125,26 @@ export class BatchEnricher {
         }
         out.hits.push({ keys, time, eventId, columns, fields });
         if (keys.some((k) => this.suppressed.has(k))) continue;
-        ruleIds.push(d.rule.id ?? d.rule.title);
-        out.alerts.push(detectionAlertRow(batch.tenant, d, { eventId, columns }, time, now));
+        if (
+          this.suppressions.match(batch.tenant, now, keys, () => entities.map(entityKey), d.fields) !== null
+        ) {
+          out.suppressed++;
+          continue;
+        }
+        const ruleId = d.rule.id ?? d.rule.title;
+        ruleIds.push(ruleId);
+        const alertId = detectionAlertId(eventId, ruleId);
+        out.alerts.push(detectionAlertRow(batch.tenant, d, { eventId, columns }, time, now, {}, entities));
+        out.incidentAlerts.push({
+          id: alertId,
+          time,
+          ruleId,
+          title: d.rule.title,
+          level: d.rule.level,
+          tags: d.rule.tags,
+          host,
+          entities,
+        });
       }
       events.push(
         eventRow({
@@ -112,6 +163,7 @@ export class BatchEnricher {
     events.push('');
     return {
       ...out,
+      sightings: [...sightings],
       tenant: batch.tenant,
       events: Buffer.from(events.join('\n')),
       eventCount: batch.lines.length,

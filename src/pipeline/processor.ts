@@ -11,7 +11,16 @@ import { Correlator, type RuleHit } from '../detect/sigma/correlation/engine.js'
 import type { ColumnMapper } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
 import type { Store } from '../store/index.js';
-import { correlationAlertRow, type HitInfo } from './alerts.js';
+import { correlationAlertId, correlationAlertRow, type HitInfo } from './alerts.js';
+import {
+  entitiesOf,
+  entityKey,
+  type CorrelationAlert,
+  type Entity,
+  type IncidentInput,
+  type IncidentService,
+} from '../correlate/index.js';
+import { Suppressions, type TenantSuppression } from '../detect/suppressions.js';
 import { BatchEnricher, type EnrichedBatch, type PlainHit } from './enrich.js';
 import type { EnrichPool } from './enrich-pool.js';
 import { decodeBatch, type IngestBatch } from './batch.js';
@@ -21,6 +30,8 @@ interface PreparedGroup {
   readonly events: Uint8Array[];
   readonly eventCount: number;
   readonly alerts: string[];
+  /** For incident building, once the group is stored. */
+  readonly incidents: IncidentInput[];
 }
 
 interface Checkpoint {
@@ -40,6 +51,8 @@ export interface ProcessorStats {
   /** Milliseconds spent waiting for normalize → detect → rows, and for the store's inserts. */
   enrichMs: number;
   insertMs: number;
+  /** Detections an analyst's exception kept from becoming alerts. */
+  suppressed: number;
 }
 
 export interface ProcessorOptions {
@@ -50,6 +63,8 @@ export interface ProcessorOptions {
   readonly log?: (message: string) => void;
   /** Worker threads for normalize → detect → rows; without it, this thread does the work. */
   readonly pool?: EnrichPool;
+  /** Builds incidents from each stored group's alerts. */
+  readonly incidents?: IncidentService;
 }
 
 const posKey = (p: WalPosition) => `${p.segment}:${p.offset}`;
@@ -70,6 +85,7 @@ export class Processor {
     lastError: null,
     enrichMs: 0,
     insertMs: 0,
+    suppressed: 0,
   };
   private readonly cache = new Map<string, IngestBatch>();
   private cacheRecords = 0;
@@ -174,6 +190,7 @@ export class Processor {
     const events: Uint8Array[] = [];
     let eventCount = 0;
     const alerts: string[] = [];
+    const incidents: IncidentInput[] = [];
     const now = Date.now();
     const work: (Promise<EnrichedBatch | null> | EnrichedBatch | null)[] = [];
     for (const entry of entries) {
@@ -187,10 +204,13 @@ export class Processor {
       events.push(rows.events);
       eventCount += rows.eventCount;
       for (const a of rows.alerts) alerts.push(a);
-      this.correlate(rows.tenant, rows.hits, now, alerts);
+      this.stats.suppressed += rows.suppressed;
+      const incidentAlerts = [...rows.incidentAlerts];
+      this.correlate(rows.tenant, rows.hits, now, alerts, incidentAlerts);
+      incidents.push({ tenant: rows.tenant, sightings: rows.sightings, alerts: incidentAlerts });
     }
     this.stats.enrichMs += performance.now() - enrichStart;
-    return { events, eventCount, alerts };
+    return { events, eventCount, alerts, incidents };
   }
 
   /**
@@ -220,11 +240,19 @@ export class Processor {
       }
     }
     this.stats.insertMs += performance.now() - insertStart;
+    // Before the group counts as done, so that whoever waits for the pipeline sees its incidents.
+    await this.options.incidents?.record(rows.incidents);
     await writeDurableJson(this.checkpointPath, { position: to, pending: null } satisfies Checkpoint);
     this.position = to;
     this.wal.consumedTo(to);
     this.stats.events += rows.eventCount;
     this.stats.alerts += rows.alerts.length;
+  }
+
+  /** Analysts' exceptions, applied from the next batch on (here and in every worker). */
+  setSuppressions(list: readonly TenantSuppression[]): void {
+    this.enricher.suppressions = new Suppressions(list);
+    this.options.pool?.setSuppressions(list);
   }
 
   /** A log record's rows, from the worker pool when it works, else on this thread. */
@@ -261,7 +289,13 @@ export class Processor {
   }
 
   /** Correlation keeps state across batches: it runs here, over each batch's hits in order. */
-  private correlate(tenant: string, hits: readonly PlainHit[], now: number, alerts: string[]): void {
+  private correlate(
+    tenant: string,
+    hits: readonly PlainHit[],
+    now: number,
+    alerts: string[],
+    incidentAlerts: CorrelationAlert[],
+  ): void {
     for (const h of hits) {
       const hit: RuleHit<HitInfo> = {
         keys: h.keys,
@@ -269,7 +303,26 @@ export class Processor {
         field: (name) => h.fields[name],
         event: { eventId: h.eventId, columns: h.columns },
       };
-      for (const c of this.correlator(tenant).push(hit)) alerts.push(correlationAlertRow(tenant, c, now));
+      for (const c of this.correlator(tenant).push(hit)) {
+        // A correlation is about what its events are about.
+        const entities = new Map<string, Entity>();
+        for (const x of c.hits.slice(-50))
+          for (const e of entitiesOf(new Map(), x.event.columns))
+            entities.set(`${e.role}|${entityKey(e)}`, e);
+        const list = [...entities.values()].slice(0, 200);
+        alerts.push(correlationAlertRow(tenant, c, now, {}, list));
+        const last = c.hits.at(-1)?.event.columns.host;
+        incidentAlerts.push({
+          id: correlationAlertId(c),
+          time: c.last,
+          ruleId: c.rule.id ?? c.rule.title,
+          title: c.rule.title,
+          level: c.rule.level,
+          tags: c.rule.tags,
+          host: typeof last === 'string' ? last : '',
+          entities: list,
+        });
+      }
     }
   }
 

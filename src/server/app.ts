@@ -8,6 +8,7 @@ import { openApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { retroHuntRoutes } from './routes/retro-hunt.js';
+import { incidentRoutes } from './routes/incidents.js';
 import { searchRoutes } from './routes/search.js';
 
 /** The token in any of the forms shippers send: Bearer, Splunk (HEC), ApiKey and Basic (Beats). */
@@ -35,6 +36,7 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   ingestRoutes(router);
   searchRoutes(router);
   retroHuntRoutes(router);
+  incidentRoutes(router);
   adminRoutes(router);
   const openapi = JSON.stringify(openApiDocument());
 

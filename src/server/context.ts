@@ -4,6 +4,7 @@ import type { RuleError } from '../detect/sigma/parse/errors.js';
 import type { IntakeLog, Processor } from '../pipeline/index.js';
 import type { ColumnMapper, Mappings } from '../normalize/index.js';
 import type { Store } from '../store/index.js';
+import type { IncidentRepository, IncidentService } from '../correlate/index.js';
 import type { Principal, TokenStore } from './auth.js';
 import type { ServerConfig } from './config.js';
 
@@ -17,6 +18,10 @@ export interface Services {
   readonly detector: Detector;
   readonly mappings: Mappings;
   readonly columns: ColumnMapper;
+  /** Incidents, their lifecycle, and suppressions in the store. */
+  readonly incidents: IncidentRepository;
+  /** Builds incidents live from the pipeline's alerts. */
+  readonly incidentBuilder: IncidentService;
   /** The rule errors of the loaded rule set, reported with retro-hunts over it. */
   readonly ruleErrors: readonly RuleError[];
   /** A retro-hunt is running: they are heavy, so one at a time. */

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { IncidentRepository, IncidentService } from '../correlate/index.js';
 import { Detector } from '../detect/hunt/detector.js';
 import { loadRules } from '../detect/sigma/load.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
@@ -95,6 +96,9 @@ export async function startServer(
     (e: unknown) =>
       log(`pipeline workers failed to start, working on the main thread: ${(e as Error).message}`),
   );
+  const incidentBuilder = new IncidentService(store, log);
+  await incidentBuilder.restore();
+  const incidents = new IncidentRepository(store);
   const processor = new Processor(
     intake.wal,
     store,
@@ -102,8 +106,9 @@ export async function startServer(
     mappings,
     columns,
     join(config.dataDir, 'ingest-log', 'checkpoint.json'),
-    { log, pool },
+    { log, pool, incidents: incidentBuilder },
   );
+  processor.setSuppressions(await incidents.suppressions(null));
   intake.onAppend = (position, batch) => processor.remember(position, batch);
   processor.start();
   const tokens = new TokenStore(store);
@@ -119,6 +124,8 @@ export async function startServer(
     detector,
     mappings,
     columns,
+    incidents,
+    incidentBuilder,
     ruleErrors: loaded.errors,
     log,
     inflightBytes: 0,

@@ -75,6 +75,8 @@ export interface StoredAlert {
   readonly groupKey: string;
   readonly columns: ColumnValues;
   readonly fields: Readonly<Record<string, string>>;
+  /** What the alert is about (`role:type:value`), for rebuilding incidents after a restart. */
+  readonly entities?: readonly string[];
 }
 
 /** One JSONEachRow line for the alerts table. */
@@ -100,5 +102,6 @@ export function alertRow(a: StoredAlert): string {
     process_command_line: c.process_command_line ?? '',
     group_key: a.groupKey,
     fields: a.fields,
+    entities: a.entities ?? [],
   });
 }

@@ -106,6 +106,7 @@ function alertsDdl(o: SchemaOptions): string {
   process_command_line String,
   group_key String,
   fields Map(String, String),
+  entities Array(String),
   INDEX idx_rule rule_id TYPE bloom_filter(0.01) GRANULARITY 4
 ) ENGINE = MergeTree
 PARTITION BY toDate(ts)
@@ -140,6 +141,68 @@ const TOKENS_DDL = `CREATE TABLE IF NOT EXISTS tokens (
 ) ENGINE = ReplacingMergeTree(updated)
 ORDER BY token_id`;
 
+/**
+ * Incidents as the pipeline last built them (one row per version; FINAL reads the latest). What
+ * analysts change lives apart, in incident_state and incident_notes, so a rebuilt incident never
+ * overwrites an analyst's work.
+ */
+const INCIDENTS_DDL = `CREATE TABLE IF NOT EXISTS incidents (
+  tenant LowCardinality(String),
+  incident_id String,
+  version UInt64,
+  merged_into String,
+  title String,
+  severity LowCardinality(String),
+  risk UInt8,
+  first DateTime64(3, 'UTC'),
+  last DateTime64(3, 'UTC'),
+  alert_count UInt32,
+  hosts Array(String),
+  users Array(String),
+  tactics Array(String),
+  rule_ids Array(String),
+  detail String CODEC(ZSTD(3)),
+  updated DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(version)
+ORDER BY (tenant, incident_id)`;
+
+const INCIDENT_STATE_DDL = `CREATE TABLE IF NOT EXISTS incident_state (
+  tenant LowCardinality(String),
+  incident_id String,
+  status LowCardinality(String),
+  assignee String,
+  verdict LowCardinality(String),
+  author String,
+  updated DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated)
+ORDER BY (tenant, incident_id)`;
+
+const INCIDENT_NOTES_DDL = `CREATE TABLE IF NOT EXISTS incident_notes (
+  tenant LowCardinality(String),
+  incident_id String,
+  note_id String,
+  ts DateTime64(3, 'UTC'),
+  author String,
+  text String
+) ENGINE = MergeTree
+ORDER BY (tenant, incident_id, ts)`;
+
+const SUPPRESSIONS_DDL = `CREATE TABLE IF NOT EXISTS suppressions (
+  tenant LowCardinality(String),
+  suppression_id String,
+  rule_id String,
+  entity String,
+  field String,
+  value String,
+  reason String,
+  author String,
+  created DateTime64(3, 'UTC'),
+  expires DateTime64(3, 'UTC'),
+  deleted UInt8,
+  updated DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated)
+ORDER BY (tenant, suppression_id)`;
+
 const META_DDL = `CREATE TABLE IF NOT EXISTS vigil_meta (
   key String,
   value String,
@@ -149,8 +212,20 @@ ORDER BY key`;
 
 /** Creates the tables, and brings retention in line with the options on every start. */
 export async function migrate(store: Store, options: SchemaOptions): Promise<void> {
-  for (const ddl of [eventsDdl(options), alertsDdl(options), RULES_DDL, TOKENS_DDL, META_DDL])
+  for (const ddl of [
+    eventsDdl(options),
+    alertsDdl(options),
+    RULES_DDL,
+    TOKENS_DDL,
+    META_DDL,
+    INCIDENTS_DDL,
+    INCIDENT_STATE_DDL,
+    INCIDENT_NOTES_DDL,
+    SUPPRESSIONS_DDL,
+  ])
     await store.exec(ddl);
+  // Data directories from before incidents: their alerts gain the column (empty for old rows).
+  await store.exec('ALTER TABLE alerts ADD COLUMN IF NOT EXISTS entities Array(String)');
   for (const [table, column] of RETENTION_CLOCK) {
     if (options.retentionDays === null) continue;
     if (options.retentionDays > 0)

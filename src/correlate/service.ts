@@ -1,0 +1,173 @@
+import type { Level } from '../detect/sigma/model.js';
+import { sqlTime } from '../store/rows.js';
+import type { Store } from '../store/store.js';
+import { parseStoredEntity, type Entity } from './entities.js';
+import { IncidentBuilder, type CorrelationAlert, type Incident } from './incidents.js';
+import { MAX_LINK_MS } from './links.js';
+
+/** What the pipeline hands over after storing a group: per tenant, sightings and new alerts. */
+export interface IncidentInput {
+  readonly tenant: string;
+  readonly sightings: readonly string[];
+  readonly alerts: readonly CorrelationAlert[];
+}
+
+export interface IncidentServiceStats {
+  alerts: number;
+  incidents: number;
+  merges: number;
+  restored: number;
+  lastError: string | null;
+}
+
+const RESTORE_LIMIT = 1_000_000;
+
+/** The incidents row for a built incident: the summary in columns, the rest as JSON. */
+function incidentRow(tenant: string, inc: Incident, version: number, now: number): string {
+  return JSON.stringify({
+    tenant,
+    incident_id: inc.id,
+    version,
+    merged_into: '',
+    title: inc.title,
+    severity: inc.severity,
+    risk: inc.risk.score,
+    first: sqlTime(inc.first),
+    last: sqlTime(inc.last),
+    alert_count: inc.alertCount,
+    hosts: inc.hosts,
+    users: inc.users,
+    tactics: inc.tactics,
+    rule_ids: inc.rules.map((r) => r.id),
+    detail: JSON.stringify({
+      risk: inc.risk,
+      rules: inc.rules,
+      alerts: inc.alerts,
+      entities: inc.entities,
+      links: inc.links,
+      mergedFrom: inc.mergedFrom,
+    }),
+    updated: sqlTime(now),
+  });
+}
+
+function mergedRow(tenant: string, from: string, into: string, version: number, now: number): string {
+  return JSON.stringify({ tenant, incident_id: from, version, merged_into: into, updated: sqlTime(now) });
+}
+
+/**
+ * Incidents built live, as alerts are stored: one builder per tenant (tenants never link), the
+ * incidents each group touched written back after it. After a restart the builders are rebuilt
+ * from the alerts of the last week, which carry their entities, so stories continue where they
+ * were.
+ */
+export class IncidentService {
+  readonly stats: IncidentServiceStats = { alerts: 0, incidents: 0, merges: 0, restored: 0, lastError: null };
+  private readonly builders = new Map<string, IncidentBuilder>();
+  private version = 0;
+
+  constructor(
+    private readonly store: Store,
+    private readonly log: (m: string) => void = () => {},
+  ) {}
+
+  private builder(tenant: string): IncidentBuilder {
+    let b = this.builders.get(tenant);
+    if (b === undefined) this.builders.set(tenant, (b = new IncidentBuilder()));
+    return b;
+  }
+
+  /** Versions only grow, even when the clock steps back. */
+  private nextVersion(now: number): number {
+    this.version = Math.max(this.version + 1, now * 1000);
+    return this.version;
+  }
+
+  /** Links a stored group's alerts and writes the incidents they changed. */
+  async record(inputs: readonly IncidentInput[], now = Date.now()): Promise<void> {
+    const rows: string[] = [];
+    for (const input of inputs) {
+      const b = this.builder(input.tenant);
+      for (const s of input.sightings) {
+        const cut = s.indexOf('\u001f');
+        const key = s.slice(cut + 1);
+        const colon = key.indexOf(':');
+        b.prevalence.observe(s.slice(0, cut), [
+          { type: key.slice(0, colon) as Entity['type'], value: key.slice(colon + 1), role: 'self' },
+        ]);
+      }
+      if (input.alerts.length === 0) continue;
+      const touched = new Set<string>();
+      for (const a of input.alerts) touched.add(b.add(a));
+      this.stats.alerts += input.alerts.length;
+      for (const m of b.takeMerges()) {
+        this.stats.merges++;
+        touched.delete(m.from);
+        rows.push(mergedRow(input.tenant, m.from, m.into, this.nextVersion(now), now));
+      }
+      for (const id of touched) {
+        const inc = b.find(id);
+        if (inc !== null) rows.push(incidentRow(input.tenant, inc, this.nextVersion(now), now));
+      }
+      b.retire();
+    }
+    this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
+    if (rows.length === 0) return;
+    try {
+      await this.store.insert('incidents', Buffer.from(rows.join('\n')));
+    } catch (e) {
+      // The alerts are stored: a restart rebuilds these incidents from them.
+      this.stats.lastError = (e as Error).message;
+      this.log(`storing incidents failed: ${(e as Error).message}`);
+    }
+  }
+
+  /** Rebuilds the live builders from the alerts stored in the last week. */
+  async restore(now = Date.now()): Promise<void> {
+    const rows = await this.store.query<{
+      tenant: string;
+      alert_id: string;
+      t: string | number;
+      rule_id: string;
+      rule_title: string;
+      level: string;
+      tags: string[];
+      host: string;
+      entities: string[];
+    }>(
+      `SELECT tenant, alert_id, toUnixTimestamp64Milli(ts) AS t, rule_id, rule_title, level, tags, host, entities
+       FROM alerts WHERE created >= fromUnixTimestamp64Milli({since:Int64}) AND length(entities) > 0
+       ORDER BY ts, alert_id LIMIT ${RESTORE_LIMIT}`,
+      { since: now - MAX_LINK_MS },
+    );
+    const byTenant = new Map<string, CorrelationAlert[]>();
+    for (const r of rows) {
+      const entities = r.entities.map(parseStoredEntity).filter((e): e is Entity => e !== null);
+      let list = byTenant.get(r.tenant);
+      if (list === undefined) byTenant.set(r.tenant, (list = []));
+      list.push({
+        id: r.alert_id,
+        time: Number(r.t),
+        ruleId: r.rule_id,
+        title: r.rule_title,
+        level: r.level as Level,
+        tags: r.tags,
+        host: r.host,
+        entities,
+      });
+    }
+    for (const [tenant, alerts] of byTenant) {
+      const b = this.builder(tenant);
+      for (const a of alerts) b.prevalence.observe(a.host, a.entities);
+      for (const a of alerts) b.add(a);
+      b.takeMerges();
+    }
+    this.stats.restored = rows.length;
+    // Incidents the crash left unwritten are written now.
+    const out: string[] = [];
+    for (const [tenant, b] of this.builders)
+      for (const inc of b.incidents()) out.push(incidentRow(tenant, inc, this.nextVersion(now), now));
+    if (out.length > 0) await this.store.insert('incidents', Buffer.from(out.join('\n')));
+    if (rows.length > 0) this.log(`incidents: rebuilt from ${rows.length} recent alerts`);
+  }
+}

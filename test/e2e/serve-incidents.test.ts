@@ -1,0 +1,179 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, api, removeDir, settled, startVigil, type VigilProcess } from '../support/server.js';
+
+let vigil: VigilProcess;
+
+const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
+const processStart = (
+  host: string,
+  time: string,
+  guid: string,
+  parentGuid: string,
+  image: string,
+  parent: string,
+) => ({
+  Channel: SYSMON,
+  Hostname: host,
+  EventTime: time,
+  EventID: 1,
+  ProcessGuid: guid,
+  ParentProcessGuid: parentGuid,
+  Image: image,
+  ParentImage: parent,
+  CommandLine: image.split('\\').at(-1)!,
+  User: 'CORP\\bob',
+});
+/** The backdoored VPN installer: setup → wscript win.vbs → lscm.exe, on one laptop. */
+const story = (host: string, g: string) => [
+  processStart(
+    host,
+    '2026-11-20 10:00:00',
+    `{${g}-0000-0000-0000-000000000002}`,
+    `{${g}-0000-0000-0000-000000000001}`,
+    'C:\\Windows\\System32\\wscript.exe',
+    'C:\\Users\\bob\\Downloads\\Windscribe_setup.exe',
+  ),
+  processStart(
+    host,
+    '2026-11-20 10:00:05',
+    `{${g}-0000-0000-0000-000000000003}`,
+    `{${g}-0000-0000-0000-000000000002}`,
+    'C:\\Users\\bob\\AppData\\Roaming\\Windscribe\\lscm.exe',
+    'C:\\Windows\\System32\\wscript.exe',
+  ),
+];
+const ndjson = (events: unknown[]) => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
+interface Summary {
+  id: string;
+  alertCount: number;
+  hosts: string[];
+  state: { status: string; verdict: string; assignee: string };
+}
+
+beforeAll(async () => {
+  vigil = await startVigil();
+});
+afterAll(async () => {
+  await vigil?.stop();
+  if (vigil) removeDir(vigil.dataDir);
+});
+
+describe('vigil serve: incidents', () => {
+  let incident: Summary;
+
+  it('links a story arriving in two requests into one incident, and explains the link', async () => {
+    const [first, second] = story('LAPTOP7', 'aaaaaaaa');
+    expect((await api(vigil.url, '/api/v1/ingest', { raw: ndjson([first]) })).status).toBe(200);
+    expect((await api(vigil.url, '/api/v1/ingest', { raw: ndjson([second]) })).status).toBe(200);
+    // An unrelated host's alert stays apart.
+    expect(
+      (await api(vigil.url, '/api/v1/ingest', { raw: ndjson([story('OTHER1', 'bbbbbbbb')[0]]) })).status,
+    ).toBe(200);
+    await settled(vigil.url);
+    const list = await api(vigil.url, '/api/v1/incidents?from=2026-01-01T00:00:00Z&to=now');
+    expect(list.status).toBe(200);
+    const incidents = list.body.incidents as Summary[];
+    expect(incidents.map((i) => [i.hosts.join(','), i.alertCount]).sort()).toEqual([
+      ['LAPTOP7', 2],
+      ['OTHER1', 1],
+    ]);
+    incident = incidents.find((i) => i.hosts[0] === 'LAPTOP7')!;
+    expect(incident.state.status).toBe('new');
+    const detail = await api(vigil.url, `/api/v1/incidents/${incident.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.alerts).toHaveLength(2);
+    expect(detail.body.links[0].reason).toContain(
+      'the same process tree (aaaaaaaa-0000-0000-0000-000000000002)',
+    );
+    expect(detail.body.entities.some((e: { type: string }) => e.type === 'user')).toBe(true);
+  });
+
+  it('tracks the lifecycle: assignee, status, a verdict to close, and notes', async () => {
+    const path = `/api/v1/incidents/${incident.id}`;
+    const bad = await api(vigil.url, path, { method: 'PATCH', body: { status: 'closed' } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/verdict/);
+    const taken = await api(vigil.url, path, {
+      method: 'PATCH',
+      body: { status: 'investigating', assignee: 'erin' },
+    });
+    expect(taken.body.state).toMatchObject({ status: 'investigating', assignee: 'erin' });
+    const note = await api(vigil.url, `${path}/notes`, {
+      body: { text: 'lscm.exe is the backdoor; wiping the laptop' },
+    });
+    expect(note.status).toBe(201);
+    const closed = await api(vigil.url, path, {
+      method: 'PATCH',
+      body: { status: 'closed', verdict: 'true-positive' },
+    });
+    expect(closed.body.state).toMatchObject({ status: 'closed', verdict: 'true-positive', assignee: 'erin' });
+    expect(closed.body.notes.map((n: { text: string }) => n.text)).toEqual([
+      'lscm.exe is the backdoor; wiping the laptop',
+    ]);
+    const open = await api(vigil.url, '/api/v1/incidents?from=2026-01-01T00:00:00Z&to=now&status=new');
+    expect((open.body.incidents as Summary[]).map((i) => i.hosts[0])).toEqual(['OTHER1']);
+    expect((await api(vigil.url, '/api/v1/incidents/inc-doesnotexist')).status).toBe(404);
+  });
+
+  it('a suppression keeps matching detections from alerting, and can be removed', async () => {
+    const missing = await api(vigil.url, '/api/v1/suppressions', { body: { rule_id: '', reason: 'x' } });
+    expect(missing.status).toBe(400);
+    const made = await api(vigil.url, '/api/v1/suppressions', {
+      body: {
+        entity: 'host:quiet9',
+        reason: 'lab machine running installer tests',
+        expires: '2099-01-01T00:00:00Z',
+      },
+    });
+    expect(made.status).toBe(201);
+    await api(vigil.url, '/api/v1/ingest', { raw: ndjson(story('QUIET9', 'cccccccc')) });
+    await settled(vigil.url);
+    const status = await api(vigil.url, '/api/v1/status');
+    expect(status.body.pipeline.suppressed).toBe(2);
+    const list = await api(vigil.url, '/api/v1/incidents?from=2026-01-01T00:00:00Z&to=now');
+    expect((list.body.incidents as Summary[]).some((i) => i.hosts.includes('QUIET9'))).toBe(false);
+    expect((await api(vigil.url, `/api/v1/suppressions/${made.body.id}`, { method: 'DELETE' })).status).toBe(
+      200,
+    );
+    expect((await api(vigil.url, '/api/v1/suppressions')).body.suppressions).toEqual([]);
+  });
+
+  it('a tenant sees only its own incidents', async () => {
+    const token = (
+      await api(vigil.url, '/api/v1/tokens', { body: { tenant: 'acme', role: 'analyst', name: 'a' } })
+    ).body.token as string;
+    const list = await api(vigil.url, '/api/v1/incidents?from=2026-01-01T00:00:00Z&to=now', { token });
+    expect(list.body.incidents).toEqual([]);
+    expect((await api(vigil.url, `/api/v1/incidents/${incident.id}`, { token })).status).toBe(404);
+    expect(
+      (
+        await api(vigil.url, `/api/v1/incidents/${incident.id}`, {
+          token: ADMIN_TOKEN,
+          method: 'PATCH',
+          body: {},
+        })
+      ).status,
+    ).toBe(200);
+  });
+
+  it('incidents survive a restart, and a story continues in the same incident', async () => {
+    const dataDir = vigil.dataDir;
+    await vigil.stop();
+    vigil = await startVigil({ dataDir });
+    // The script host starts a second payload: the same process tree, after the restart.
+    const again = processStart(
+      'LAPTOP7',
+      '2026-11-20 10:06:00',
+      '{aaaaaaaa-0000-0000-0000-000000000005}',
+      '{aaaaaaaa-0000-0000-0000-000000000002}',
+      'C:\\Users\\bob\\AppData\\Roaming\\Windscribe\\helper.exe',
+      'C:\\Windows\\System32\\wscript.exe',
+    );
+    await api(vigil.url, '/api/v1/ingest', { raw: ndjson([again]) });
+    await settled(vigil.url);
+    const detail = await api(vigil.url, `/api/v1/incidents/${incident.id}`);
+    expect(detail.status).toBe(200);
+    expect(detail.body.alertCount).toBe(3);
+    expect(detail.body.state.status).toBe('closed');
+  });
+});
