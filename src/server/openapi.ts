@@ -31,6 +31,7 @@ export function openApiDocument(): Record<string, unknown> {
     schema: { type: 'string', maxLength: 200 },
     description: 'Retrying a request with the same key stores its events once',
   };
+  const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
   const searchParams = ['q', 'from', 'to', 'limit', 'offset'].map((name) => ({
     name,
     in: 'query',
@@ -217,6 +218,74 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/v1/status': { get: { summary: 'Pipeline, store and rule status', responses: ok('Status') } },
+      '/api/v1/incidents': {
+        get: {
+          summary: 'Incidents active in a time range, highest risk first',
+          parameters: [
+            ...['from', 'to', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+            { name: 'status', in: 'query', schema: { enum: ['new', 'investigating', 'closed'] } },
+            {
+              name: 'severity',
+              in: 'query',
+              description: 'At least this severity',
+              schema: { enum: ['informational', 'low', 'medium', 'high', 'critical'] },
+            },
+          ],
+          responses: { ...ok('incidents: summaries with their lifecycle state'), ...errors },
+        },
+      },
+      '/api/v1/incidents/{id}': {
+        get: {
+          summary:
+            'One incident: timeline, entities, the alert–entity graph, every link with its reason, risk factors, state and notes. A merged incident’s id leads to the incident that absorbed it.',
+          parameters: [idParam],
+          responses: { ...ok('The incident'), '404': { description: 'No such incident in this tenant' } },
+        },
+        patch: {
+          summary: 'Change status, assignee or verdict (analyst); closing needs a verdict',
+          parameters: [idParam],
+          requestBody: json({
+            type: 'object',
+            properties: {
+              status: { enum: ['new', 'investigating', 'closed'] },
+              assignee: { type: 'string' },
+              verdict: { enum: ['true-positive', 'benign-positive', 'false-positive', 'duplicate'] },
+            },
+          }),
+          responses: { ...ok('The incident'), ...errors },
+        },
+      },
+      '/api/v1/incidents/{id}/notes': {
+        post: {
+          summary: 'Add a note (analyst)',
+          parameters: [idParam],
+          requestBody: json({ type: 'object', properties: { text: { type: 'string' } }, required: ['text'] }),
+          responses: { '201': { description: 'The note' }, ...errors },
+        },
+      },
+      '/api/v1/suppressions': {
+        get: { summary: 'Exceptions in force for the tenant', responses: ok('suppressions') },
+        post: {
+          summary:
+            'Add an exception (analyst): matching detections raise no alert from the next batch on. Give a rule, an entity (type:value) or a field and value; all given parts must match.',
+          requestBody: json({
+            type: 'object',
+            properties: {
+              rule_id: { type: 'string' },
+              entity: { type: 'string', examples: ['user:corp\\svc-backup'] },
+              field: { type: 'string' },
+              value: { type: 'string' },
+              reason: { type: 'string' },
+              expires: { type: 'string', description: 'ISO 8601 or epoch ms; omitted: never' },
+            },
+            required: ['reason'],
+          }),
+          responses: { '201': { description: 'The suppression' }, ...errors },
+        },
+      },
+      '/api/v1/suppressions/{id}': {
+        delete: { summary: 'Remove an exception (analyst)', parameters: [idParam], responses: ok('Removed') },
+      },
     },
   };
 }
