@@ -1,0 +1,255 @@
+import {
+  baseName,
+  columnText,
+  fieldText,
+  hostOf,
+  isChannel,
+  processId,
+  sysmonId,
+  windowsPath,
+} from './event-fields.js';
+import { isUserWritable } from './paths.js';
+import { isInstaller, scriptFile, scriptHostKind, type ScriptHostKind } from './process-roles.js';
+import { ProcessTable, type ProcessNode } from './process-table.js';
+import { RecentKeys } from './recent-keys.js';
+import type { Analytic, AnalyticEvent, AnalyticFinding } from './types.js';
+
+export const INSTALLER_CHAIN_ID = 'vigil.analytics.installer-script-payload';
+
+export interface InstallerChainOptions {
+  /** Processes remembered in all (hard cap). Default 20,000. */
+  readonly maxProcesses?: number;
+  /** Processes untouched this long are forgotten. Default 6 h. */
+  readonly processTtlMs?: number;
+  /** How long to wait for the payload's signature (Sysmon 7) before reporting it as unknown. Default 60 s. */
+  readonly signatureWaitMs?: number;
+  /** Ancestors searched above the script host for the installer. Default 3. */
+  readonly installerDepth?: number;
+}
+
+export type SignatureState = 'signed' | 'unsigned' | 'invalid' | 'unknown';
+
+interface Pending {
+  readonly installer: ProcessNode;
+  readonly between: readonly ProcessNode[];
+  readonly script: ProcessNode;
+  readonly scriptKind: ScriptHostKind;
+  readonly payload: ProcessNode;
+  readonly due: number;
+}
+
+const MAX_PENDING = 1000;
+const MAX_SIGNATURES = 20_000;
+const PAYLOAD_EXTENSION = /\.(?:exe|com|scr|pif)$/;
+
+/**
+ * The backdoored-installer chain: an installer starts a script host (wscript, cscript, mshta,
+ * PowerShell, cmd running a script), which starts an executable from a user-writable folder that
+ * is unsigned (high) or whose signature is never seen (medium). Signed payloads are left alone.
+ */
+export class InstallerChain implements Analytic {
+  readonly id = INSTALLER_CHAIN_ID;
+  private readonly table: ProcessTable;
+  private readonly signatures = new Map<string, { state: SignatureState; status?: string }>();
+  private readonly pending = new Map<string, Pending>();
+  private readonly reported = new RecentKeys(3_600_000, 10_000);
+  private readonly signatureWaitMs: number;
+  private readonly installerDepth: number;
+  private clock = -Infinity;
+
+  constructor(o: InstallerChainOptions = {}) {
+    this.table = new ProcessTable({
+      maxProcesses: o.maxProcesses ?? 20_000,
+      ttlMs: o.processTtlMs ?? 6 * 3_600_000,
+      maxChildren: 64,
+    });
+    this.signatureWaitMs = o.signatureWaitMs ?? 60_000;
+    this.installerDepth = o.installerDepth ?? 3;
+  }
+
+  /** Processes currently remembered. */
+  get trackedProcesses(): number {
+    return this.table.size;
+  }
+
+  observe(e: AnalyticEvent): AnalyticFinding[] {
+    if (Number.isFinite(e.time)) this.clock = Math.max(this.clock, e.time);
+    const out: AnalyticFinding[] = [];
+    const sysmon = sysmonId(e);
+    if (sysmon === 1 || isChannel(e, 'security', 4688)) this.started(e, out);
+    else if (sysmon === 7) this.imageLoaded(e, out);
+    this.table.expire(this.clock);
+    this.flush(this.clock, out);
+    return out;
+  }
+
+  advance(now: number): AnalyticFinding[] {
+    if (Number.isFinite(now)) this.clock = Math.max(this.clock, now);
+    const out: AnalyticFinding[] = [];
+    this.table.expire(this.clock);
+    this.flush(this.clock, out);
+    return out;
+  }
+
+  private started(e: AnalyticEvent, out: AnalyticFinding[]): void {
+    const host = hostOf(e).toLowerCase();
+    const security = isChannel(e, 'security', 4688);
+    const key = processKey(
+      host,
+      fieldText(e, 'ProcessGuid'),
+      security ? fieldText(e, 'NewProcessId') : fieldText(e, 'ProcessId'),
+    );
+    const image = fieldText(e, 'Image') ?? fieldText(e, 'NewProcessName');
+    if (key === undefined || image === undefined) return;
+    const time = Number.isFinite(e.time) ? e.time : this.clock;
+    const node = this.table.touch(key, host, time);
+    node.stub = false;
+    node.image = image;
+    node.time = time;
+    node.commandLine = fieldText(e, 'CommandLine');
+    node.user = columnText(e, 'user_name');
+    if (isUserWritable(image)) node.event = e;
+    const parentKey = processKey(
+      host,
+      fieldText(e, 'ParentProcessGuid'),
+      security ? fieldText(e, 'ProcessId') : fieldText(e, 'ParentProcessId'),
+    );
+    if (parentKey !== undefined && parentKey !== key) {
+      node.parentKey = parentKey;
+      const parent = this.table.touch(parentKey, host, time);
+      if (parent.stub) {
+        parent.image ||= fieldText(e, 'ParentImage') ?? fieldText(e, 'ParentProcessName') ?? '';
+        parent.commandLine ??= fieldText(e, 'ParentCommandLine');
+      }
+      this.table.addChild(parent, key);
+    }
+    const signed = fieldText(e, 'Signed');
+    if (signed !== undefined) this.recordSignature(host, image, signed, fieldText(e, 'SignatureStatus'));
+    // The new process may complete a chain as payload, or, arriving late, as script host or installer.
+    for (const candidate of this.table.subtree(node, this.installerDepth + 1)) this.consider(candidate, out);
+  }
+
+  private imageLoaded(e: AnalyticEvent, out: AnalyticFinding[]): void {
+    const image = fieldText(e, 'Image');
+    const loaded = fieldText(e, 'ImageLoaded');
+    const signed = fieldText(e, 'Signed');
+    if (image === undefined || loaded === undefined || signed === undefined) return;
+    if (windowsPath(image) !== windowsPath(loaded)) return;
+    const host = hostOf(e).toLowerCase();
+    this.recordSignature(host, image, signed, fieldText(e, 'SignatureStatus'));
+    for (const p of this.pending.values())
+      if (p.payload.host === host && windowsPath(p.payload.image) === windowsPath(image)) this.finish(p, out);
+  }
+
+  private recordSignature(host: string, image: string, signed: string, status: string | undefined): void {
+    const yes = /^(?:true|1|yes)$/i.test(signed.trim());
+    const no = /^(?:false|0|no)$/i.test(signed.trim());
+    if (!yes && !no) return;
+    const state: SignatureState = no
+      ? 'unsigned'
+      : status === undefined || /^valid$/i.test(status)
+        ? 'signed'
+        : 'invalid';
+    const key = `${host}|${windowsPath(image)}`;
+    this.signatures.delete(key);
+    this.signatures.set(key, { state, status });
+    while (this.signatures.size > MAX_SIGNATURES)
+      this.signatures.delete(this.signatures.keys().next().value!);
+  }
+
+  /** Starts a pending finding when `payload` ends an installer → script host → payload chain. */
+  private consider(payload: ProcessNode, out: AnalyticFinding[]): void {
+    if (payload.stub || this.pending.has(payload.key) || payload.event === undefined) return;
+    const image = windowsPath(payload.image);
+    if (!PAYLOAD_EXTENSION.test(image) || !isUserWritable(image)) return;
+    if (scriptHostKind(payload.image, payload.commandLine) !== undefined) return;
+    const script = this.table.get(payload.parentKey);
+    if (script === undefined || script.image === '') return;
+    const scriptKind = scriptHostKind(script.image, script.commandLine);
+    if (scriptKind === undefined) return;
+    const above = this.table.ancestors(script, this.installerDepth);
+    const at = above.findIndex((a) => a.image !== '' && isInstaller(a.image));
+    if (at < 0) return;
+    const chain: Pending = {
+      installer: above[at]!,
+      between: above.slice(0, at).reverse(),
+      script,
+      scriptKind,
+      payload,
+      due: payload.time + this.signatureWaitMs,
+    };
+    this.pending.set(payload.key, chain);
+    if (this.signatures.has(`${payload.host}|${image}`)) this.finish(chain, out);
+    while (this.pending.size > MAX_PENDING) this.finish(this.pending.values().next().value!, out);
+  }
+
+  private flush(now: number, out: AnalyticFinding[]): void {
+    for (const p of [...this.pending.values()]) if (p.due <= now) this.finish(p, out);
+  }
+
+  private finish(p: Pending, out: AnalyticFinding[]): void {
+    this.pending.delete(p.payload.key);
+    const signature = this.signatures.get(`${p.payload.host}|${windowsPath(p.payload.image)}`) ?? {
+      state: 'unknown',
+    };
+    if (signature.state === 'signed') return;
+    const dedupe = `${p.payload.host}|${windowsPath(p.payload.image)}|${windowsPath(p.script.image)}`;
+    if (this.reported.repeated(dedupe, p.payload.time)) return;
+    out.push(finding(p, signature.state, signature.status));
+  }
+}
+
+function processKey(host: string, guid: string | undefined, pid: string | undefined): string | undefined {
+  const g = guid?.replace(/[{}\s]/g, '').toLowerCase();
+  if (g !== undefined && g !== '' && !/^0+(?:-0+)*$/.test(g)) return `${host}|${g}`;
+  const n = processId(pid);
+  return n === undefined ? undefined : `${host}|pid:${n}`;
+}
+
+const SCRIPT_TAGS: Readonly<Record<ScriptHostKind, readonly string[]>> = {
+  wscript: ['attack.t1059.005'],
+  cscript: ['attack.t1059.005'],
+  mshta: ['attack.t1218.005'],
+  powershell: ['attack.t1059.001'],
+  cmd: ['attack.t1059.003'],
+};
+
+function finding(p: Pending, state: SignatureState, status: string | undefined): AnalyticFinding {
+  const script = scriptFile(p.script.commandLine);
+  const scriptName = baseName(p.script.image) + (script === undefined ? '' : ` (${script})`);
+  const payload = p.payload.image;
+  const how =
+    state === 'unknown'
+      ? `${payload} (signature not seen)`
+      : `${state === 'invalid' ? 'badly signed' : 'unsigned'} ${payload}`;
+  const via = p.between.length > 0 ? ` via ${p.between.map((n) => baseName(n.image)).join(', ')}` : '';
+  const reason =
+    `Installer ${baseName(p.installer.image)} started ${scriptName}${via}, ` +
+    `which launched ${how} from a user-writable folder`;
+  const chain = [p.installer, ...p.between, p.script, p.payload].map((n) => n.image).join(' → ');
+  const evidence: Record<string, string> = {
+    chain,
+    installer: p.installer.image,
+    script_host: p.script.image,
+    payload,
+    signature: state,
+  };
+  if (p.installer.commandLine !== undefined) evidence.installer_command_line = p.installer.commandLine;
+  if (p.script.commandLine !== undefined) evidence.script_command_line = p.script.commandLine;
+  if (script !== undefined) evidence.script = script;
+  if (p.payload.commandLine !== undefined) evidence.payload_command_line = p.payload.commandLine;
+  if (status !== undefined) evidence.signature_status = status;
+  if (p.payload.user !== undefined) evidence.user = p.payload.user;
+  const event = p.payload.event;
+  return {
+    analytic: INSTALLER_CHAIN_ID,
+    title: 'Installer ran a script that launched an unsigned program from a user-writable folder',
+    level: state === 'unknown' ? 'medium' : 'high',
+    tags: ['attack.execution', 'attack.t1204.002', ...SCRIPT_TAGS[p.scriptKind]],
+    time: p.payload.time,
+    host: event === undefined ? p.payload.host : hostOf(event),
+    reason,
+    evidence,
+    ...(event === undefined ? {} : { event }),
+  };
+}
