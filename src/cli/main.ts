@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerEvtxCommands } from './commands/evtx-dump.js';
 import { registerHuntCommand } from './commands/hunt.js';
+import { registerIncidentCommands } from './commands/incidents.js';
 import { registerRulesCommands } from './commands/rules-check.js';
 import { registerSearchCommands } from './commands/search.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerRulesCommands(program);
   registerServeCommand(program);
   registerSearchCommands(program);
+  registerIncidentCommands(program);
   return program;
 }
 

@@ -1,47 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_TOKEN, api, removeDir, settled, startVigil, type VigilProcess } from '../support/server.js';
+import { processStart, vpnInstallerStory as story } from '../support/stories.js';
 
 let vigil: VigilProcess;
 
-const SYSMON = 'Microsoft-Windows-Sysmon/Operational';
-const processStart = (
-  host: string,
-  time: string,
-  guid: string,
-  parentGuid: string,
-  image: string,
-  parent: string,
-) => ({
-  Channel: SYSMON,
-  Hostname: host,
-  EventTime: time,
-  EventID: 1,
-  ProcessGuid: guid,
-  ParentProcessGuid: parentGuid,
-  Image: image,
-  ParentImage: parent,
-  CommandLine: image.split('\\').at(-1)!,
-  User: 'CORP\\bob',
-});
-/** The backdoored VPN installer: setup → wscript win.vbs → lscm.exe, on one laptop. */
-const story = (host: string, g: string) => [
-  processStart(
-    host,
-    '2026-11-20 10:00:00',
-    `{${g}-0000-0000-0000-000000000002}`,
-    `{${g}-0000-0000-0000-000000000001}`,
-    'C:\\Windows\\System32\\wscript.exe',
-    'C:\\Users\\bob\\Downloads\\Windscribe_setup.exe',
-  ),
-  processStart(
-    host,
-    '2026-11-20 10:00:05',
-    `{${g}-0000-0000-0000-000000000003}`,
-    `{${g}-0000-0000-0000-000000000002}`,
-    'C:\\Users\\bob\\AppData\\Roaming\\Windscribe\\lscm.exe',
-    'C:\\Windows\\System32\\wscript.exe',
-  ),
-];
 const ndjson = (events: unknown[]) => events.map((e) => JSON.stringify(e)).join('\n') + '\n';
 interface Summary {
   id: string;
