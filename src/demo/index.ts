@@ -1,0 +1,5 @@
+export { generateScenario } from './scenario.js';
+export { STORY_NAMES } from './names.js';
+export { writeScenario, type TruthFile, type WrittenFile } from './write.js';
+export type { DemoEvent, Layer, Scenario, ScenarioOptions, StoryTruth, TelemetryGap } from './model.js';
+export { TruthLabels } from './labels.js';
