@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerEvtxCommands } from './commands/evtx-dump.js';
 import { registerHuntCommand } from './commands/hunt.js';
 import { registerIncidentCommands } from './commands/incidents.js';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerServeCommand(program);
   registerSearchCommands(program);
   registerIncidentCommands(program);
+  registerDemoCommand(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { generateSampleEvents } from '../../demo/sample-events.js';
+import { generateScenario } from '../../demo/index.js';
 import { makeBatch } from '../../pipeline/index.js';
 import { ConfigError, loadConfig, startServer, type ServerConfig } from '../../server/index.js';
 
@@ -16,12 +16,14 @@ interface ServeFlags {
   sampleData?: boolean;
 }
 
-/** Loads the generated sample events once, through the same ingest log as any client. */
+/** Loads a generated day (`vigil demo`'s, seed 7) once, through the same ingest log as any client. */
 async function loadSampleData(server: Awaited<ReturnType<typeof startServer>>): Promise<number> {
   const { store, intake } = server.services;
   const [row] = await store.query<{ n: string }>("SELECT count() AS n FROM events WHERE tenant = 'default'");
   if (Number(row?.n ?? 0) > 0) return 0;
-  const events = generateSampleEvents({ now: Date.now(), seed: 7 });
+  const events = generateScenario({ seed: 7, now: Date.now(), background: 20_000 }).events.map(
+    (e) => e.record,
+  );
   for (let i = 0; i < events.length; i += 5000)
     await intake.append(makeBatch('default', `sample-data-${i}`, 'sample', events.slice(i, i + 5000)));
   return events.length;
