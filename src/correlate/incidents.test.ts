@@ -166,7 +166,6 @@ describe('IncidentBuilder', () => {
     const retired = b.retire(T0 + 20_000 * MIN + MAX_LINK_MS + 1);
     expect(retired.length).toBeGreaterThan(0);
     expect(b.openCount).toBe(0);
-    expect(b.indexedCount).toBe(0);
     expect(retired.reduce((s, i) => s + i.alertCount, 0)).toBe(20_000);
   });
 

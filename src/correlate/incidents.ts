@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { levelRank, type Level } from '../detect/sigma/model.js';
+import { LEVELS, levelRank, type Level } from '../detect/sigma/model.js';
 import { entityKey, type Entity, type EntityType } from './entities.js';
 import {
   closeness,
@@ -71,11 +71,22 @@ export interface IncidentBuilderOptions {
   readonly perEntity?: number;
   /** Alerts kept in one incident's timeline; beyond it only counts grow. */
   readonly maxTimeline?: number;
-  /** Entity values indexed for linking before expired ones are swept. */
+  /** Alert references kept for linking, across all entity values. */
   readonly maxIndexed?: number;
+  /** Open incidents kept; past it the longest untouched are retired early. */
+  readonly maxOpen?: number;
   readonly prevalence?: Prevalence;
 }
 
+interface RuleCount {
+  readonly id: string;
+  readonly title: string;
+  readonly level: Level;
+  readonly tags: readonly string[];
+  count: number;
+}
+
+/** What an open incident keeps; the rest of its summary is derived from its timeline. */
 interface State {
   id: string;
   seq: number;
@@ -83,12 +94,10 @@ interface State {
   alerts: IncidentAlert[];
   alertCount: number;
   links: Link[];
-  entities: Map<string, { type: EntityType; value: string; alerts: number }>;
   hosts: Set<string>;
-  users: Set<string>;
-  tactics: Set<string>;
-  levels: Level[];
-  rules: Map<string, { id: string; title: string; level: Level; count: number }>;
+  rules: Map<string, RuleCount>;
+  /** Alerts per level, in LEVELS order. */
+  levels: number[];
   first: number;
   last: number;
   mergedFrom: string[];
@@ -102,6 +111,7 @@ interface Indexed {
 
 const MAX_LINKS_FACTOR = 2;
 const MAX_ENTITIES = 500;
+const SWEEP_EVERY_MS = 6 * 3_600_000;
 
 function incidentId(firstAlert: string): string {
   return `inc-${createHash('sha256').update(firstAlert).digest('hex').slice(0, 16)}`;
@@ -130,31 +140,39 @@ function root(s: State): State {
  * Links alerts that share entities into incidents, one alert at a time, so the same code builds
  * incidents live (in `serve`) and in batch (`hunt --incidents`, which feeds alerts in time order).
  * Memory stays bounded: an alert is remembered for linking only while a link to it could still
- * count (MAX_LINK_MS) and per entity only the most recent; a quiet incident is retired and handed
- * to `onRetire`.
+ * count (MAX_LINK_MS), per entity only the most recent, and in all at most `maxIndexed`; an
+ * incident quiet for longer than any link reaches is retired. Cleanup is amortized: no call walks
+ * everything.
  */
 export class IncidentBuilder {
   readonly prevalence: Prevalence;
   private readonly index = new Map<string, Indexed[]>();
-  private readonly open = new Set<State>();
+  private indexedRefs = 0;
+  /** Open incidents, least recently touched first. */
+  private readonly open = new Map<State, true>();
   /** Every id an open incident has had (merged ones lead to the survivor). */
   private readonly byId = new Map<string, State>();
-  /** Alerts already added, while they can still link: adding one twice (a replay) changes nothing. */
+  /** Alerts already added, oldest first, while they can still link: a replay changes nothing. */
   private readonly added = new Map<string, { state: State; time: number }>();
   private merges: { from: string; into: string }[] = [];
   private readonly ruleFires = new Map<string, number>();
   private readonly perEntity: number;
   private readonly maxTimeline: number;
   private readonly maxIndexed: number;
+  private readonly maxOpen: number;
   private seq = 0;
   private now = -Infinity;
-  private sinceSweep = 0;
+  private lastSweep = -Infinity;
+  private addsSinceSweep = 0;
+  /** Incidents retired before going quiet, because too many were open. */
+  forcedRetirements = 0;
 
   constructor(options: IncidentBuilderOptions = {}) {
     this.prevalence = options.prevalence ?? new Prevalence();
-    this.perEntity = options.perEntity ?? 24;
+    this.perEntity = options.perEntity ?? 16;
     this.maxTimeline = options.maxTimeline ?? 5000;
-    this.maxIndexed = options.maxIndexed ?? 200_000;
+    this.maxIndexed = options.maxIndexed ?? 250_000;
+    this.maxOpen = options.maxOpen ?? 100_000;
   }
 
   /** Adds one alert; returns the id of the incident that now holds it. */
@@ -163,9 +181,10 @@ export class IncidentBuilder {
     if (known !== undefined) return root(known.state).id;
     this.ruleFires.set(alert.ruleId, (this.ruleFires.get(alert.ruleId) ?? 0) + 1);
     if (alert.time > this.now) this.now = alert.time;
-    const candidates = this.candidates(alert);
+    const entities = withDetection(alert);
+    const keys = entities.map(entityKey);
     const joined = new Map<State, { to: Indexed; evidence: LinkEvidence[]; score: number }>();
-    for (const c of candidates.values()) {
+    for (const c of this.candidates(alert, entities, keys).values()) {
       if (c.score < LINK_THRESHOLD) continue;
       const s = root(c.to.state);
       const best = joined.get(s);
@@ -188,10 +207,11 @@ export class IncidentBuilder {
       };
       if (target.links.length < this.maxTimeline * MAX_LINKS_FACTOR) target.links.push(link);
     }
-    this.addTo(target, alert);
-    this.indexAlert(alert, target);
-    this.added.set(alert.id, { state: target, time: alert.time });
-    if (++this.sinceSweep >= 1000) this.sweep();
+    // The timeline keeps the entity keys (shared with the index), not the alert itself.
+    this.addTo(target, alert, alert.host === '' ? keys : keys.slice(0, -1));
+    this.indexAlert(alert, target, entities, keys);
+    this.remember(alert, target);
+    this.tidy();
     return target.id;
   }
 
@@ -210,22 +230,21 @@ export class IncidentBuilder {
 
   /** The open incidents, oldest first. */
   incidents(): Incident[] {
-    return [...this.open].map((s) => this.summary(s)).sort((a, b) => a.first - b.first);
+    return [...this.open.keys()].map((s) => this.summary(s)).sort((a, b) => a.first - b.first);
   }
 
   /**
    * Retires incidents that nothing can join any more (quiet for longer than any link reaches),
-   * and forgets alerts too old to link. Returns the retired incidents.
+   * and returns them.
    */
   retire(now = this.now): Incident[] {
     const out: Incident[] = [];
-    for (const s of this.open)
-      if (now - s.last > MAX_LINK_MS) {
-        this.open.delete(s);
-        out.push(this.summary(s));
-      }
-    for (const [id, s] of this.byId) if (!this.open.has(root(s))) this.byId.delete(id);
-    this.sweep(now, true);
+    for (const s of this.open.keys()) {
+      // Least recently touched first: the first one still in reach ends the walk.
+      if (now - s.last <= MAX_LINK_MS) break;
+      out.push(this.summary(s));
+      this.close(s);
+    }
     return out;
   }
 
@@ -233,18 +252,19 @@ export class IncidentBuilder {
     return this.open.size;
   }
 
+  /** Alert references kept for linking. */
   get indexedCount(): number {
-    return this.index.size;
+    return this.indexedRefs;
   }
 
-  private candidates(alert: CorrelationAlert) {
-    const entities = withDetection(alert);
+  private candidates(alert: CorrelationAlert, entities: readonly Entity[], keys: readonly string[]) {
     const out = new Map<
       string,
       { to: Indexed; evidence: LinkEvidence[]; score: number; byKind: Map<LinkKind, number> }
     >();
-    for (const e of entities) {
-      const refs = this.index.get(entityKey(e));
+    for (let k = 0; k < entities.length; k++) {
+      const e = entities[k]!;
+      const refs = this.index.get(keys[k]!);
       if (refs === undefined) continue;
       const cls = linkClass(e);
       const rarity = this.prevalence.rarity(e);
@@ -282,22 +302,19 @@ export class IncidentBuilder {
       alerts: [],
       alertCount: 0,
       links: [],
-      entities: new Map(),
       hosts: new Set(),
-      users: new Set(),
-      tactics: new Set(),
-      levels: [],
       rules: new Map(),
+      levels: [0, 0, 0, 0, 0],
       first: alert.time,
       last: alert.time,
       mergedFrom: [],
     };
-    this.open.add(s);
+    this.open.set(s, true);
     this.byId.set(s.id, s);
     return s;
   }
 
-  private addTo(s: State, alert: CorrelationAlert): void {
+  private addTo(s: State, alert: CorrelationAlert, keys: readonly string[]): void {
     s.alertCount++;
     if (s.alerts.length < this.maxTimeline)
       s.alerts.push({
@@ -307,24 +324,25 @@ export class IncidentBuilder {
         title: alert.title,
         level: alert.level,
         host: alert.host,
-        entities: alert.entities.map(entityKey).slice(0, 64),
+        entities: keys.length > 64 ? keys.slice(0, 64) : keys,
       });
-    if (alert.host !== '') s.hosts.add(alert.host);
-    for (const t of tacticsOf(alert.tags)) s.tactics.add(t);
-    if (s.levels.length < this.maxTimeline) s.levels.push(alert.level);
+    if (alert.host !== '' && s.hosts.size < 10_000) s.hosts.add(alert.host);
+    s.levels[levelRank(alert.level)]!++;
     const rule = s.rules.get(alert.ruleId);
     if (rule) rule.count++;
-    else s.rules.set(alert.ruleId, { id: alert.ruleId, title: alert.title, level: alert.level, count: 1 });
-    for (const e of alert.entities) {
-      if (e.type === 'user' && s.users.size < 100) s.users.add(e.value);
-      const key = entityKey(e);
-      const known = s.entities.get(key);
-      if (known) known.alerts++;
-      else if (s.entities.size < MAX_ENTITIES)
-        s.entities.set(key, { type: e.type, value: e.value, alerts: 1 });
-    }
+    else
+      s.rules.set(alert.ruleId, {
+        id: alert.ruleId,
+        title: alert.title,
+        level: alert.level,
+        tags: alert.tags,
+        count: 1,
+      });
     s.first = Math.min(s.first, alert.time);
     s.last = Math.max(s.last, alert.time);
+    // Most recently touched last.
+    this.open.delete(s);
+    this.open.set(s, true);
   }
 
   /** Moves `other` into `into` (the older incident keeps its id). */
@@ -337,15 +355,8 @@ export class IncidentBuilder {
     for (const a of other.alerts) if (into.alerts.length < this.maxTimeline) into.alerts.push(a);
     for (const l of other.links)
       if (into.links.length < this.maxTimeline * MAX_LINKS_FACTOR) into.links.push(l);
-    for (const [k, e] of other.entities) {
-      const known = into.entities.get(k);
-      if (known) known.alerts += e.alerts;
-      else if (into.entities.size < MAX_ENTITIES) into.entities.set(k, { ...e });
-    }
-    for (const h of other.hosts) into.hosts.add(h);
-    for (const u of other.users) if (into.users.size < 100) into.users.add(u);
-    for (const t of other.tactics) into.tactics.add(t);
-    for (const l of other.levels) if (into.levels.length < this.maxTimeline) into.levels.push(l);
+    for (const h of other.hosts) if (into.hosts.size < 10_000) into.hosts.add(h);
+    other.levels.forEach((n, i) => (into.levels[i]! += n));
     for (const [k, r] of other.rules) {
       const known = into.rules.get(k);
       if (known) known.count += r.count;
@@ -353,53 +364,106 @@ export class IncidentBuilder {
     }
     into.first = Math.min(into.first, other.first);
     into.last = Math.max(into.last, other.last);
+    // The absorbed incident's alerts and bookkeeping now belong to the survivor; drop its arrays.
+    other.alerts = [];
+    other.links = [];
+    other.hosts = new Set();
+    other.rules = new Map();
   }
 
-  private indexAlert(alert: CorrelationAlert, state: State): void {
-    for (const e of withDetection(alert)) {
-      const key = entityKey(e);
+  private close(s: State): void {
+    this.open.delete(s);
+    this.byId.delete(s.id);
+    for (const id of s.mergedFrom) this.byId.delete(id);
+  }
+
+  private indexAlert(
+    alert: CorrelationAlert,
+    state: State,
+    entities: readonly Entity[],
+    keys: readonly string[],
+  ): void {
+    for (let k = 0; k < entities.length; k++) {
+      const e = entities[k]!;
+      const key = keys[k]!;
       let refs = this.index.get(key);
       if (refs === undefined) this.index.set(key, (refs = []));
       refs.push({ alert, role: e.role, state });
-      if (refs.length > this.perEntity) refs.splice(0, refs.length - this.perEntity);
-    }
-  }
-
-  /** Forgets alerts too old to link to anything new; keeps the index within its bound. */
-  private sweep(now = this.now, always = false): void {
-    this.sinceSweep = 0;
-    if (!always && this.index.size < this.maxIndexed / 2 && this.added.size < this.maxIndexed) return;
-    for (const [id, a] of this.added) if (now - a.time > MAX_LINK_MS) this.added.delete(id);
-    let excess = this.added.size - this.maxIndexed;
-    for (const id of this.added.keys()) {
-      if (excess-- <= 0) break;
-      this.added.delete(id);
-    }
-    for (const [key, refs] of this.index) {
-      const kept = refs.filter((r) => now - r.alert.time <= MAX_LINK_MS);
-      if (kept.length === 0) this.index.delete(key);
-      else if (kept.length !== refs.length) this.index.set(key, kept);
-    }
-    // Still too many (a burst of unique values): forget the values indexed longest ago.
-    if (this.index.size > this.maxIndexed) {
-      let drop = this.index.size - Math.floor(this.maxIndexed * 0.9);
-      for (const key of this.index.keys()) {
-        if (drop-- <= 0) break;
-        this.index.delete(key);
+      this.indexedRefs++;
+      if (refs.length > this.perEntity) {
+        const drop = refs.length - this.perEntity;
+        refs.splice(0, drop);
+        this.indexedRefs -= drop;
       }
     }
   }
 
+  private remember(alert: CorrelationAlert, state: State): void {
+    this.added.set(alert.id, { state, time: alert.time });
+    // Oldest first: forget from the front while too old, or too many.
+    for (const [id, a] of this.added) {
+      if (this.now - a.time <= MAX_LINK_MS && this.added.size <= this.maxIndexed) break;
+      this.added.delete(id);
+    }
+  }
+
+  /** Amortized cleanup: a sweep of the index only when it is full or hours of stream time passed. */
+  private tidy(): void {
+    while (this.open.size > this.maxOpen) {
+      const oldest = this.open.keys().next().value!;
+      this.close(oldest);
+      this.forcedRetirements++;
+    }
+    this.addsSinceSweep++;
+    const due = this.now - this.lastSweep >= SWEEP_EVERY_MS && this.addsSinceSweep * 16 >= this.index.size;
+    if (this.indexedRefs <= this.maxIndexed && !due) return;
+    // A sweep walks the whole index: at most one per 1/16 of its size in adds.
+    this.lastSweep = this.now;
+    this.addsSinceSweep = 0;
+    for (const [key, refs] of this.index) {
+      // Refs are added in stream order, so the expired ones are at the front.
+      let stale = 0;
+      while (stale < refs.length && this.now - refs[stale]!.alert.time > MAX_LINK_MS) stale++;
+      if (stale === 0) continue;
+      this.indexedRefs -= stale;
+      if (stale === refs.length) this.index.delete(key);
+      else refs.splice(0, stale);
+    }
+    // Still too many (a burst of unique values): forget the values indexed longest ago.
+    for (const [key, refs] of this.index) {
+      if (this.indexedRefs <= this.maxIndexed * 0.8) break;
+      this.index.delete(key);
+      this.indexedRefs -= refs.length;
+    }
+  }
+
   private summary(s: State): Incident {
-    const alerts = [...s.alerts].sort((a, b) => a.time - b.time || a.id.localeCompare(b.id));
-    const rules = [...s.rules.values()].sort(
-      (a, b) =>
-        levelRank(b.level) - levelRank(a.level) || b.count - a.count || a.title.localeCompare(b.title),
-    );
-    const tactics = killChainOrder(s.tactics);
+    const alerts = [...s.alerts].sort((a, b) => a.time - b.time || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const entities = new Map<string, { type: EntityType; value: string; alerts: number }>();
+    const users = new Set<string>();
+    for (const a of s.alerts)
+      for (const key of a.entities) {
+        const known = entities.get(key);
+        if (known) {
+          known.alerts++;
+          continue;
+        }
+        const cut = key.indexOf(':');
+        const type = key.slice(0, cut) as EntityType;
+        const value = key.slice(cut + 1);
+        if (type === 'user' && users.size < 100) users.add(value);
+        if (entities.size < MAX_ENTITIES) entities.set(key, { type, value, alerts: 1 });
+      }
+    const rules = [...s.rules.values()]
+      .map(({ id, title, level, count }) => ({ id, title, level, count }))
+      .sort(
+        (a, b) =>
+          levelRank(b.level) - levelRank(a.level) || b.count - a.count || a.title.localeCompare(b.title),
+      );
+    const tactics = killChainOrder([...s.rules.values()].flatMap((r) => tacticsOf(r.tags)));
     const hosts = [...s.hosts].sort();
     const risk = riskOf({
-      levels: s.levels,
+      levels: LEVELS.flatMap((l, i) => Array<Level>(Math.min(s.levels[i]!, this.maxTimeline)).fill(l)),
       tactics,
       hosts: hosts.length,
       ruleFires: rules.map((r) => this.ruleFires.get(r.id) ?? r.count),
@@ -413,11 +477,11 @@ export class IncidentBuilder {
       last: s.last,
       alertCount: s.alertCount,
       hosts,
-      users: [...s.users].sort(),
+      users: [...users].sort(),
       tactics,
       rules,
       alerts,
-      entities: [...s.entities.values()].sort((a, b) => b.alerts - a.alerts || a.type.localeCompare(b.type)),
+      entities: [...entities.values()].sort((a, b) => b.alerts - a.alerts || a.type.localeCompare(b.type)),
       links: s.links,
       mergedFrom: s.mergedFrom,
     };
