@@ -75,3 +75,10 @@ export function processId(text: string | undefined): number | undefined {
   const n = /^0x[0-9a-f]{1,8}$/i.test(t) ? Number.parseInt(t, 16) : /^\d{1,10}$/.test(t) ? Number(t) : NaN;
   return Number.isSafeInteger(n) ? n : undefined;
 }
+
+/** The range of JavaScript dates; times outside it (or NaN) are not times. */
+const MAX_TIME = 8.64e15;
+
+export function isValidTime(t: number): boolean {
+  return Number.isFinite(t) && Math.abs(t) <= MAX_TIME;
+}

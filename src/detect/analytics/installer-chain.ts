@@ -4,6 +4,7 @@ import {
   fieldText,
   hostOf,
   isChannel,
+  isValidTime,
   processId,
   sysmonId,
   windowsPath,
@@ -73,7 +74,7 @@ export class InstallerChain implements Analytic {
   }
 
   observe(e: AnalyticEvent): AnalyticFinding[] {
-    if (Number.isFinite(e.time)) this.clock = Math.max(this.clock, e.time);
+    if (isValidTime(e.time)) this.clock = Math.max(this.clock, e.time);
     const out: AnalyticFinding[] = [];
     const sysmon = sysmonId(e);
     if (sysmon === 1 || isChannel(e, 'security', 4688)) this.started(e, out);
@@ -84,7 +85,7 @@ export class InstallerChain implements Analytic {
   }
 
   advance(now: number): AnalyticFinding[] {
-    if (Number.isFinite(now)) this.clock = Math.max(this.clock, now);
+    if (isValidTime(now)) this.clock = Math.max(this.clock, now);
     const out: AnalyticFinding[] = [];
     this.table.expire(this.clock);
     this.flush(this.clock, out);
@@ -101,7 +102,7 @@ export class InstallerChain implements Analytic {
     );
     const image = fieldText(e, 'Image') ?? fieldText(e, 'NewProcessName');
     if (key === undefined || image === undefined) return;
-    const time = Number.isFinite(e.time) ? e.time : this.clock;
+    const time = isValidTime(e.time) ? e.time : this.clock;
     const node = this.table.touch(key, host, time);
     node.stub = false;
     node.image = image;

@@ -27,7 +27,8 @@ function classOf(c: string): CharClass {
 /**
  * Splits a persistence name into words: at separators, at lower→Upper ('SymantecUpdate'), before
  * the last capital of a capital run followed by lower case ('CSFalcon' → CS, Falcon), and at
- * digit→Upper ('2024Update'). Digits stay inside words so 'S0phos' stays one word.
+ * digit→Upper ('2024Update'), and between Latin and other scripts. Digits stay inside words so
+ * 'S0phos' stays one word.
  */
 export function nameTokens(name: string): NameToken[] {
   const chars = foldCharacters(name.length > MAX_NAME ? name.slice(0, MAX_NAME) : name);
@@ -51,8 +52,10 @@ export function nameTokens(name: string): NameToken[] {
     }
     const prev = i > 0 ? classOf(chars[i - 1]!.latin) : 'separator';
     const next = i + 1 < chars.length ? classOf(chars[i + 1]!.latin) : 'separator';
+    const scriptChange = prev !== 'separator' && (cls === 'other-letter') !== (prev === 'other-letter');
     const boundary =
-      cls === 'upper' && (prev === 'lower' || prev === 'digit' || (prev === 'upper' && next === 'lower'));
+      scriptChange ||
+      (cls === 'upper' && (prev === 'lower' || prev === 'digit' || (prev === 'upper' && next === 'lower')));
     if (boundary) flush();
     text += latin;
     original += written;
