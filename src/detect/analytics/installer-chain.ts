@@ -1,5 +1,4 @@
 import {
-  baseName,
   columnText,
   fieldText,
   hostOf,
@@ -10,12 +9,13 @@ import {
   windowsPath,
 } from './event-fields.js';
 import { isUserWritable } from './paths.js';
-import { isInstaller, scriptFile, scriptHostKind, type ScriptHostKind } from './process-roles.js';
+import { chainFinding, INSTALLER_CHAIN_ID, type ChainPending, type SignatureState } from './chain-finding.js';
+import { isInstaller, scriptHostKind } from './process-roles.js';
 import { ProcessTable, type ProcessNode } from './process-table.js';
 import { RecentKeys } from './recent-keys.js';
 import type { Analytic, AnalyticEvent, AnalyticFinding } from './types.js';
 
-export const INSTALLER_CHAIN_ID = 'vigil.analytics.installer-script-payload';
+export { INSTALLER_CHAIN_ID } from './chain-finding.js';
 
 export interface InstallerChainOptions {
   /** Processes remembered in all (hard cap). Default 20,000. */
@@ -26,17 +26,6 @@ export interface InstallerChainOptions {
   readonly signatureWaitMs?: number;
   /** Ancestors searched above the script host for the installer. Default 3. */
   readonly installerDepth?: number;
-}
-
-export type SignatureState = 'signed' | 'unsigned' | 'invalid' | 'unknown';
-
-interface Pending {
-  readonly installer: ProcessNode;
-  readonly between: readonly ProcessNode[];
-  readonly script: ProcessNode;
-  readonly scriptKind: ScriptHostKind;
-  readonly payload: ProcessNode;
-  readonly due: number;
 }
 
 const MAX_PENDING = 1000;
@@ -52,7 +41,7 @@ export class InstallerChain implements Analytic {
   readonly id = INSTALLER_CHAIN_ID;
   private readonly table: ProcessTable;
   private readonly signatures = new Map<string, { state: SignatureState; status?: string }>();
-  private readonly pending = new Map<string, Pending>();
+  private readonly pending = new Map<string, ChainPending>();
   private readonly reported = new RecentKeys(3_600_000, 10_000);
   private readonly signatureWaitMs: number;
   private readonly installerDepth: number;
@@ -171,7 +160,7 @@ export class InstallerChain implements Analytic {
     const above = this.table.ancestors(script, this.installerDepth);
     const at = above.findIndex((a) => a.image !== '' && isInstaller(a.image));
     if (at < 0) return;
-    const chain: Pending = {
+    const chain: ChainPending = {
       installer: above[at]!,
       between: above.slice(0, at).reverse(),
       script,
@@ -188,7 +177,7 @@ export class InstallerChain implements Analytic {
     for (const p of [...this.pending.values()]) if (p.due <= now) this.finish(p, out);
   }
 
-  private finish(p: Pending, out: AnalyticFinding[]): void {
+  private finish(p: ChainPending, out: AnalyticFinding[]): void {
     this.pending.delete(p.payload.key);
     const signature = this.signatures.get(`${p.payload.host}|${windowsPath(p.payload.image)}`) ?? {
       state: 'unknown',
@@ -196,7 +185,7 @@ export class InstallerChain implements Analytic {
     if (signature.state === 'signed') return;
     const dedupe = `${p.payload.host}|${windowsPath(p.payload.image)}|${windowsPath(p.script.image)}`;
     if (this.reported.repeated(dedupe, p.payload.time)) return;
-    out.push(finding(p, signature.state, signature.status));
+    out.push(chainFinding(p, signature.state, signature.status));
   }
 }
 
@@ -205,52 +194,4 @@ function processKey(host: string, guid: string | undefined, pid: string | undefi
   if (g !== undefined && g !== '' && !/^0+(?:-0+)*$/.test(g)) return `${host}|${g}`;
   const n = processId(pid);
   return n === undefined ? undefined : `${host}|pid:${n}`;
-}
-
-const SCRIPT_TAGS: Readonly<Record<ScriptHostKind, readonly string[]>> = {
-  wscript: ['attack.t1059.005'],
-  cscript: ['attack.t1059.005'],
-  mshta: ['attack.t1218.005'],
-  powershell: ['attack.t1059.001'],
-  cmd: ['attack.t1059.003'],
-};
-
-function finding(p: Pending, state: SignatureState, status: string | undefined): AnalyticFinding {
-  const script = scriptFile(p.script.commandLine);
-  const scriptName = baseName(p.script.image) + (script === undefined ? '' : ` (${script})`);
-  const payload = p.payload.image;
-  const how =
-    state === 'unknown'
-      ? `${payload} (signature not seen)`
-      : `${state === 'invalid' ? 'badly signed' : 'unsigned'} ${payload}`;
-  const via = p.between.length > 0 ? ` via ${p.between.map((n) => baseName(n.image)).join(', ')}` : '';
-  const reason =
-    `Installer ${baseName(p.installer.image)} started ${scriptName}${via}, ` +
-    `which launched ${how} from a user-writable folder`;
-  const chain = [p.installer, ...p.between, p.script, p.payload].map((n) => n.image).join(' → ');
-  const evidence: Record<string, string> = {
-    chain,
-    installer: p.installer.image,
-    script_host: p.script.image,
-    payload,
-    signature: state,
-  };
-  if (p.installer.commandLine !== undefined) evidence.installer_command_line = p.installer.commandLine;
-  if (p.script.commandLine !== undefined) evidence.script_command_line = p.script.commandLine;
-  if (script !== undefined) evidence.script = script;
-  if (p.payload.commandLine !== undefined) evidence.payload_command_line = p.payload.commandLine;
-  if (status !== undefined) evidence.signature_status = status;
-  if (p.payload.user !== undefined) evidence.user = p.payload.user;
-  const event = p.payload.event;
-  return {
-    analytic: INSTALLER_CHAIN_ID,
-    title: 'Installer ran a script that launched an unsigned program from a user-writable folder',
-    level: state === 'unknown' ? 'medium' : 'high',
-    tags: ['attack.execution', 'attack.t1204.002', ...SCRIPT_TAGS[p.scriptKind]],
-    time: p.payload.time,
-    host: event === undefined ? p.payload.host : hostOf(event),
-    reason,
-    evidence,
-    ...(event === undefined ? {} : { event }),
-  };
 }

@@ -1,12 +1,12 @@
+import { VigilError } from '../../core/errors.js';
 import { hostOf, isValidTime } from './event-fields.js';
 import { eventTypeOf, isGoingQuiet } from './event-types.js';
+import { networkGap, sensorGap, typeGap, type GapHost, type GapTypeSeries } from './gap-findings.js';
 import { GapSeries } from './gap-series.js';
 import type { Analytic, AnalyticEvent, AnalyticFinding } from './types.js';
 
+export { NETWORK_GAP_ID, SENSOR_GAP_ID, TYPE_GAP_ID } from './gap-findings.js';
 export const TELEMETRY_GAPS_ID = 'vigil.analytics.telemetry-gaps';
-export const NETWORK_GAP_ID = 'vigil.analytics.telemetry-gap-network';
-export const TYPE_GAP_ID = 'vigil.analytics.telemetry-gap-event-type';
-export const SENSOR_GAP_ID = 'vigil.analytics.telemetry-gap-sensor';
 
 export interface TelemetryGapOptions {
   /** Bucket width. Default 5 min. */
@@ -28,23 +28,8 @@ export interface TelemetryGapOptions {
   readonly maxHosts?: number;
   /** Event types tracked per host. Default 32. */
   readonly maxTypesPerHost?: number;
-  /** One host's event further ahead of the clock than this only moves it when a second host confirms. Default 1 h. */
+  /** An event further ahead of the clock than this moves it only once a second host confirms. Default 1 h. */
   readonly maxClockStepMs?: number;
-}
-
-interface TypeSeries {
-  readonly label: string;
-  readonly group?: 'network' | 'process';
-  readonly series: GapSeries;
-}
-
-interface HostState {
-  readonly name: string;
-  readonly any: GapSeries;
-  readonly network: GapSeries;
-  readonly process: GapSeries;
-  readonly types: Map<string, TypeSeries>;
-  quietMarkedAt?: number;
 }
 
 /** Types a host keeps a baseline for even when its type budget is spent. */
@@ -56,7 +41,6 @@ const PREFERRED_TYPES: ReadonlySet<string> = new Set([
   'security:5156',
 ]);
 const QUIET_MARKER_GRACE_MS = 10 * 60_000;
-const CONFIRMING_EVENTS = 100;
 
 /**
  * Telemetry gaps (Waterbear hooked the APIs an EDR read network activity from, and the EDR went
@@ -69,12 +53,19 @@ const CONFIRMING_EVENTS = 100;
  */
 export class TelemetryGaps implements Analytic {
   readonly id = TELEMETRY_GAPS_ID;
-  private readonly hosts = new Map<string, HostState>();
+  private readonly hosts = new Map<string, GapHost>();
   private readonly o: Required<TelemetryGapOptions>;
   private bucketStart: number | undefined;
-  private pendingJump: { host: string; time: number; events: number } | undefined;
+  private pendingJump: { host: string; time: number } | undefined;
 
   constructor(o: TelemetryGapOptions = {}) {
+    if (o.bucketMs !== undefined && !(o.bucketMs >= 1_000 && Number.isFinite(o.bucketMs)))
+      throw new VigilError('analytics.option', `bucketMs must be at least 1000 (got ${o.bucketMs})`);
+    if (o.peerFraction !== undefined && !(o.peerFraction >= 0 && o.peerFraction <= 1))
+      throw new VigilError(
+        'analytics.option',
+        `peerFraction must be between 0 and 1 (got ${o.peerFraction})`,
+      );
     this.o = {
       bucketMs: o.bucketMs ?? 5 * 60_000,
       minGapMs: o.minGapMs ?? 30 * 60_000,
@@ -124,15 +115,15 @@ export class TelemetryGaps implements Analytic {
       return [];
     }
     if (time - (this.bucketStart + this.o.bucketMs) <= this.o.maxClockStepMs) return this.closeUntil(time);
-    // A second host, or a steady stream from the same one, confirms the clock really moved on.
+    // A second host confirms the clock really moved on (a replay after a pause); a host with its
+    // clock a year ahead stays alone. With one host there is nobody to wait for.
     const jump = this.pendingJump;
-    if (jump === undefined) {
-      this.pendingJump = { host, time, events: 1 };
+    if (this.hosts.size > 1 && (jump === undefined || jump.host === host)) {
+      this.pendingJump = { host, time };
       return [];
     }
-    if (jump.host === host && ++jump.events < CONFIRMING_EVENTS) return [];
     this.pendingJump = undefined;
-    return this.closeUntil(Math.min(time, jump.time));
+    return this.closeUntil(Math.min(time, jump?.time ?? time));
   }
 
   private bucketOf(time: number): number {
@@ -150,7 +141,7 @@ export class TelemetryGaps implements Analytic {
     return out;
   }
 
-  private host(key: string, name: string): HostState {
+  private host(key: string, name: string): GapHost {
     let host = this.hosts.get(key);
     if (host === undefined) {
       host = {
@@ -178,11 +169,11 @@ export class TelemetryGaps implements Analytic {
   }
 
   private typeSeries(
-    host: HostState,
+    host: GapHost,
     key: string,
     label: string,
-    group: TypeSeries['group'],
-  ): TypeSeries | undefined {
+    group: GapTypeSeries['group'],
+  ): GapTypeSeries | undefined {
     const found = host.types.get(key);
     if (found !== undefined) return found;
     if (host.types.size >= this.o.maxTypesPerHost && !PREFERRED_TYPES.has(key)) return undefined;
@@ -229,19 +220,19 @@ export class TelemetryGaps implements Analytic {
   }
 
   private report(
-    h: HostState,
+    h: GapHost,
     now: number,
     typeHosts: ReadonlyMap<string, number>,
     out: AnalyticFinding[],
   ): void {
     if (this.due(h.any)) {
       h.any.open = true;
-      out.push(this.sensorFinding(h, now));
+      out.push(sensorGap(h, now, this.o.bucketMs));
     }
     if (h.any.open) return;
     if (this.due(h.network)) {
       h.network.open = true;
-      out.push(this.networkFinding(h, now));
+      out.push(networkGap(h, now, this.o.bucketMs));
     }
     // While all network types are missing, the network finding tells it; one per network type would be noise.
     const networkMissing =
@@ -250,7 +241,7 @@ export class TelemetryGaps implements Analytic {
       if (t.group === 'network' && networkMissing) continue;
       if (!this.due(t.series)) continue;
       t.series.open = true;
-      out.push(this.typeFinding(h, t, now, (typeHosts.get(key) ?? 1) - 1));
+      out.push(typeGap(h, t, now, this.o.bucketMs, (typeHosts.get(key) ?? 1) - 1));
     }
   }
 
@@ -261,113 +252,4 @@ export class TelemetryGaps implements Analytic {
     if (s.missRun * this.o.bucketMs < this.o.minGapMs) return false;
     return s.expectedMissing() >= this.o.minExpectedEvents && s.missProbability() < this.o.alpha;
   }
-
-  private sensorFinding(h: HostState, now: number): AnalyticFinding {
-    const s = h.any;
-    const reason =
-      `${h.name} sent no events at all for ${minutes(now - s.lastSeen)} while ${s.missPeers} other ` +
-      `host${s.missPeers === 1 ? '' : 's'} kept sending (${count(s.missRefEvents)} events); ` +
-      `before it sent ~${count(s.perBucket())} per ${minutes(this.o.bucketMs)}`;
-    return this.finding(
-      SENSOR_GAP_ID,
-      'Sensor fell silent while its peers kept reporting',
-      'medium',
-      h,
-      now,
-      reason,
-      s,
-      {
-        kind: 'sensor-silent',
-        peers_sending: String(s.missPeers),
-      },
-    );
-  }
-
-  private networkFinding(h: HostState, now: number): AnalyticFinding {
-    const s = h.network;
-    const types = [...h.types.entries()]
-      .filter(([, t]) => t.group === 'network' && t.series.total > 0)
-      .sort(([a], [b]) => a.localeCompare(b, 'en', { numeric: true }))
-      .map(([, t]) => t.label);
-    const reason =
-      `${h.name} sent no network events (${types.join(', ')}) for ${minutes(now - s.lastSeen)} ` +
-      `while it sent ${count(s.missRefEvents)} process events; ` +
-      `before it sent ~${count(s.perBucket())} per ${minutes(this.o.bucketMs)}`;
-    return this.finding(
-      NETWORK_GAP_ID,
-      'Network telemetry stopped while process telemetry continued',
-      'high',
-      h,
-      now,
-      reason,
-      s,
-      {
-        kind: 'network-stopped',
-        event_types: types.join(', '),
-        process_events_since: String(s.missRefEvents),
-      },
-    );
-  }
-
-  private typeFinding(h: HostState, t: TypeSeries, now: number, known: number): AnalyticFinding {
-    const s = t.series;
-    const reason =
-      `${h.name} sent no ${t.label} events for ${minutes(now - s.lastSeen)} while ${s.missPeers} of its ` +
-      `${known} peers kept sending them (${count(s.missRefEvents)} events); ` +
-      `before it sent ~${count(s.perBucket())} per ${minutes(this.o.bucketMs)}`;
-    return this.finding(
-      TYPE_GAP_ID,
-      'Event type vanished from one host but not from its peers',
-      'medium',
-      h,
-      now,
-      reason,
-      s,
-      {
-        kind: 'type-vanished',
-        event_type: t.label,
-        peers_sending: String(s.missPeers),
-        peers_known: String(known),
-      },
-    );
-  }
-
-  private finding(
-    analytic: string,
-    title: string,
-    level: AnalyticFinding['level'],
-    h: HostState,
-    now: number,
-    reason: string,
-    s: GapSeries,
-    extra: Record<string, string>,
-  ): AnalyticFinding {
-    return {
-      analytic,
-      title,
-      level,
-      tags: ['attack.defense-evasion', analytic === SENSOR_GAP_ID ? 'attack.t1562.001' : 'attack.t1562.006'],
-      time: now,
-      host: h.name,
-      reason,
-      evidence: {
-        ...extra,
-        silent_since: new Date(s.lastSeen).toISOString(),
-        silent_minutes: String(Math.round((now - s.lastSeen) / 60_000)),
-        baseline_per_bucket: s.perBucket().toFixed(1),
-        bucket_minutes: String(this.o.bucketMs / 60_000),
-        probability: s.missProbability().toExponential(1),
-        expected_events: s.expectedMissing().toFixed(0),
-      },
-    };
-  }
-}
-
-function minutes(ms: number): string {
-  const m = Math.round(ms / 60_000);
-  return m >= 120 && m % 60 === 0 ? `${m / 60} h` : `${m} min`;
-}
-
-function count(n: number): string {
-  return Math.round(n).toLocaleString('en-US');
 }
