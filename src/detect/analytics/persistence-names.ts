@@ -20,6 +20,10 @@ export interface PersistenceEntry {
 
 const RUN_KEY =
   /\\(?:currentversion\\(?:run|runonce|runonceex|runservices|runservicesonce)|policies\\explorer\\run)(?:\\|$)/i;
+/** A Run key named inside a longer text, such as a PowerShell command line ('HKCU:\...\Run'). */
+const RUN_KEY_IN_TEXT =
+  /\\(?:currentversion\\(?:run|runonce|runonceex|runservices|runservicesonce)|policies\\explorer\\run)(?=[\\'"\s;]|$)/i;
+const POWERSHELL: ReadonlySet<string> = new Set(['powershell.exe', 'pwsh.exe', 'powershell', 'pwsh']);
 const SERVICE_IMAGE_PATH = /\\(?:currentcontrolset|controlset\d{3})\\services\\([^\\]+)\\imagepath$/i;
 
 /** The autostart entries an event creates: Run values, services and scheduled tasks. */
@@ -77,12 +81,44 @@ function commandLineEntry(e: AnalyticEvent): PersistenceEntry[] {
       location: path,
     }));
   }
+  if (POWERSHELL.has(program)) return powershellEntries(commandLine, writer);
   if ((program === 'sc.exe' || program === 'sc') && verb === 'create' && args[2] !== undefined) {
     const bin = args.findIndex((a) => /^binpath=/i.test(a));
     const target = bin < 0 ? undefined : args[bin]!.length > 8 ? args[bin]!.slice(8) : args[bin + 1];
     return [{ kind: 'service', via: 'sc.exe', name: args[2], writer, target }];
   }
   return [];
+}
+
+/** New-ItemProperty / Set-ItemProperty on a Run key, New-Service and Register-ScheduledTask. */
+function powershellEntries(commandLine: string, writer: string | undefined): PersistenceEntry[] {
+  const via = 'powershell';
+  if (/\b(?:new|set)-itemproperty\b/i.test(commandLine) && RUN_KEY_IN_TEXT.test(commandLine)) {
+    const name = psParameter(commandLine, 'Name');
+    return name === undefined
+      ? []
+      : [{ kind: 'run-key', via, name, writer, target: psParameter(commandLine, 'Value') }];
+  }
+  if (/\bnew-service\b/i.test(commandLine)) {
+    const name = psParameter(commandLine, 'Name');
+    const target = psParameter(commandLine, 'BinaryPathName');
+    return name === undefined ? [] : [{ kind: 'service', via, name, writer, target }];
+  }
+  if (/\bregister-scheduledtask\b/i.test(commandLine)) {
+    const path = psParameter(commandLine, 'TaskName');
+    const target = psParameter(commandLine, 'Execute');
+    return path === undefined
+      ? []
+      : taskNames(path).map((name) => ({ kind: 'scheduled-task', via, name, writer, target }));
+  }
+  return [];
+}
+
+/** A PowerShell parameter's value: -Name 'x', -Name "x" or -Name x. */
+function psParameter(commandLine: string, name: string): string | undefined {
+  const m = new RegExp(`(?:^|\\s)-${name}\\s+(?:'([^']*)'|"([^"]*)"|([^\\s;'"]+))`, 'i').exec(commandLine);
+  const value = m?.[1] ?? m?.[2] ?? m?.[3];
+  return value === '' ? undefined : value;
 }
 
 function serviceEntry(e: AnalyticEvent): PersistenceEntry[] {

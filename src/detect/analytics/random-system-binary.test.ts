@@ -164,7 +164,7 @@ describe('RandomSystemBinary, measured', () => {
         if (flagged(`${name}.exe`)) hits++;
       }
       console.log(
-        `random names, detection, ${label} (6–12 chars): ${((hits / n) * 100).toFixed(1)}% of ${n}`,
+        `random names, detection, ${label} (${label === 'hex' ? '8–16' : '6–12'} chars): ${((hits / n) * 100).toFixed(1)}% of ${n}`,
       );
       caught += hits;
       total += n;

@@ -113,6 +113,28 @@ describe('VendorImpersonation', () => {
     });
   });
 
+  it('reads PowerShell Run-key, service and task creation', () => {
+    const ps = 'C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe';
+    const cases: [string, string][] = [
+      [
+        `powershell -c "New-ItemProperty -Path 'HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run' -Name 'Avira Updatr' -Value C:\\Users\\Public\\a.exe"`,
+        'run-key',
+      ],
+      ['powershell New-Service -Name Sophso -BinaryPathName C:\\ProgramData\\s.exe', 'service'],
+      [
+        'pwsh -c Register-ScheduledTask -TaskName "Webrot Update" -Action (New-ScheduledTaskAction -Execute C:\\x.exe)',
+        'scheduled-task',
+      ],
+    ];
+    for (const [cmd, kind] of cases) {
+      const [f] = fresh().observe(processStart(cmd, ps));
+      expect(f?.evidence, cmd).toMatchObject({ kind, via: 'powershell' });
+    }
+    const plain =
+      'powershell Get-ItemProperty -Path HKCU:\\Software\\Microsoft\\Windows\\CurrentVersion\\Run -Name Sophso';
+    expect(fresh().observe(processStart(plain, ps))).toEqual([]);
+  });
+
   it('catches homoglyphs, leet and letter pairs, and says so', () => {
     const cases: [string, string][] = [
       ['S\u0443mantec', 'Symantec'], // Cyrillic у
