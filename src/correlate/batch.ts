@@ -7,13 +7,14 @@ import {
 import { Prevalence } from './prevalence.js';
 
 /**
- * Incidents from a finished set of alerts (a hunt). Rarity is learned from all the alerts first,
- * so the first alerts are not linked through a value only later found to be everywhere; then the
- * alerts are linked in time order, exactly as the live builder would.
+ * Incidents from a finished set of alerts (a hunt). Rarity is known before linking: from every
+ * event when the caller learned it (options.prevalence), else from the alerts themselves; so no
+ * alert links through a value only later found to be everywhere. Then the alerts are linked in
+ * time order, exactly as the live builder would.
  */
 export function correlateAlerts(
   alerts: readonly CorrelationAlert[],
-  options: Omit<IncidentBuilderOptions, 'prevalence'> & { readonly prevalence?: Prevalence } = {},
+  options: IncidentBuilderOptions = {},
 ): Incident[] {
   const prevalence = options.prevalence ?? new Prevalence();
   if (options.prevalence === undefined) for (const a of alerts) prevalence.observe(a.host, a.entities);

@@ -33,7 +33,7 @@ describe('entitiesOf', () => {
     expect(got).toEqual(
       expect.arrayContaining([
         'self host:ws01.corp.example',
-        'self user:corp\\alice',
+        'self user:alice',
         'self process:6a3f1c2b-0001-0000-0010-000000000a01',
         'parent process:6a3f1c2b-0001-0000-0010-000000000900',
         'self file:c:\\users\\alice\\appdata\\roaming\\lscm.exe',

@@ -131,11 +131,11 @@ export function entitiesOf(fields: ReadonlyMap<string, FieldValue>, columns: Col
   const s = new EntitySet();
   const host = lower(col(columns, 'host'));
   s.add('host', host);
-  const user = col(columns, 'user_name');
-  const domain = col(columns, 'user_domain');
-  // A machine account (WS01$) is the host itself acting on the network, like SYSTEM.
-  if (user !== null && !MEANINGLESS.has(user.toLowerCase()) && !user.endsWith('$'))
-    s.add('user', (domain !== null && domain !== '' ? `${domain}\\${user}` : user).toLowerCase());
+  // The account name alone: sources write the domain as NORTHWIND, northwind.internal, or not at
+  // all (4624's TargetUserName), and one person must be one entity. A machine account (WS01$) is
+  // the host itself acting on the network, like SYSTEM.
+  const user = col(columns, 'user_name')?.toLowerCase() ?? null;
+  if (user !== null && !MEANINGLESS.has(user) && !user.endsWith('$')) s.add('user', user);
 
   // A process is its GUID where the sensor gives one, and host + pid, which links a Sysmon event
   // to the PowerShell or Security events of the same process (pids are reused, so briefly).

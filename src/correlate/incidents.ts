@@ -12,6 +12,8 @@ import {
   type LinkEvidence,
   type LinkKind,
 } from './links.js';
+import { Lineage } from './lineage.js';
+import { isOsProgram } from './os-binaries.js';
 import { Prevalence } from './prevalence.js';
 import { killChainOrder, riskOf, tacticsOf, type Risk } from './risk.js';
 
@@ -76,6 +78,7 @@ export interface IncidentBuilderOptions {
   /** Open incidents kept; past it the longest untouched are retired early. */
   readonly maxOpen?: number;
   readonly prevalence?: Prevalence;
+  readonly lineage?: Lineage;
 }
 
 interface RuleCount {
@@ -112,15 +115,10 @@ interface Indexed {
 const MAX_LINKS_FACTOR = 2;
 const MAX_ENTITIES = 500;
 const SWEEP_EVERY_MS = 6 * 3_600_000;
+const ANCESTOR_DEPTH = 3;
 
 function incidentId(firstAlert: string): string {
   return `inc-${createHash('sha256').update(firstAlert).digest('hex').slice(0, 16)}`;
-}
-
-/** Repeats of one rule on one host link (weakly), as the same activity going on. */
-function withDetection(a: CorrelationAlert): readonly Entity[] {
-  if (a.host === '') return a.entities;
-  return [...a.entities, { type: 'detection', value: `${a.host.toLowerCase()}|${a.ruleId}`, role: 'self' }];
 }
 
 function root(s: State): State {
@@ -146,6 +144,7 @@ function root(s: State): State {
  */
 export class IncidentBuilder {
   readonly prevalence: Prevalence;
+  readonly lineage: Lineage;
   private readonly index = new Map<string, Indexed[]>();
   private indexedRefs = 0;
   /** Open incidents, least recently touched first. */
@@ -169,6 +168,7 @@ export class IncidentBuilder {
 
   constructor(options: IncidentBuilderOptions = {}) {
     this.prevalence = options.prevalence ?? new Prevalence();
+    this.lineage = options.lineage ?? new Lineage();
     this.perEntity = options.perEntity ?? 16;
     this.maxTimeline = options.maxTimeline ?? 5000;
     this.maxIndexed = options.maxIndexed ?? 250_000;
@@ -181,7 +181,7 @@ export class IncidentBuilder {
     if (known !== undefined) return root(known.state).id;
     this.ruleFires.set(alert.ruleId, (this.ruleFires.get(alert.ruleId) ?? 0) + 1);
     if (alert.time > this.now) this.now = alert.time;
-    const entities = withDetection(alert);
+    const entities = this.withContext(alert);
     const keys = entities.map(entityKey);
     const joined = new Map<State, { to: Indexed; evidence: LinkEvidence[]; score: number }>();
     for (const c of this.candidates(alert, entities, keys).values()) {
@@ -208,11 +208,35 @@ export class IncidentBuilder {
       if (target.links.length < this.maxTimeline * MAX_LINKS_FACTOR) target.links.push(link);
     }
     // The timeline keeps the entity keys (shared with the index), not the alert itself.
-    this.addTo(target, alert, alert.host === '' ? keys : keys.slice(0, -1));
+    this.addTo(target, alert, keys.slice(0, alert.entities.length));
     this.indexAlert(alert, target, entities, keys);
     this.remember(alert, target);
     this.tidy();
     return target.id;
+  }
+
+  /**
+   * The alert's entities, then what links it beyond them: the processes above its parent (up to a
+   * process that starts programs for everyone), and its rule on its host, so that repeats of one
+   * detection join.
+   */
+  private withContext(a: CorrelationAlert): Entity[] {
+    const out = [...a.entities];
+    const seen = new Set<string>(a.entities.map((e) => e.value));
+    for (const e of a.entities)
+      if (e.type === 'process' && e.role === 'parent')
+        for (const up of this.lineage.lineOf(e.value, ANCESTOR_DEPTH)) {
+          if (!seen.has(up.id)) out.push({ type: 'process', value: up.id, role: 'parent' });
+          seen.add(up.id);
+          // The program a line of processes runs from: a file dropped earlier in the story.
+          if (up.image !== '' && !isOsProgram(up.image) && !seen.has(up.image)) {
+            seen.add(up.image);
+            out.push({ type: 'file', value: up.image, role: 'parent' });
+          }
+        }
+    if (a.host !== '')
+      out.push({ type: 'detection', value: `${a.host.toLowerCase()}|${a.ruleId}`, role: 'self' });
+    return out;
   }
 
   /** The open incident that holds, or absorbed, the incident with this id. */

@@ -36,3 +36,5 @@ export {
   type IncidentSummary,
   type Verdict,
 } from './repository.js';
+export { FactsCollector, learnFacts, type EventFacts } from './facts.js';
+export { Lineage } from './lineage.js';

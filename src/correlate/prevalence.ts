@@ -65,7 +65,7 @@ export class Prevalence {
   }
 
   /**
-   * 1 for a value seen on one or two hosts, falling to 0 for a value seen on `ubiquity` hosts.
+   * 1 for a value seen on one or two hosts, falling (quadratically) to 0 at `ubiquity` hosts.
    * Hosts and processes are not weighed: they are unique by nature.
    */
   rarity(e: Entity): number {
@@ -74,7 +74,9 @@ export class Prevalence {
     const u = this.ubiquity;
     if (seen <= 2) return 1;
     if (seen >= u) return 0;
-    return 1 - (seen - 2) / (u - 2);
+    // A value on a handful of hosts is still rare: the weight falls slowly at first.
+    const x = (seen - 2) / (u - 2);
+    return 1 - x * x;
   }
 
   get size(): number {

@@ -2,13 +2,14 @@ import type { Level } from '../detect/sigma/model.js';
 import { sqlTime } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { parseStoredEntity, type Entity } from './entities.js';
+import { learnFacts, type EventFacts } from './facts.js';
 import { IncidentBuilder, type CorrelationAlert, type Incident } from './incidents.js';
 import { MAX_LINK_MS } from './links.js';
 
 /** What the pipeline hands over after storing a group: per tenant, sightings and new alerts. */
 export interface IncidentInput {
   readonly tenant: string;
-  readonly sightings: readonly string[];
+  readonly facts: EventFacts;
   readonly alerts: readonly CorrelationAlert[];
 }
 
@@ -88,14 +89,7 @@ export class IncidentService {
     const rows: string[] = [];
     for (const input of inputs) {
       const b = this.builder(input.tenant);
-      for (const s of input.sightings) {
-        const cut = s.indexOf('\u001f');
-        const key = s.slice(cut + 1);
-        const colon = key.indexOf(':');
-        b.prevalence.observe(s.slice(0, cut), [
-          { type: key.slice(0, colon) as Entity['type'], value: key.slice(colon + 1), role: 'self' },
-        ]);
-      }
+      learnFacts(input.facts, b.prevalence, b.lineage);
       if (input.alerts.length === 0) continue;
       const touched = new Set<string>();
       for (const a of input.alerts) touched.add(b.add(a));

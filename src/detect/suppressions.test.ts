@@ -17,7 +17,7 @@ const fields = new Map<string, string | number | null | readonly string[]>([
   ['Image', 'C:\\Tools\\Backup.exe'],
   ['Tags', ['a', 'B']],
 ]);
-const entities = () => ['user:corp\\svc-backup', 'host:ws01'];
+const entities = () => ['user:svc-backup', 'host:ws01'];
 
 describe('Suppressions', () => {
   it('matches by rule, entity and field value, all given parts together', () => {
@@ -25,7 +25,7 @@ describe('Suppressions', () => {
       {
         ...base,
         ruleId: 'r1',
-        entity: 'User:CORP\\svc-backup',
+        entity: 'User:SVC-Backup',
         field: 'Image',
         value: 'c:\\tools\\backup.exe',
       },

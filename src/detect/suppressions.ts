@@ -9,7 +9,7 @@ export interface Suppression {
   readonly id: string;
   /** Rule id or title; empty for any rule. */
   readonly ruleId: string;
-  /** An entity of the alert, `type:value` as correlation names it (user:corp\\svc-backup). */
+  /** An entity of the alert, `type:value` as correlation names it (user:svc-backup). */
   readonly entity: string;
   /** A field of the event and the value it must have (case-insensitive). */
   readonly field: string;
@@ -29,7 +29,7 @@ export function suppressionProblem(s: Omit<Suppression, 'id' | 'created'>): stri
     return 'a suppression needs a rule, an entity or a field value: one with none would silence everything';
   if (s.field !== '' && s.value === '') return 'a field suppression needs the value to match';
   if (s.entity !== '' && !/^[a-z]+:./.test(s.entity))
-    return 'entity must be type:value, e.g. user:corp\\svc-backup';
+    return 'entity must be type:value, e.g. user:svc-backup';
   if (s.reason.trim() === '') return 'say why (reason): exceptions without a reason cannot be reviewed';
   for (const [name, v] of Object.entries({
     ruleId: s.ruleId,

@@ -206,3 +206,45 @@ describe('timeOf', () => {
     expect(timeOf('not a time')).toBeNull();
   });
 });
+
+describe('ECS documents and Zeek logs', () => {
+  it('reads ECS with dotted keys, nested objects, or a mix', () => {
+    const dotted = {
+      '@timestamp': '2026-11-30T12:31:47.000Z',
+      'host.name': 'ci-01',
+      'event.module': 'syslog',
+      message: 'x',
+    };
+    const nested = {
+      '@timestamp': '2026-11-30T12:31:47.000Z',
+      host: { name: 'ci-01' },
+      event: { module: 'syslog' },
+    };
+    const mixed = {
+      '@timestamp': '2026-11-30T12:31:47.000Z',
+      host: { name: 'ci-01' },
+      'event.module': 'syslog',
+    };
+    for (const e of [dotted, nested, mixed]) {
+      const f = mappings.flatten(e as JsonObject);
+      expect(f.shape).toBe('ecs-events');
+      expect(f.time).toBe(Date.UTC(2026, 10, 30, 12, 31, 47));
+      expect(f.fields.get('Computer')).toBe('ci-01');
+      expect(f.fields.get('event.module')).toBe('syslog');
+    }
+    expect(mappings.flatten({ 'event.module.x': 1 } as JsonObject).shape).toBeNull();
+  });
+
+  it('reads Zeek JSON with its own field names, and runs zeek rules only on the log they name', () => {
+    const conn = { ts: 1796042000.672, uid: 'C1', 'id.orig_h': '10.0.0.5', 'id.resp_p': 3389, _path: 'conn' };
+    const f = mappings.flatten(conn as JsonObject);
+    expect(f.shape).toBe('zeek');
+    expect(f.time).toBe(1796042000672);
+    expect(f.fields.get('id.resp_p')).toBe(3389);
+    const rdp = mappings.variants({ product: 'zeek', service: 'rdp' });
+    expect(rdp.map((v) => v.conditions)).toEqual([
+      [{ field: '_path', values: ['rdp'] }],
+      [{ field: 'event.dataset', values: ['zeek.rdp'] }],
+    ]);
+  });
+});

@@ -100,12 +100,31 @@ export function flattenEvtx(event: JsonObject, out: FlatEvent): void {
 
 export const EVTX_DATA_SECTIONS = ['EventData', 'UserData'];
 
-/** Reads a dotted path (`winlog.event_data`); `.` is the object itself. */
-export function getPath(obj: JsonObject, path: readonly string[]): JsonValue | undefined {
+const own = (o: JsonObject, k: string) => Object.prototype.hasOwnProperty.call(o, k);
+
+/**
+ * Reads a dotted path (`winlog.event_data`); `.` is the object itself. Shippers write ECS both
+ * nested ({"host":{"name":..}}) and with dotted keys ({"host.name":..}), or a mix: both are read.
+ */
+export function getPath(obj: JsonObject, path: readonly string[], from = 0): JsonValue | undefined {
   let cur: JsonValue | undefined = obj;
-  for (const part of path) {
+  for (let i = from; i < path.length; i++) {
     if (!isObject(cur)) return undefined;
-    cur = Object.prototype.hasOwnProperty.call(cur, part) ? cur[part] : undefined;
+    const part = path[i]!;
+    if (own(cur, part)) {
+      cur = cur[part];
+      continue;
+    }
+    // A key with dots in it, standing for the rest of the path or a part of it.
+    let key = part;
+    for (let j = i + 1; j < path.length; j++) {
+      key += `.${path[j]!}`;
+      if (!own(cur, key)) continue;
+      const v: JsonValue | undefined = cur[key];
+      if (j === path.length - 1) return v;
+      return isObject(v) ? getPath(v, path, j + 1) : undefined;
+    }
+    return undefined;
   }
   return cur;
 }

@@ -8,7 +8,13 @@ import type { Mappings } from '../normalize/mappings.js';
 import { eventRow } from '../store/index.js';
 import type { WalPosition } from '../bus/wal.js';
 import { detectionAlertId, detectionAlertRow } from './alerts.js';
-import { entitiesOf, entityKey, type CorrelationAlert, type Entity } from '../correlate/index.js';
+import {
+  entitiesOf,
+  entityKey,
+  FactsCollector,
+  type CorrelationAlert,
+  type EventFacts,
+} from '../correlate/index.js';
 import { Suppressions } from '../detect/suppressions.js';
 
 /** A detection as correlation needs it, small enough to cross a thread. */
@@ -31,8 +37,8 @@ export interface EnrichedBatch {
   readonly hits: PlainHit[];
   /** The alerts as incident building sees them. */
   readonly incidentAlerts: CorrelationAlert[];
-  /** `host\u001ftype:value` for the entities events were seen with: how common each value is. */
-  readonly sightings: string[];
+  /** What incident building learns from every event: rarity of values, process lineage. */
+  readonly facts: EventFacts;
   /** Detections an analyst's exception silenced. */
   readonly suppressed: number;
 }
@@ -46,20 +52,6 @@ export interface BatchInput {
   /** The parsed records, when this thread has them. */
   readonly records?: readonly JsonObject[];
 }
-
-/** Entity types whose rarity matters for linking: the ones worth counting hosts for. */
-const SIGHTED: ReadonlySet<Entity['type']> = new Set([
-  'user',
-  'file',
-  'hash',
-  'ip',
-  'domain',
-  'url',
-  'registry',
-  'sender',
-  'recipient',
-  'image',
-]);
 
 export const eventIdOf = (p: WalPosition, i: number): string =>
   `${p.segment.toString(36)}-${p.offset.toString(36)}-${i.toString(36)}`;
@@ -102,7 +94,7 @@ export class BatchEnricher {
       incidentAlerts: [] as CorrelationAlert[],
       suppressed: 0,
     };
-    const sightings = new Set<string>();
+    const facts = new FactsCollector();
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
       const record = batch.records?.[i] ?? (JSON.parse(line) as JsonObject);
@@ -111,8 +103,7 @@ export class BatchEnricher {
       const columns = this.columns.map(flat.fields);
       const entities = entitiesOf(flat.fields, columns);
       const host = typeof columns.host === 'string' ? columns.host : '';
-      if (host !== '')
-        for (const e of entities) if (SIGHTED.has(e.type)) sightings.add(`${host}\u001f${entityKey(e)}`);
+      facts.observe(flat.fields, columns, entities);
       const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
       const ruleIds: string[] = [];
       for (const d of detections) {
@@ -163,7 +154,7 @@ export class BatchEnricher {
     events.push('');
     return {
       ...out,
-      sightings: [...sightings],
+      facts: facts.take(),
       tenant: batch.tenant,
       events: Buffer.from(events.join('\n')),
       eventCount: batch.lines.length,

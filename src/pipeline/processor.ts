@@ -207,7 +207,7 @@ export class Processor {
       this.stats.suppressed += rows.suppressed;
       const incidentAlerts = [...rows.incidentAlerts];
       this.correlate(rows.tenant, rows.hits, now, alerts, incidentAlerts);
-      incidents.push({ tenant: rows.tenant, sightings: rows.sightings, alerts: incidentAlerts });
+      incidents.push({ tenant: rows.tenant, facts: rows.facts, alerts: incidentAlerts });
     }
     this.stats.enrichMs += performance.now() - enrichStart;
     return { events, eventCount, alerts, incidents };

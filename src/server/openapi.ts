@@ -272,7 +272,7 @@ export function openApiDocument(): Record<string, unknown> {
             type: 'object',
             properties: {
               rule_id: { type: 'string' },
-              entity: { type: 'string', examples: ['user:corp\\svc-backup'] },
+              entity: { type: 'string', examples: ['user:svc-backup'] },
               field: { type: 'string' },
               value: { type: 'string' },
               reason: { type: 'string' },

@@ -17,6 +17,9 @@ import {
   alertOfHuntOutput,
   correlateAlerts,
   incidentsText,
+  learnFacts,
+  Lineage,
+  Prevalence,
   type CorrelationAlert,
 } from '../../correlate/index.js';
 import { ColumnMapper } from '../../normalize/columns.js';
@@ -107,7 +110,14 @@ export async function runHunt(
   // Workers start compiling at once, in parallel with this thread loading the rules it reports on.
   const pool =
     opts.threads > 1
-      ? new HuntPool(opts.threads, opts.rules, [], (ls) => normalizer.variants(ls), placeholders)
+      ? new HuntPool(
+          opts.threads,
+          opts.rules,
+          [],
+          (ls) => normalizer.variants(ls),
+          placeholders,
+          opts.incidents === true,
+        )
       : null;
   const loaded = await loadRules(opts.rules);
   let detector: Detector | HuntRules;
@@ -159,6 +169,9 @@ export async function runHunt(
   let inputProblems = 0;
   const columns = opts.incidents ? ColumnMapper.load() : null;
   const alerts: CorrelationAlert[] = [];
+  // Rarity and process lineage, learned from every event while hunting.
+  const prevalence = new Prevalence();
+  const lineage = new Lineage();
   if (opts.incidents && opts.format === 'csv')
     stderr('vigil: incidents are printed in the table and jsonl formats, not in csv');
   const stats = await hunt(
@@ -170,6 +183,7 @@ export async function runHunt(
       to: opts.to ?? null,
       json: deps.json,
       pool,
+      facts: columns === null ? null : { columns, learn: (f) => learnFacts(f, prevalence, lineage) },
       onProgress: (p) =>
         progress.update(
           p.bytes,
@@ -195,7 +209,7 @@ export async function runHunt(
   if (tableMode)
     await out.write(summaryTable(stats, !opts.out && Boolean((stdout as NodeJS.WriteStream).isTTY)));
   if (columns !== null) {
-    const incidents = correlateAlerts(alerts);
+    const incidents = correlateAlerts(alerts, { prevalence, lineage });
     if (tableMode) await out.write(`\n${incidentsText(incidents, alerts.length)}`);
     else if (opts.format === 'jsonl')
       for (const inc of incidents) await out.write(`${JSON.stringify({ type: 'incident', ...inc })}\n`);

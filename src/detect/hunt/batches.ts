@@ -1,4 +1,6 @@
 import { VigilError } from '../../core/errors.js';
+import { FactsCollector, type EventFacts } from '../../correlate/facts.js';
+import type { ColumnMapper } from '../../normalize/columns.js';
 import type { Detection, Detector } from './detector.js';
 import { readInputs, type InputEvent, type JsonSource } from './inputs.js';
 
@@ -8,6 +10,8 @@ export interface DetectionBatch {
   readonly bytes: number;
   readonly errors: VigilError[];
   readonly detections: Detection[];
+  /** What every event taught incident building, when it was asked for. */
+  readonly facts?: EventFacts;
 }
 
 /**
@@ -43,11 +47,24 @@ export async function* detectInProcess(
   files: readonly string[],
   detector: Detector,
   json: JsonSource | null,
+  facts: ColumnMapper | null = null,
 ): AsyncGenerator<DetectionBatch> {
-  for await (const batch of readInputs(files, json)) {
-    const detections: Detection[] = [];
-    const errors = [...batch.errors];
-    for (const input of batch.events) detectInput(detector, input, detections, errors);
-    yield { events: batch.events.length, bytes: batch.bytes, errors, detections };
+  const collector = facts === null ? null : new FactsCollector(facts);
+  detector.onEvent = collector === null ? null : (fields) => collector.observe(fields);
+  try {
+    for await (const batch of readInputs(files, json)) {
+      const detections: Detection[] = [];
+      const errors = [...batch.errors];
+      for (const input of batch.events) detectInput(detector, input, detections, errors);
+      yield {
+        events: batch.events.length,
+        bytes: batch.bytes,
+        errors,
+        detections,
+        ...(collector === null ? {} : { facts: collector.take() }),
+      };
+    }
+  } finally {
+    detector.onEvent = null;
   }
 }

@@ -51,6 +51,8 @@ export class Detector {
   readonly notes: { rule: DetectionRule; note: string }[];
   readonly rules: readonly SigmaRule[];
   events = 0;
+  /** Sees every event's flat view (incident building learns rarity and lineage from them). */
+  onEvent: ((fields: ReadonlyMap<string, FieldValue>) => void) | null = null;
 
   constructor(
     rules: readonly SigmaRule[],
@@ -91,6 +93,7 @@ export class Detector {
   ): Detection[] {
     this.events++;
     const { fields, time } = flat;
+    this.onEvent?.(fields);
     const matched = this.ruleSet.match(viewOfMap(fields));
     if (matched.length === 0) return [];
     const event = json();

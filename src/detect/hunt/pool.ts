@@ -37,8 +37,13 @@ export class HuntPool {
     private rules: readonly SigmaRule[],
     private readonly variants: (logsource: Logsource) => readonly LogsourceVariant[],
     placeholders?: ReadonlyMap<string, readonly string[]>,
+    facts = false,
   ) {
-    const data: HuntWorkerData = { rulePaths, placeholders: placeholders ? [...placeholders] : [] };
+    const data: HuntWorkerData = {
+      rulePaths,
+      placeholders: placeholders ? [...placeholders] : [],
+      facts,
+    };
     const readies: Promise<{ compiled: number; errors: VigilError[] }>[] = [];
     for (let i = 0; i < threads; i++) {
       // A ceiling on each worker's old generation makes V8 collect sooner: memory stays flat however many
@@ -99,6 +104,7 @@ export class HuntPool {
       bytes: r.bytes,
       errors: r.errors.map(fromWireError),
       detections: r.detections.map((d) => fromWireDetection(d, rules, this.fieldMapOf)),
+      ...(r.facts === undefined ? {} : { facts: r.facts }),
     };
   }
 

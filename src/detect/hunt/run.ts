@@ -1,4 +1,6 @@
 import type { VigilError } from '../../core/errors.js';
+import type { EventFacts } from '../../correlate/facts.js';
+import type { ColumnMapper } from '../../normalize/columns.js';
 import { levelRank, ruleKeys, type Level } from '../sigma/model.js';
 import { Correlator } from '../sigma/correlation/engine.js';
 import type { SigmaRule } from '../sigma/model.js';
@@ -14,6 +16,8 @@ export interface HuntOptions {
   readonly json: JsonSource | null;
   readonly onProgress?: (progress: { bytes: number; events: number; detections: number }) => void;
   readonly onInputError?: (error: VigilError) => void;
+  /** Learn from every event for incident building (rarity, lineage); in-process detection needs the column table. */
+  readonly facts?: { readonly columns: ColumnMapper; readonly learn: (facts: EventFacts) => void } | null;
   /** Detect in worker threads instead of this one. */
   readonly pool?: { detect(files: readonly string[]): AsyncIterable<DetectionBatch> } | null;
 }
@@ -82,11 +86,13 @@ export async function hunt(
   };
   let batches: AsyncIterable<DetectionBatch>;
   if (options.pool) batches = options.pool.detect(files);
-  else if (detector instanceof Detector) batches = detectInProcess(files, detector, options.json);
+  else if (detector instanceof Detector)
+    batches = detectInProcess(files, detector, options.json, options.facts?.columns ?? null);
   else throw new Error('hunt needs a Detector or a worker pool');
   for await (const batch of batches) {
     stats.bytes += batch.bytes;
     stats.events += batch.events;
+    if (batch.facts !== undefined) options.facts?.learn(batch.facts);
     for (const e of batch.errors) {
       stats.inputErrors++;
       options.onInputError?.(e);

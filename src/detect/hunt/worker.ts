@@ -1,7 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.js';
 import { ChunkWalker } from '../../ingest/evtx/walker.js';
-import { Mappings } from '../../normalize/index.js';
+import { ColumnMapper, Mappings } from '../../normalize/index.js';
+import { FactsCollector, type EventFacts } from '../../correlate/facts.js';
 import { loadRules } from '../sigma/load.js';
 import type { DetectionRule } from '../sigma/model.js';
 import { Detector, type Detection } from './detector.js';
@@ -11,6 +12,8 @@ import { toWireDetection, toWireError, type WireDetection, type WireError } from
 
 export interface HuntWorkerData {
   readonly rulePaths: readonly string[];
+  /** Collect event facts for incident building. */
+  readonly facts: boolean;
   readonly placeholders: readonly (readonly [string, readonly string[]])[];
 }
 
@@ -36,6 +39,7 @@ export type HuntWorkerMessage =
       readonly bytes: number;
       readonly errors: WireError[];
       readonly detections: WireDetection[];
+      readonly facts?: EventFacts;
     };
 
 const data = workerData as HuntWorkerData;
@@ -49,6 +53,9 @@ async function start(): Promise<void> {
     if (r.type === 'detection') ruleIndex.set(r, i);
   });
   const wire = (ds: Detection[]): WireDetection[] => ds.map((d) => toWireDetection(d, ruleIndex));
+  const collector = data.facts ? new FactsCollector(ColumnMapper.load()) : null;
+  if (collector !== null) detector.onEvent = (fields) => collector.observe(fields);
+  const facts = () => (collector === null ? {} : { facts: collector.take() });
 
   const evtx = (job: Extract<HuntJob, { type: 'evtx' }>): HuntWorkerMessage => {
     const errors: WireError[] = [];
@@ -70,7 +77,15 @@ async function start(): Promise<void> {
       }))
         detections.push(d);
     }
-    return { type: 'result', id: job.id, events, bytes: job.length, errors, detections: wire(detections) };
+    return {
+      type: 'result',
+      id: job.id,
+      events,
+      bytes: job.length,
+      errors,
+      detections: wire(detections),
+      ...facts(),
+    };
   };
 
   const json = async (job: Extract<HuntJob, { type: 'json' }>): Promise<HuntWorkerMessage> => {
@@ -87,7 +102,7 @@ async function start(): Promise<void> {
       }
       for (const f of failures) errors.push(toWireError(f));
     }
-    return { type: 'result', id: job.id, events, bytes, errors, detections: wire(detections) };
+    return { type: 'result', id: job.id, events, bytes, errors, detections: wire(detections), ...facts() };
   };
 
   port.on('message', (job: HuntJob) => {
