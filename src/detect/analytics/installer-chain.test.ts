@@ -105,14 +105,19 @@ describe('InstallerChain', () => {
     expect(run(a, chain())[0]?.level).toBe('high');
   });
 
-  it('pieces the chain together when events arrive out of order', () => {
-    const events = chain();
-    const shuffled = [events[3]!, events[1]!, events[0]!, events[2]!];
-    const a = new InstallerChain();
-    expect(run(a, shuffled)).toEqual([]);
-    expect(a.observe(loaded(PAYLOAD, 'false', 'Unavailable', 1_300))[0]?.evidence.chain).toBe(
-      `${INSTALLER} → ${WSCRIPT} → ${PAYLOAD}`,
-    );
+  it('pieces the chain together whatever order the events arrive in', () => {
+    const permutations = <T>(xs: readonly T[]): T[][] =>
+      xs.length <= 1
+        ? [[...xs]]
+        : xs.flatMap((x, i) => permutations([...xs.slice(0, i), ...xs.slice(i + 1)]).map((p) => [x, ...p]));
+    const orders = permutations(chain());
+    expect(orders).toHaveLength(24);
+    for (const order of orders) {
+      const a = new InstallerChain();
+      expect(run(a, order)).toEqual([]);
+      const found = a.observe(loaded(PAYLOAD, 'false', 'Unavailable', 1_300));
+      expect(found.map((f) => f.evidence.chain)).toEqual([`${INSTALLER} → ${WSCRIPT} → ${PAYLOAD}`]);
+    }
   });
 
   it('finds the nearest installer a few generations up and names the steps between', () => {
