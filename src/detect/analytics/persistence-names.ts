@@ -49,7 +49,10 @@ function registryEntry(e: AnalyticEvent, id: number): PersistenceEntry[] {
   const run = RUN_KEY.exec(object);
   if (run === null) return [];
   const name = object.slice(run.index + run[0].length);
-  if (name === '' || (id === 12 && !/runonceex/i.test(run[0]))) return [];
+  // Sysmon 12 also reports deletions; only a created RunOnceEx subkey names an entry.
+  const created =
+    id !== 12 || (/runonceex/i.test(run[0]) && /create/i.test(fieldText(e, 'EventType') ?? 'CreateKey'));
+  if (name === '' || !created) return [];
   const location = object.slice(0, run.index + run[0].length).replace(/\\$/, '');
   return [{ kind: 'run-key', via, name, writer, target: fieldText(e, 'Details'), location }];
 }

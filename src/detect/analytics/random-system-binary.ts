@@ -73,7 +73,7 @@ export class RandomSystemBinary implements Analytic {
   }
 
   /** The score of a system-folder executable's name when it looks random; undefined otherwise. */
-  judge(path: string): NameScore | undefined {
+  private judge(path: string): NameScore | undefined {
     const file = SYSTEM_FOLDER.exec(windowsPath(path.trim()))?.[1];
     if (file === undefined) return undefined;
     const dot = file.lastIndexOf('.');

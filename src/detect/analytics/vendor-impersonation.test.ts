@@ -71,11 +71,18 @@ describe('VendorImpersonation', () => {
     }
   });
 
-  it('ignores reg.exe writes outside autostart keys and other verbs', () => {
+  it('ignores writes outside autostart keys, other verbs and deletions', () => {
     const a = fresh();
     expect(a.observe(processStart(`reg add HKCU\\Software\\Symantek /v Symantek /d x`, REG))).toEqual([]);
     expect(a.observe(processStart(`reg delete ${RUN} /v Symantek /f`, REG))).toEqual([]);
     expect(a.observe(processStart(`reg query ${RUN}`, REG))).toEqual([]);
+    const onceEx = 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\RunOnceEx\\Symantek';
+    expect(a.observe(sysmonEvent(12, { EventType: 'DeleteKey', TargetObject: onceEx, Image: REG }))).toEqual(
+      [],
+    );
+    expect(
+      a.observe(sysmonEvent(12, { EventType: 'CreateKey', TargetObject: onceEx, Image: REG })),
+    ).toHaveLength(1);
   });
 
   it('reports a registry write and the reg.exe command behind it once', () => {
@@ -181,8 +188,14 @@ describe('VendorImpersonation', () => {
   it('takes WinDefend from its real path as the vendor product, not a typo of Defender', () => {
     const real = '"C:\\ProgramData\\Microsoft\\Windows Defender\\platform\\4.18.24090.11-0\\MsMpEng.exe"';
     expect(fresh().observe(service('WinDefend', real))).toEqual([]);
-    expect(fresh().observe(service('WinDefend', 'C:\\ProgramData\\wd\\MsMpEng.exe'))[0]?.level).toBe(
-      'medium',
+    const [odd] = fresh().observe(service('WinDefend', 'C:\\ProgramData\\wd\\MsMpEng.exe'));
+    expect(odd?.level).toBe('medium');
+    expect(odd?.reason).toBe(
+      "Service 'WinDefend' uses the Microsoft Defender name 'WinDefend' but runs MsMpEng.exe, outside Microsoft Defender's install folders",
+    );
+    const installer = 'C:\\Users\\bob\\Downloads\\tool.exe';
+    expect(fresh().observe(runValue('Symantec', installer, 'C:\\ProgramData\\s.exe'))[0]?.reason).toBe(
+      "Run value 'Symantec' uses the vendor name 'Symantec' but was created by tool.exe to run s.exe, neither in Symantec's install folders",
     );
   });
 

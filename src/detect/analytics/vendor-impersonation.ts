@@ -67,7 +67,7 @@ export class VendorImpersonation implements Analytic {
   }
 
   /** The most telling match among an event's entries: a lookalike before an exact name. */
-  judge(entries: readonly PersistenceEntry[]): Verdict | undefined {
+  private judge(entries: readonly PersistenceEntry[]): Verdict | undefined {
     let exact: Verdict | undefined;
     for (const entry of entries) {
       const { lookalikes, exact: exacts } = this.matcher.match(entry.name);
@@ -94,6 +94,19 @@ function inVendorFolder(vendor: Vendor, path: string): boolean {
   return vendor.paths.some((fragment) => p.includes(fragment));
 }
 
+/** Why an exactly named entry is not the vendor's own, in the words of ownedBy's rule. */
+function notTheVendors(entry: PersistenceEntry, vendor: string): string {
+  const folders = `${vendor}'s install folders`;
+  const runs = entry.target === undefined ? undefined : baseName(commandProgram(entry.target));
+  if (entry.writer === undefined)
+    return runs === undefined || runs === ''
+      ? `runs nothing in ${folders}`
+      : `runs ${runs}, outside ${folders}`;
+  const writer = baseName(entry.writer);
+  if (isGenericTool(entry.writer)) return `was created by ${writer}, not software in ${folders}`;
+  return `was created by ${writer} to run ${runs || 'nothing known'}, neither in ${folders}`;
+}
+
 function finding(e: AnalyticEvent, host: string, v: Verdict): AnalyticFinding {
   const { entry, match } = v;
   const label = `${KIND_LABEL[entry.kind]} '${entry.name}'`;
@@ -101,7 +114,6 @@ function finding(e: AnalyticEvent, host: string, v: Verdict): AnalyticFinding {
     match.name.display === match.vendor.vendor
       ? `the vendor name '${match.name.display}'`
       : `the ${match.vendor.vendor} name '${match.name.display}'`;
-  const writer = entry.writer === undefined ? undefined : baseName(entry.writer);
   let reason: string;
   if (v.lookalike) {
     const edits = match.distance === 1 ? '1 edit' : `${match.distance} edits`;
@@ -112,8 +124,7 @@ function finding(e: AnalyticEvent, host: string, v: Verdict): AnalyticFinding {
         : `${label} is ${edits} from ${vendorName}${how}`;
     if (match.inside) reason += ` (run into '${match.written}')`;
   } else {
-    const by = writer === undefined ? 'software outside' : `${writer}, not software in`;
-    reason = `${label} uses ${vendorName} but was created by ${by} ${match.vendor.vendor}'s install folders`;
+    reason = `${label} uses ${vendorName} but ${notTheVendors(entry, match.vendor.vendor)}`;
   }
   const evidence: Record<string, string> = {
     kind: entry.kind,
