@@ -16,6 +16,8 @@ import {
   type EventFacts,
 } from '../correlate/index.js';
 import { Suppressions } from '../detect/suppressions.js';
+import { projectForAnalytics } from '../detect/analytics/index.js';
+import type { AnalyticInput } from './analytics-stage.js';
 
 /** A detection as correlation needs it, small enough to cross a thread. */
 export interface PlainHit {
@@ -41,6 +43,8 @@ export interface EnrichedBatch {
   readonly facts: EventFacts;
   /** Detections an analyst's exception silenced. */
   readonly suppressed: number;
+  /** The events as Vigil's analytics read them, in order (they run on one thread). */
+  readonly analytic: AnalyticInput[];
 }
 
 export interface BatchInput {
@@ -93,6 +97,7 @@ export class BatchEnricher {
       hits: [] as PlainHit[],
       incidentAlerts: [] as CorrelationAlert[],
       suppressed: 0,
+      analytic: [] as AnalyticInput[],
     };
     const facts = new FactsCollector();
     for (let i = 0; i < batch.lines.length; i++) {
@@ -104,6 +109,10 @@ export class BatchEnricher {
       const entities = entitiesOf(flat.fields, columns);
       const host = typeof columns.host === 'string' ? columns.host : '';
       facts.observe(flat.fields, columns, entities);
+      out.analytic.push({
+        eventId,
+        event: projectForAnalytics(flat.time ?? batch.received, flat.fields, columns),
+      });
       const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
       const ruleIds: string[] = [];
       for (const d of detections) {

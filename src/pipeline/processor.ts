@@ -24,6 +24,7 @@ import { Suppressions, type TenantSuppression } from '../detect/suppressions.js'
 import { BatchEnricher, type EnrichedBatch, type PlainHit } from './enrich.js';
 import type { EnrichPool } from './enrich-pool.js';
 import { decodeBatch, type IngestBatch } from './batch.js';
+import { AnalyticsStage } from './analytics-stage.js';
 
 interface PreparedGroup {
   /** JSONEachRow bytes per batch, each ending in a newline. */
@@ -91,6 +92,7 @@ export class Processor {
   private cacheRecords = 0;
   private readonly correlators = new Map<string, Correlator<HitInfo>>();
   private readonly enricher: BatchEnricher;
+  private readonly analytics = new AnalyticsStage();
   private poolFailureLogged = false;
   private position: WalPosition = { segment: 0, offset: 0 };
   private stopped = false;
@@ -170,6 +172,8 @@ export class Processor {
         await storing;
         storing = null;
         if (skipped > 0) readFrom = this.position = this.wal.end();
+        // Records appended while the last group was being stored: not idle yet.
+        if (comparePositions(readFrom, this.wal.end()) < 0) continue;
         for (const w of this.idleWaiters.splice(0)) w();
         await this.wal.waitFor(readFrom);
         continue;
@@ -207,6 +211,9 @@ export class Processor {
       this.stats.suppressed += rows.suppressed;
       const incidentAlerts = [...rows.incidentAlerts];
       this.correlate(rows.tenant, rows.hits, now, alerts, incidentAlerts);
+      const found = this.analytics.run(rows.tenant, rows.analytic, now);
+      for (const a of found.rows) alerts.push(a);
+      for (const a of found.alerts) incidentAlerts.push(a);
       incidents.push({ tenant: rows.tenant, facts: rows.facts, alerts: incidentAlerts });
     }
     this.stats.enrichMs += performance.now() - enrichStart;

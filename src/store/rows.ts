@@ -63,7 +63,7 @@ export function eventRow(e: StoredEvent): string {
 export interface StoredAlert {
   readonly tenant: string;
   readonly alertId: string;
-  readonly kind: 'detection' | 'correlation';
+  readonly kind: 'detection' | 'correlation' | 'analytic';
   readonly time: number;
   readonly created: number;
   readonly ruleId: string;

@@ -100,6 +100,32 @@ describe('vigil serve: incidents', () => {
     expect((await api(vigil.url, '/api/v1/suppressions')).body.suppressions).toEqual([]);
   });
 
+  it('Vigil’s own analytics alert too: a Run key named like a security vendor, with a typo', async () => {
+    const runKey = {
+      Channel: 'Microsoft-Windows-Sysmon/Operational',
+      Hostname: 'LAPTOP9',
+      EventTime: '2026-11-20 11:00:00',
+      EventID: 13,
+      EventType: 'SetValue',
+      ProcessGuid: '{dddddddd-0000-0000-0000-000000000001}',
+      Image: 'C:\\Windows\\System32\\reg.exe',
+      TargetObject: 'HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run\\Symantek Updater',
+      Details: 'C:\\Windows\\System32\\qxvtrkzm.exe',
+      User: 'CORP\\dave',
+    };
+    expect((await api(vigil.url, '/api/v1/ingest', { raw: ndjson([runKey]) })).status).toBe(200);
+    await settled(vigil.url);
+    const alerts = await api(
+      vigil.url,
+      '/api/v1/alerts?from=2026-01-01T00:00:00Z&to=now&rule=vigil.analytics.vendor-lookalike-persistence',
+    );
+    expect(alerts.body.total).toBe(1);
+    expect(alerts.body.alerts[0]).toMatchObject({ kind: 'analytic', host: 'LAPTOP9' });
+    expect(alerts.body.alerts[0].fields.reason).toMatch(/Symantec/);
+    const list = await api(vigil.url, '/api/v1/incidents?from=2026-01-01T00:00:00Z&to=now');
+    expect((list.body.incidents as Summary[]).some((i) => i.hosts.includes('LAPTOP9'))).toBe(true);
+  });
+
   it('a tenant sees only its own incidents', async () => {
     const token = (
       await api(vigil.url, '/api/v1/tokens', { body: { tenant: 'acme', role: 'analyst', name: 'a' } })
@@ -135,7 +161,13 @@ describe('vigil serve: incidents', () => {
     await settled(vigil.url);
     const detail = await api(vigil.url, `/api/v1/incidents/${incident.id}`);
     expect(detail.status).toBe(200);
-    expect(detail.body.alertCount).toBe(3);
+    // The new script-host child, and the installer → script host → user-writable payload chain.
+    expect(detail.body.alerts.map((a: { ruleId: string }) => a.ruleId).sort()).toEqual([
+      '052c1390-c65c-4a6e-991c-8940f6cfd8bf',
+      '052c1390-c65c-4a6e-991c-8940f6cfd8bf',
+      '13619774-09df-4867-8d3c-e8f93e2042a6',
+      'vigil.analytics.installer-script-payload',
+    ]);
     expect(detail.body.state.status).toBe('closed');
   });
 });

@@ -12,3 +12,4 @@ export {
   SENSOR_GAP_ID,
   type TelemetryGapOptions,
 } from './telemetry-gaps.js';
+export { ANALYTIC_FIELDS, projectForAnalytics } from './projection.js';

@@ -1,0 +1,83 @@
+import { entitiesOf, type CorrelationAlert, type Entity } from '../correlate/index.js';
+import { Analytics, type AnalyticEvent, type AnalyticFinding } from '../detect/analytics/index.js';
+import { alertRow } from '../store/index.js';
+import { storedEntity } from '../correlate/entities.js';
+
+/** An event as the analytics see it, with the id it is stored under. */
+export interface AnalyticInput {
+  readonly eventId: string;
+  readonly event: AnalyticEvent;
+}
+
+/** What a finding is about: the event's entities, or only its host (a silent sensor). */
+function findingEntities(f: AnalyticFinding): Entity[] {
+  if (f.event !== undefined) return entitiesOf(f.event.fields, f.event.columns);
+  return f.host === '' ? [] : [{ type: 'host', value: f.host.toLowerCase(), role: 'self' }];
+}
+
+/**
+ * Vigil's own analytics in the live pipeline. They keep state per host (process chains, telemetry
+ * baselines), so they run on one thread, per tenant, over events in log order; their findings are
+ * stored as alerts (kind `analytic`) and linked into incidents like any other.
+ */
+export class AnalyticsStage {
+  private readonly byTenant = new Map<string, Analytics>();
+
+  private analytics(tenant: string): Analytics {
+    let a = this.byTenant.get(tenant);
+    if (a === undefined) this.byTenant.set(tenant, (a = new Analytics()));
+    return a;
+  }
+
+  /** Runs a batch's events; returns the alert rows and the alerts for incident building. */
+  run(
+    tenant: string,
+    inputs: readonly AnalyticInput[],
+    now: number,
+  ): { rows: string[]; alerts: CorrelationAlert[] } {
+    const analytics = this.analytics(tenant);
+    const rows: string[] = [];
+    const alerts: CorrelationAlert[] = [];
+    let latest = -Infinity;
+    const emit = (f: AnalyticFinding, eventId: string) => {
+      const entities = findingEntities(f);
+      const id = eventId !== '' ? `${eventId}/${f.analytic}` : `${f.analytic}/${f.host}/${f.time}`;
+      const c = f.event?.columns ?? { host: f.host };
+      rows.push(
+        alertRow({
+          tenant,
+          alertId: id,
+          kind: 'analytic',
+          time: f.time,
+          created: now,
+          ruleId: f.analytic,
+          ruleTitle: f.title,
+          level: f.level,
+          tags: f.tags,
+          eventId,
+          eventIds: eventId === '' ? [] : [eventId],
+          groupKey: '',
+          columns: c,
+          fields: { ...f.evidence, reason: f.reason },
+          entities: entities.map(storedEntity),
+        }),
+      );
+      alerts.push({
+        id,
+        time: f.time,
+        ruleId: f.analytic,
+        title: f.title,
+        level: f.level,
+        tags: f.tags,
+        host: f.host,
+        entities,
+      });
+    };
+    for (const input of inputs) {
+      if (input.event.time > latest) latest = input.event.time;
+      for (const f of analytics.observe(input.event)) emit(f, input.eventId);
+    }
+    if (latest > -Infinity) for (const f of analytics.advance(latest)) emit(f, '');
+    return { rows, alerts };
+  }
+}
