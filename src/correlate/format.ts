@@ -1,3 +1,4 @@
+import type { LocatedFinding } from './hunt-incidents.js';
 import type { Incident } from './incidents.js';
 
 const MAX_TIMELINE_LINES = 12;
@@ -38,4 +39,25 @@ export function incidentsText(incidents: readonly Incident[], alertCount: number
     lines.push('');
   }
   return lines.join('\n');
+}
+
+/** Vigil's analytic findings for a terminal, in the order found. */
+export function findingsText(findings: readonly LocatedFinding[]): string {
+  const lines = [`Vigil analytics: ${findings.length} finding${findings.length === 1 ? '' : 's'}`];
+  for (const { finding: f, origin } of findings.slice(0, 200)) {
+    const where =
+      origin === null ? '' : `  (${origin.source.split(/[\\/]/).at(-1)}#${origin.recordId ?? origin.offset})`;
+    lines.push(
+      `  ${time(f.time)}  ${f.host.padEnd(16)} ${f.level.padEnd(13)} ${f.title}${where}`,
+      `      ${f.reason}`,
+    );
+  }
+  if (findings.length > 200) lines.push(`  ... and ${findings.length - 200} more`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** One finding as a JSON line, without the event it carries (the origin names it). */
+export function findingJson({ finding, origin, alert }: LocatedFinding): Record<string, unknown> {
+  const { event: _event, ...rest } = finding;
+  return { type: 'analytic', id: alert.id, ...rest, origin };
 }

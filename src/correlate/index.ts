@@ -21,7 +21,7 @@ export {
 } from './incidents.js';
 export { correlateAlerts } from './batch.js';
 export { alertOfHuntOutput } from './from-hunt.js';
-export { incidentsText } from './format.js';
+export { findingJson, findingsText, incidentsText } from './format.js';
 export { IncidentService, type IncidentInput, type IncidentServiceStats } from './service.js';
 export {
   IncidentRepository,
@@ -38,3 +38,5 @@ export {
 } from './repository.js';
 export { FactsCollector, learnFacts, type EventFacts } from './facts.js';
 export { Lineage } from './lineage.js';
+export { alertOfFinding, findingEntities } from './from-findings.js';
+export { HuntIncidents, type LocatedFinding } from './hunt-incidents.js';

@@ -1,4 +1,4 @@
-import { entitiesOf, type CorrelationAlert, type Entity } from '../correlate/index.js';
+import { alertOfFinding, type CorrelationAlert } from '../correlate/index.js';
 import { Analytics, type AnalyticEvent, type AnalyticFinding } from '../detect/analytics/index.js';
 import { alertRow } from '../store/index.js';
 import { storedEntity } from '../correlate/entities.js';
@@ -9,12 +9,6 @@ export interface AnalyticInput {
   readonly event: AnalyticEvent;
 }
 
-/** What a finding is about: the event's entities, or only its host (a silent sensor). */
-function findingEntities(f: AnalyticFinding): Entity[] {
-  if (f.event !== undefined) return entitiesOf(f.event.fields, f.event.columns);
-  return f.host === '' ? [] : [{ type: 'host', value: f.host.toLowerCase(), role: 'self' }];
-}
-
 /**
  * Vigil's own analytics in the live pipeline. They keep state per host (process chains, telemetry
  * baselines), so they run on one thread, per tenant, over events in log order; their findings are
@@ -22,6 +16,8 @@ function findingEntities(f: AnalyticFinding): Entity[] {
  */
 export class AnalyticsStage {
   private readonly byTenant = new Map<string, Analytics>();
+  /** A finding names the event it is about, which need not be the one that revealed it. */
+  private readonly ids = new WeakMap<AnalyticEvent, string>();
 
   private analytics(tenant: string): Analytics {
     let a = this.byTenant.get(tenant);
@@ -39,9 +35,10 @@ export class AnalyticsStage {
     const rows: string[] = [];
     const alerts: CorrelationAlert[] = [];
     let latest = -Infinity;
-    const emit = (f: AnalyticFinding, eventId: string) => {
-      const entities = findingEntities(f);
-      const id = eventId !== '' ? `${eventId}/${f.analytic}` : `${f.analytic}/${f.host}/${f.time}`;
+    const emit = (f: AnalyticFinding) => {
+      const eventId = f.event === undefined ? '' : (this.ids.get(f.event) ?? '');
+      const alert = alertOfFinding(f, eventId);
+      const { id, entities } = alert;
       const c = f.event?.columns ?? { host: f.host };
       rows.push(
         alertRow({
@@ -62,22 +59,14 @@ export class AnalyticsStage {
           entities: entities.map(storedEntity),
         }),
       );
-      alerts.push({
-        id,
-        time: f.time,
-        ruleId: f.analytic,
-        title: f.title,
-        level: f.level,
-        tags: f.tags,
-        host: f.host,
-        entities,
-      });
+      alerts.push(alert);
     };
     for (const input of inputs) {
       if (input.event.time > latest) latest = input.event.time;
-      for (const f of analytics.observe(input.event)) emit(f, input.eventId);
+      this.ids.set(input.event, input.eventId);
+      for (const f of analytics.observe(input.event)) emit(f);
     }
-    if (latest > -Infinity) for (const f of analytics.advance(latest)) emit(f, '');
+    if (latest > -Infinity) for (const f of analytics.advance(latest)) emit(f);
     return { rows, alerts };
   }
 }

@@ -14,13 +14,11 @@ import { formatNumber, statsText, summaryTable } from '../../detect/hunt/summary
 import { loadRules } from '../../detect/sigma/load.js';
 import { LEVELS, type Level } from '../../detect/sigma/model.js';
 import {
-  alertOfHuntOutput,
-  correlateAlerts,
+  findingJson,
+  findingsText,
+  HuntIncidents,
   incidentsText,
-  learnFacts,
-  Lineage,
-  Prevalence,
-  type CorrelationAlert,
+  type LocatedFinding,
 } from '../../correlate/index.js';
 import { ColumnMapper } from '../../normalize/columns.js';
 import { OutputSink } from '../output.js';
@@ -168,10 +166,9 @@ export async function runHunt(
   const progress = new ProgressBar(totalBytes);
   let inputProblems = 0;
   const columns = opts.incidents ? ColumnMapper.load() : null;
-  const alerts: CorrelationAlert[] = [];
-  // Rarity and process lineage, learned from every event while hunting.
-  const prevalence = new Prevalence();
-  const lineage = new Lineage();
+  // Rarity, process lineage and Vigil's analytics, over every event while hunting.
+  const incidents = columns === null ? null : new HuntIncidents(columns);
+  const findings: LocatedFinding[] = [];
   if (opts.incidents && opts.format === 'csv')
     stderr('vigil: incidents are printed in the table and jsonl formats, not in csv');
   const stats = await hunt(
@@ -183,7 +180,10 @@ export async function runHunt(
       to: opts.to ?? null,
       json: deps.json,
       pool,
-      facts: columns === null ? null : { columns, learn: (f) => learnFacts(f, prevalence, lineage) },
+      context:
+        columns === null || incidents === null
+          ? null
+          : { columns, take: (c) => void findings.push(...incidents.take(c)) },
       onProgress: (p) =>
         progress.update(
           p.bytes,
@@ -198,7 +198,7 @@ export async function runHunt(
       },
     },
     async (item: HuntOutput) => {
-      if (columns !== null) alerts.push(alertOfHuntOutput(item, columns));
+      incidents?.detection(item);
       if (opts.format === 'jsonl') await out.write(jsonLine(item));
       else if (opts.format === 'csv') await out.write(csvRow(item));
     },
@@ -208,11 +208,16 @@ export async function runHunt(
   if (inputProblems > 50) stderr(`vigil: ... and ${inputProblems - 50} more input problems`);
   if (tableMode)
     await out.write(summaryTable(stats, !opts.out && Boolean((stdout as NodeJS.WriteStream).isTTY)));
-  if (columns !== null) {
-    const incidents = correlateAlerts(alerts, { prevalence, lineage });
-    if (tableMode) await out.write(`\n${incidentsText(incidents, alerts.length)}`);
-    else if (opts.format === 'jsonl')
-      for (const inc of incidents) await out.write(`${JSON.stringify({ type: 'incident', ...inc })}\n`);
+  if (incidents !== null) {
+    const end = incidents.finish();
+    findings.push(...end.findings);
+    if (tableMode) {
+      await out.write(`\n${findingsText(findings)}`);
+      await out.write(`\n${incidentsText(end.incidents, end.alertCount)}`);
+    } else if (opts.format === 'jsonl') {
+      for (const f of findings) await out.write(`${JSON.stringify(findingJson(f))}\n`);
+      for (const inc of end.incidents) await out.write(`${JSON.stringify({ type: 'incident', ...inc })}\n`);
+    }
   }
   await out.flush();
   if (opts.out) await new Promise<void>((resolve) => sinkStream.end(resolve));
@@ -252,7 +257,11 @@ export function registerHuntCommand(program: Command, deps: HuntDeps): void {
     .option('--to <time>', 'only events at or before this time', parseTime)
     .option('--stats', 'print speed, memory and rule statistics to stderr', false)
     .option('-o, --out <file>', 'write the output to a file instead of stdout')
-    .option('--incidents', 'link the alerts into incidents and print them after the alerts', false)
+    .option(
+      '--incidents',
+      "run Vigil's analytics too, and link all alerts into incidents printed after them",
+      false,
+    )
     .option(
       '--placeholders <file>',
       'YAML map of placeholder values for rules using |expand (unset ones match anything)',

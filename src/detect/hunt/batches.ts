@@ -1,6 +1,6 @@
 import { VigilError } from '../../core/errors.js';
-import { FactsCollector, type EventFacts } from '../../correlate/facts.js';
 import type { ColumnMapper } from '../../normalize/columns.js';
+import { ContextCollector, type HuntContext } from './context.js';
 import type { Detection, Detector } from './detector.js';
 import { readInputs, type InputEvent, type JsonSource } from './inputs.js';
 
@@ -10,8 +10,8 @@ export interface DetectionBatch {
   readonly bytes: number;
   readonly errors: VigilError[];
   readonly detections: Detection[];
-  /** What every event taught incident building, when it was asked for. */
-  readonly facts?: EventFacts;
+  /** What every event taught incident building and analytics, when it was asked for. */
+  readonly context?: HuntContext;
 }
 
 /**
@@ -47,10 +47,10 @@ export async function* detectInProcess(
   files: readonly string[],
   detector: Detector,
   json: JsonSource | null,
-  facts: ColumnMapper | null = null,
+  context: ColumnMapper | null = null,
 ): AsyncGenerator<DetectionBatch> {
-  const collector = facts === null ? null : new FactsCollector(facts);
-  detector.onEvent = collector === null ? null : (fields) => collector.observe(fields);
+  const collector = context === null ? null : new ContextCollector(context);
+  collector?.attach(detector);
   try {
     for await (const batch of readInputs(files, json)) {
       const detections: Detection[] = [];
@@ -61,7 +61,7 @@ export async function* detectInProcess(
         bytes: batch.bytes,
         errors,
         detections,
-        ...(collector === null ? {} : { facts: collector.take() }),
+        ...(collector === null ? {} : { context: collector.take() }),
       };
     }
   } finally {

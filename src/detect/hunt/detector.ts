@@ -52,7 +52,9 @@ export class Detector {
   readonly rules: readonly SigmaRule[];
   events = 0;
   /** Sees every event's flat view (incident building learns rarity and lineage from them). */
-  onEvent: ((fields: ReadonlyMap<string, FieldValue>) => void) | null = null;
+  onEvent:
+    ((fields: ReadonlyMap<string, FieldValue>, time: number | null, origin: EventOrigin) => void) | null =
+    null;
 
   constructor(
     rules: readonly SigmaRule[],
@@ -93,7 +95,7 @@ export class Detector {
   ): Detection[] {
     this.events++;
     const { fields, time } = flat;
-    this.onEvent?.(fields);
+    this.onEvent?.(fields, time, origin);
     const matched = this.ruleSet.match(viewOfMap(fields));
     if (matched.length === 0) return [];
     const event = json();

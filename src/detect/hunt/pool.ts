@@ -37,12 +37,12 @@ export class HuntPool {
     private rules: readonly SigmaRule[],
     private readonly variants: (logsource: Logsource) => readonly LogsourceVariant[],
     placeholders?: ReadonlyMap<string, readonly string[]>,
-    facts = false,
+    context = false,
   ) {
     const data: HuntWorkerData = {
       rulePaths,
       placeholders: placeholders ? [...placeholders] : [],
-      facts,
+      context,
     };
     const readies: Promise<{ compiled: number; errors: VigilError[] }>[] = [];
     for (let i = 0; i < threads; i++) {
@@ -104,7 +104,7 @@ export class HuntPool {
       bytes: r.bytes,
       errors: r.errors.map(fromWireError),
       detections: r.detections.map((d) => fromWireDetection(d, rules, this.fieldMapOf)),
-      ...(r.facts === undefined ? {} : { facts: r.facts }),
+      ...(r.context === undefined ? {} : { context: r.context }),
     };
   }
 

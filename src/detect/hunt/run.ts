@@ -1,5 +1,5 @@
 import type { VigilError } from '../../core/errors.js';
-import type { EventFacts } from '../../correlate/facts.js';
+import type { HuntContext } from './context.js';
 import type { ColumnMapper } from '../../normalize/columns.js';
 import { levelRank, ruleKeys, type Level } from '../sigma/model.js';
 import { Correlator } from '../sigma/correlation/engine.js';
@@ -16,8 +16,11 @@ export interface HuntOptions {
   readonly json: JsonSource | null;
   readonly onProgress?: (progress: { bytes: number; events: number; detections: number }) => void;
   readonly onInputError?: (error: VigilError) => void;
-  /** Learn from every event for incident building (rarity, lineage); in-process detection needs the column table. */
-  readonly facts?: { readonly columns: ColumnMapper; readonly learn: (facts: EventFacts) => void } | null;
+  /**
+   * Every event's context for incident building (rarity, lineage) and Vigil's analytics, batch by
+   * batch in input order; in-process detection needs the column table.
+   */
+  readonly context?: { readonly columns: ColumnMapper; readonly take: (context: HuntContext) => void } | null;
   /** Detect in worker threads instead of this one. */
   readonly pool?: { detect(files: readonly string[]): AsyncIterable<DetectionBatch> } | null;
 }
@@ -87,12 +90,12 @@ export async function hunt(
   let batches: AsyncIterable<DetectionBatch>;
   if (options.pool) batches = options.pool.detect(files);
   else if (detector instanceof Detector)
-    batches = detectInProcess(files, detector, options.json, options.facts?.columns ?? null);
+    batches = detectInProcess(files, detector, options.json, options.context?.columns ?? null);
   else throw new Error('hunt needs a Detector or a worker pool');
   for await (const batch of batches) {
     stats.bytes += batch.bytes;
     stats.events += batch.events;
-    if (batch.facts !== undefined) options.facts?.learn(batch.facts);
+    if (batch.context !== undefined) options.context?.take(batch.context);
     for (const e of batch.errors) {
       stats.inputErrors++;
       options.onInputError?.(e);

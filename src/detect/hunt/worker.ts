@@ -2,7 +2,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { VigilError } from '../../core/errors.js';
 import { ChunkWalker } from '../../ingest/evtx/walker.js';
 import { ColumnMapper, Mappings } from '../../normalize/index.js';
-import { FactsCollector, type EventFacts } from '../../correlate/facts.js';
+import { ContextCollector, type HuntContext } from './context.js';
 import { loadRules } from '../sigma/load.js';
 import type { DetectionRule } from '../sigma/model.js';
 import { Detector, type Detection } from './detector.js';
@@ -12,8 +12,8 @@ import { toWireDetection, toWireError, type WireDetection, type WireError } from
 
 export interface HuntWorkerData {
   readonly rulePaths: readonly string[];
-  /** Collect event facts for incident building. */
-  readonly facts: boolean;
+  /** Collect each event's context for incident building and analytics. */
+  readonly context: boolean;
   readonly placeholders: readonly (readonly [string, readonly string[]])[];
 }
 
@@ -39,7 +39,7 @@ export type HuntWorkerMessage =
       readonly bytes: number;
       readonly errors: WireError[];
       readonly detections: WireDetection[];
-      readonly facts?: EventFacts;
+      readonly context?: HuntContext;
     };
 
 const data = workerData as HuntWorkerData;
@@ -53,9 +53,9 @@ async function start(): Promise<void> {
     if (r.type === 'detection') ruleIndex.set(r, i);
   });
   const wire = (ds: Detection[]): WireDetection[] => ds.map((d) => toWireDetection(d, ruleIndex));
-  const collector = data.facts ? new FactsCollector(ColumnMapper.load()) : null;
-  if (collector !== null) detector.onEvent = (fields) => collector.observe(fields);
-  const facts = () => (collector === null ? {} : { facts: collector.take() });
+  const collector = data.context ? new ContextCollector(ColumnMapper.load()) : null;
+  collector?.attach(detector);
+  const facts = () => (collector === null ? {} : { context: collector.take() });
 
   const evtx = (job: Extract<HuntJob, { type: 'evtx' }>): HuntWorkerMessage => {
     const errors: WireError[] = [];
