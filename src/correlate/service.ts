@@ -22,6 +22,7 @@ export interface IncidentServiceStats {
 }
 
 const RESTORE_LIMIT = 1_000_000;
+const FLUSH_MS = 2000;
 
 /** The incidents row for a built incident: the summary in columns, the rest as JSON. */
 function incidentRow(tenant: string, inc: Incident, version: number, now: number): string {
@@ -65,6 +66,11 @@ function mergedRow(tenant: string, from: string, into: string, version: number, 
 export class IncidentService {
   readonly stats: IncidentServiceStats = { alerts: 0, incidents: 0, merges: 0, restored: 0, lastError: null };
   private readonly builders = new Map<string, IncidentBuilder>();
+  /** Per tenant, incidents changed since the last write. */
+  private readonly dirty = new Map<string, Set<string>>();
+  /** Rows already built (merges, retired incidents) waiting for the next write. */
+  private pending: string[] = [];
+  private lastFlush = 0;
   private version = 0;
 
   constructor(
@@ -84,28 +90,54 @@ export class IncidentService {
     return this.version;
   }
 
-  /** Links a stored group's alerts and writes the incidents they changed. */
+  /**
+   * Links a stored group's alerts. The incidents they changed are written at most every
+   * FLUSH_MS (a big incident changes with every group, and rewriting it each time would cost more
+   * than linking), and whenever the pipeline is idle or stops; a crash in between loses nothing,
+   * since the builders are rebuilt from the stored alerts.
+   */
   async record(inputs: readonly IncidentInput[], now = Date.now()): Promise<void> {
-    const rows: string[] = [];
     for (const input of inputs) {
       const b = this.builder(input.tenant);
       learnFacts(input.facts, b.prevalence, b.lineage);
-      if (input.alerts.length === 0) continue;
-      const touched = new Set<string>();
-      for (const a of input.alerts) touched.add(b.add(a));
+      let dirty = this.dirty.get(input.tenant);
+      if (dirty === undefined) this.dirty.set(input.tenant, (dirty = new Set()));
+      for (const a of input.alerts) dirty.add(b.add(a));
       this.stats.alerts += input.alerts.length;
       for (const m of b.takeMerges()) {
         this.stats.merges++;
-        touched.delete(m.from);
-        rows.push(mergedRow(input.tenant, m.from, m.into, this.nextVersion(now), now));
+        dirty.delete(m.from);
+        this.pending.push(mergedRow(input.tenant, m.from, m.into, this.nextVersion(now), now));
       }
-      for (const id of touched) {
-        const inc = b.find(id);
-        if (inc !== null) rows.push(incidentRow(input.tenant, inc, this.nextVersion(now), now));
-      }
-      b.retire();
+      // A retired incident leaves memory: its last state is written now.
+      for (const inc of b.retire())
+        if (dirty.delete(inc.id))
+          this.pending.push(incidentRow(input.tenant, inc, this.nextVersion(now), now));
     }
     this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
+    if (now - this.lastFlush >= FLUSH_MS) await this.flush(now);
+  }
+
+  /** Incidents changed (or rows built) but not yet written. */
+  get unwritten(): number {
+    let n = this.pending.length;
+    for (const ids of this.dirty.values()) n += ids.size;
+    return n;
+  }
+
+  /** Writes every incident changed since the last write. */
+  async flush(now = Date.now()): Promise<void> {
+    this.lastFlush = now;
+    const rows = this.pending;
+    this.pending = [];
+    for (const [tenant, ids] of this.dirty) {
+      const b = this.builders.get(tenant);
+      for (const id of ids) {
+        const inc = b?.find(id) ?? null;
+        if (inc !== null) rows.push(incidentRow(tenant, inc, this.nextVersion(now), now));
+      }
+      ids.clear();
+    }
     if (rows.length === 0) return;
     try {
       await this.store.insert('incidents', Buffer.from(rows.join('\n')));

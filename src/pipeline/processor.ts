@@ -137,6 +137,7 @@ export class Processor {
     this.stopped = true;
     this.wal.close();
     await this.loop;
+    await this.options.incidents?.flush();
   }
 
   /** Resolves once everything appended so far is stored. */
@@ -174,6 +175,7 @@ export class Processor {
         if (skipped > 0) readFrom = this.position = this.wal.end();
         // Records appended while the last group was being stored: not idle yet.
         if (comparePositions(readFrom, this.wal.end()) < 0) continue;
+        await this.options.incidents?.flush();
         for (const w of this.idleWaiters.splice(0)) w();
         await this.wal.waitFor(readFrom);
         continue;
@@ -247,7 +249,6 @@ export class Processor {
       }
     }
     this.stats.insertMs += performance.now() - insertStart;
-    // Before the group counts as done, so that whoever waits for the pipeline sees its incidents.
     await this.options.incidents?.record(rows.incidents);
     await writeDurableJson(this.checkpointPath, { position: to, pending: null } satisfies Checkpoint);
     this.position = to;

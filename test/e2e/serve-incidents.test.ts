@@ -161,11 +161,13 @@ describe('vigil serve: incidents', () => {
     await settled(vigil.url);
     const detail = await api(vigil.url, `/api/v1/incidents/${incident.id}`);
     expect(detail.status).toBe(200);
-    // The new script-host child, and the installer → script host → user-writable payload chain.
+    // The new script-host child joined; the analytics found an installer → script host →
+    // unsigned payload chain for each payload (lscm.exe before the restart, helper.exe after).
     expect(detail.body.alerts.map((a: { ruleId: string }) => a.ruleId).sort()).toEqual([
       '052c1390-c65c-4a6e-991c-8940f6cfd8bf',
       '052c1390-c65c-4a6e-991c-8940f6cfd8bf',
       '13619774-09df-4867-8d3c-e8f93e2042a6',
+      'vigil.analytics.installer-script-payload',
       'vigil.analytics.installer-script-payload',
     ]);
     expect(detail.body.state.status).toBe('closed');

@@ -121,11 +121,11 @@ export async function api(
   return { status: res.status, body: parsed, headers: res.headers };
 }
 
-/** Waits until everything accepted is stored (the pipeline's backlog is empty). */
+/** Waits until everything accepted is stored (the pipeline's backlog is empty, incidents written). */
 export async function settled(base: string, token = ADMIN_TOKEN): Promise<void> {
   for (let i = 0; i < 600; i++) {
     const r = await api(base, '/api/v1/status', { token });
-    if (r.status === 200 && r.body.pipeline.backlogBytes === 0) return;
+    if (r.status === 200 && r.body.pipeline.backlogBytes === 0 && r.body.incidents.unwritten === 0) return;
     await new Promise((ok) => setTimeout(ok, 100));
   }
   throw new Error('the pipeline did not settle in 60 s');

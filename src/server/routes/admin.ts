@@ -38,7 +38,7 @@ export function adminRoutes(router: Router<RequestContext>): void {
     sendJson(ctx.res, 200, {
       store: s.store.kind,
       pipeline: { ...s.processor.stats, backlogBytes: s.intake.wal.lagBytes() },
-      incidents: s.incidentBuilder.stats,
+      incidents: { ...s.incidentBuilder.stats, unwritten: s.incidentBuilder.unwritten },
       rules: {
         loaded: s.detector.rules.length,
         compiled: s.detector.compiledRuleCount,
