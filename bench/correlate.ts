@@ -10,6 +10,7 @@
  * incidents retire and memory must stay bounded. Prints alerts/s, heap and RSS, incidents built,
  * and the stories found whole; then one `RESULT {json}` line.
  */
+import { seededRandom } from '../src/core/random.js';
 import { IncidentBuilder, type CorrelationAlert, type Entity } from '../src/correlate/index.js';
 
 function args(argv: string[]) {
@@ -22,16 +23,6 @@ function args(argv: string[]) {
   return o;
 }
 
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const LEVELS = ['low', 'medium', 'high'] as const;
 const TAGS = [
   ['attack.execution'],
@@ -41,7 +32,7 @@ const TAGS = [
 ];
 
 function* alerts(o: ReturnType<typeof args>): Generator<CorrelationAlert & { story: number }> {
-  const r = prng(7);
+  const r = seededRandom(7);
   const start = Date.UTC(2026, 9, 1);
   const span = o.days * 86_400_000;
   const storyEvery = Math.floor(o.alerts / Math.max(1, o.stories * 6));

@@ -1,3 +1,4 @@
+import { seededRandom as random } from '../core/random.js';
 import type { JsonObject } from '../ingest/types.js';
 
 /**
@@ -11,18 +12,6 @@ export interface SampleOptions {
   readonly seed?: number;
   /** Ordinary events before the attack (default 20,000). */
   readonly background?: number;
-}
-
-/** A small, fast, seeded PRNG (mulberry32): the same seed gives the same data. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const SYSMON = 'Microsoft-Windows-Sysmon/Operational';

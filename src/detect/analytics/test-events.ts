@@ -1,6 +1,7 @@
 import { ColumnMapper } from '../../normalize/columns.js';
 import type { FieldValue } from '../../normalize/flat-event.js';
 import type { AnalyticEvent } from './types.js';
+import { seededRandom } from '../../core/random.js';
 
 // Helpers for the analytics' tests: events with the flat fields real EVTX records produce and the
 // columns ColumnMapper fills from them.
@@ -40,14 +41,4 @@ export function windowsEvent(
   );
 }
 
-/** A small seeded generator (mulberry32), so generated test inputs are the same on every run. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };

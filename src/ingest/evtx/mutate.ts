@@ -1,17 +1,9 @@
 import { CHUNK_SIZE, FILE_HEADER_SIZE } from './file-header.js';
 import { readEvtxBuffer } from './reader.js';
+import { seededRandom } from '../../core/random.js';
 
-/** A small, seedable PRNG (mulberry32): fuzz cases must reproduce from their seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Fuzz cases must reproduce from their seed. */
+export const prng = seededRandom;
 
 /** Offsets of structures worth corrupting: header fields, chunk header fields, record headers. */
 function hotOffsets(file: Buffer): number[] {
