@@ -19,8 +19,10 @@ export const ENTITY_TYPES = [
   'sender',
   'recipient',
   'attachment',
-  // Internal: one rule on one host, for repeats of a detection. Never an incident's entity.
+  // Internal, never an incident's entity: one rule on one host (repeats of a detection), and a
+  // host's telemetry (a gap in it belongs with what was happening on that host).
   'detection',
+  'telemetry',
 ] as const;
 export type EntityType = (typeof ENTITY_TYPES)[number];
 

@@ -125,6 +125,22 @@ describe('IncidentBuilder', () => {
     expect(b.incidents()[2]!.hosts).toEqual(['WS03', 'WS04']);
   });
 
+  it('links a telemetry gap with what happened on its host hours before, but not two alerts', () => {
+    const b = new IncidentBuilder();
+    b.add(alert('APP01', 0, [['file', 'c:\\windows\\system32\\evtagentcore.exe']]));
+    b.add(alert('APP01', 150, [['file', 'c:\\temp\\other.exe']]));
+    expect(b.incidents()).toHaveLength(2);
+    const gap = alert('APP01', 155, [['telemetry', 'app01']]);
+    b.add({ ...gap, ruleId: 'vigil.analytics.telemetry-gap-network' });
+    const incidents = b.incidents();
+    expect(incidents).toHaveLength(1);
+    expect(incidents[0]!.links.map((l) => l.reason)).toEqual([
+      'a telemetry gap on app01 and the same host app01, 3 h apart',
+      'a telemetry gap on app01 and the same host app01, 5 min apart',
+    ]);
+    expect(incidents[0]!.entities.some((e) => e.type === 'telemetry' || e.type === 'detection')).toBe(false);
+  });
+
   it('merges two incidents when an alert bridges them, keeping the older id', () => {
     const b = new IncidentBuilder();
     const first = b.add(alert('WS01', 0, [['hash', 'h1']]));

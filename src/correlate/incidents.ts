@@ -121,6 +121,9 @@ function incidentId(firstAlert: string): string {
   return `inc-${createHash('sha256').update(firstAlert).digest('hex').slice(0, 16)}`;
 }
 
+/** Entity keys an incident shows: not the internal ones (a rule on a host, a host's telemetry). */
+const shown = (key: string) => !key.startsWith('detection:') && !key.startsWith('telemetry:');
+
 function root(s: State): State {
   let r = s;
   while (r.mergedInto !== null) r = r.mergedInto;
@@ -208,7 +211,7 @@ export class IncidentBuilder {
       if (target.links.length < this.maxTimeline * MAX_LINKS_FACTOR) target.links.push(link);
     }
     // The timeline keeps the entity keys (shared with the index), not the alert itself.
-    this.addTo(target, alert, keys.slice(0, alert.entities.length));
+    this.addTo(target, alert, keys.slice(0, alert.entities.length).filter(shown));
     this.indexAlert(alert, target, entities, keys);
     this.remember(alert, target);
     this.tidy();
@@ -234,8 +237,11 @@ export class IncidentBuilder {
             out.push({ type: 'file', value: up.image, role: 'parent' });
           }
         }
-    if (a.host !== '')
+    if (a.host !== '') {
       out.push({ type: 'detection', value: `${a.host.toLowerCase()}|${a.ruleId}`, role: 'self' });
+      if (!a.entities.some((e) => e.type === 'telemetry'))
+        out.push({ type: 'telemetry', value: a.host.toLowerCase(), role: 'parent' });
+    }
     return out;
   }
 

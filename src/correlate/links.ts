@@ -12,7 +12,8 @@ export type LinkKind =
   | 'same-email-party'
   | 'same-host'
   | 'same-user'
-  | 'repeated-detection';
+  | 'repeated-detection'
+  | 'telemetry-gap';
 
 /**
  * Strong links alone make one story (the same process tree, file hash or email); medium ones
@@ -49,6 +50,8 @@ const CLASSES: Readonly<Record<EntityType, LinkClass>> = {
   recipient: WEAK('same-email-party', 0.4),
   host: WEAK('same-host', 0.6),
   user: WEAK('same-user', 0.4),
+  // A sensor going blind on a host belongs with what was happening on that host (Waterbear).
+  telemetry: { kind: 'telemetry-gap', weight: 1, fullMs: 6 * HOUR, maxMs: 12 * HOUR },
   // The same rule again on the same host within days: one recurring activity, not a new story.
   detection: { kind: 'repeated-detection', weight: 1, fullMs: 2 * DAY, maxMs: 3 * DAY },
 };
@@ -96,6 +99,8 @@ export function closeness(c: LinkClass, apartMs: number): number {
  * parent, unless that parent starts programs for everyone (explorer.exe, services.exe).
  */
 export function rolesLink(type: EntityType, a: Entity['role'], b: Entity['role']): boolean {
+  // Every alert holds its host's telemetry as `parent`, a gap in it as `self`: only gaps link.
+  if (type === 'telemetry') return a === 'self' || b === 'self';
   if (type !== 'process' || a === 'self' || b === 'self') return true;
   return a === 'parent' && b === 'parent';
 }
@@ -123,6 +128,8 @@ function describe(e: LinkEvidence): string {
       return `the same host ${v}`;
     case 'same-user':
       return `the same user ${v}`;
+    case 'telemetry-gap':
+      return `a telemetry gap on ${v}`;
     case 'repeated-detection':
       return `the same detection repeating on ${v.slice(0, v.indexOf('|'))}`;
   }

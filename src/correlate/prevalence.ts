@@ -1,6 +1,6 @@
 import { entityKey, type Entity, type EntityType } from './entities.js';
 
-const UNWEIGHED: ReadonlySet<EntityType> = new Set(['host', 'process', 'detection']);
+const UNWEIGHED: ReadonlySet<EntityType> = new Set(['host', 'process', 'detection', 'telemetry']);
 
 export interface PrevalenceOptions {
   /** Entity values remembered (an approximate LRU: two generations of half this size). */
