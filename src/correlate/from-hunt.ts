@@ -1,6 +1,6 @@
 import type { CorrelationHit, Detection } from '../detect/hunt/detector.js';
 import type { HuntOutput } from '../detect/hunt/run.js';
-import type { ColumnMapper } from '../normalize/columns.js';
+import type { ColumnMapper, ColumnValues } from '../normalize/columns.js';
 import { entitiesOf, entityKey, type Entity } from './entities.js';
 import type { CorrelationAlert } from './incidents.js';
 
@@ -54,4 +54,15 @@ function correlationAlert(hit: CorrelationHit<Detection>, columns: ColumnMapper)
     host,
     entities: [...seen.values()],
   };
+}
+
+/** What a correlation of stored events is about: the entities of its last events (bounded). */
+export function entitiesOfColumns(columnsList: readonly ColumnValues[]): Entity[] {
+  const seen = new Map<string, Entity>();
+  for (const c of columnsList.slice(-50))
+    for (const e of entitiesOf(new Map(), c)) {
+      if (seen.size >= MAX_CORRELATION_ENTITIES) break;
+      seen.set(`${e.role}|${entityKey(e)}`, e);
+    }
+  return [...seen.values()];
 }

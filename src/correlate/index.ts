@@ -20,7 +20,7 @@ export {
   type IncidentEntity,
 } from './incidents.js';
 export { correlateAlerts } from './batch.js';
-export { alertOfHuntOutput } from './from-hunt.js';
+export { alertOfHuntOutput, entitiesOfColumns } from './from-hunt.js';
 export { findingJson, findingsText, incidentsText } from './format.js';
 export { IncidentService, type IncidentInput, type IncidentServiceStats } from './service.js';
 export {

@@ -13,10 +13,8 @@ import type { Mappings } from '../normalize/mappings.js';
 import type { Store } from '../store/index.js';
 import { correlationAlertId, correlationAlertRow, type HitInfo } from './alerts.js';
 import {
-  entitiesOf,
-  entityKey,
+  entitiesOfColumns,
   type CorrelationAlert,
-  type Entity,
   type IncidentInput,
   type IncidentService,
 } from '../correlate/index.js';
@@ -313,11 +311,7 @@ export class Processor {
       };
       for (const c of this.correlator(tenant).push(hit)) {
         // A correlation is about what its events are about.
-        const entities = new Map<string, Entity>();
-        for (const x of c.hits.slice(-50))
-          for (const e of entitiesOf(new Map(), x.event.columns))
-            entities.set(`${e.role}|${entityKey(e)}`, e);
-        const list = [...entities.values()].slice(0, 200);
+        const list = entitiesOfColumns(c.hits.map((x) => x.event.columns));
         alerts.push(correlationAlertRow(tenant, c, now, {}, list));
         const last = c.hits.at(-1)?.event.columns.host;
         incidentAlerts.push({

@@ -16,6 +16,8 @@ import {
   type HitInfo,
 } from '../pipeline/alerts.js';
 import type { Store } from '../store/index.js';
+import { entitiesOf, entitiesOfColumns, entityKey, type CorrelationAlert } from '../correlate/index.js';
+import type { Suppressions } from '../detect/suppressions.js';
 import { rangeParams, TENANT_RANGE, type TimeRange } from './request.js';
 
 export interface RetroHuntOptions extends TimeRange {
@@ -24,6 +26,10 @@ export interface RetroHuntOptions extends TimeRange {
   readonly columns: ColumnMapper;
   /** Write the alerts found (those not already stored). */
   readonly storeAlerts: boolean;
+  /** Analysts' exceptions: matching detections raise no alert, as live. */
+  readonly suppressions?: Suppressions;
+  /** Called with the alerts stored (the new ones), for incident building. */
+  readonly onStored?: (alerts: readonly CorrelationAlert[]) => Promise<void>;
   /** Stop after this many matching events per rule. */
   readonly maxMatches?: number;
   readonly pageSize?: number;
@@ -63,6 +69,13 @@ interface Candidate {
 
 const SAMPLE_IDS = 100;
 
+/** An alert to store: its row, and the same alert as incident building sees it. */
+interface StoredAlertOf {
+  readonly id: string;
+  readonly row: string;
+  readonly incident: CorrelationAlert;
+}
+
 /**
  * Runs Sigma rules over stored history. SQL pre-selects candidates (see sigma-sql.ts), the same
  * engine as live detection decides on each candidate's original record, and correlation rules
@@ -92,7 +105,7 @@ export async function retroHunt(
   }
   const results: RuleHuntResult[] = [];
   const found: { d: Detection; info: HitInfo }[] = [];
-  const alerts: { id: string; row: string }[] = [];
+  const alerts: StoredAlertOf[] = [];
   const provenance = { retro_hunt: runId };
   const correlator = new Correlator<HitInfo>(rules);
   const suppressed = correlator.suppressedKeys();
@@ -161,11 +174,27 @@ export async function retroHunt(
     });
     // Like live detection: a rule that a correlation consumes (without `generate`) does not alert.
     if (!ruleKeys(rule).some((k) => suppressed.has(k)))
-      for (const m of matched)
+      for (const m of matched) {
+        const entities = entitiesOf(m.d.fields, m.info.columns);
+        const keys = () => entities.map(entityKey);
+        if (o.suppressions?.match(o.tenant, now, ruleKeys(rule), keys, m.d.fields)) continue;
+        const id = detectionAlertId(m.info.eventId, ruleId);
+        const time = m.d.time ?? now;
         alerts.push({
-          id: detectionAlertId(m.info.eventId, ruleId),
-          row: detectionAlertRow(o.tenant, m.d, m.info, m.d.time ?? now, now, provenance),
+          id,
+          row: detectionAlertRow(o.tenant, m.d, m.info, time, now, provenance, entities),
+          incident: {
+            id,
+            time,
+            ruleId,
+            title: rule.title,
+            level: rule.level,
+            tags: rule.tags,
+            host: String(m.info.columns.host ?? ''),
+            entities,
+          },
         });
+      }
   }
 
   // Correlations see the detections in time order, as live detection would have.
@@ -180,7 +209,22 @@ export async function retroHunt(
       const list = byCorrelation.get(id);
       if (list) list.push(h);
       else byCorrelation.set(id, [h]);
-      alerts.push({ id: correlationAlertId(h), row: correlationAlertRow(o.tenant, h, now, provenance) });
+      const entities = entitiesOfColumns(h.hits.map((x) => (x.event as HitInfo).columns));
+      const hid = correlationAlertId(h);
+      alerts.push({
+        id: hid,
+        row: correlationAlertRow(o.tenant, h, now, provenance, entities),
+        incident: {
+          id: hid,
+          time: h.last,
+          ruleId: id,
+          title: h.rule.title,
+          level: h.rule.level,
+          tags: h.rule.tags,
+          host: String((h.hits.at(-1)?.event as HitInfo | undefined)?.columns.host ?? ''),
+          entities,
+        },
+      });
     }
     for (const r of rules) {
       if (r.type !== 'correlation') continue;
@@ -202,7 +246,12 @@ export async function retroHunt(
     }
   }
 
-  const alertsStored = o.storeAlerts ? await storeNewAlerts(store, o.tenant, alerts, runId) : 0;
+  let alertsStored = 0;
+  if (o.storeAlerts) {
+    const stored = await storeNewAlerts(store, o.tenant, alerts, runId);
+    alertsStored = stored.length;
+    await o.onStored?.(stored);
+  }
   return {
     runId,
     rules: results,
@@ -220,10 +269,10 @@ export async function retroHunt(
 async function storeNewAlerts(
   store: Store,
   tenant: string,
-  alerts: readonly { id: string; row: string }[],
+  alerts: readonly StoredAlertOf[],
   runId: string,
-): Promise<number> {
-  let stored = 0;
+): Promise<CorrelationAlert[]> {
+  const stored: CorrelationAlert[] = [];
   for (let i = 0; i < alerts.length; i += 5000) {
     const block = alerts.slice(i, i + 5000);
     const ids = block.map((a) => a.id);
@@ -235,10 +284,12 @@ async function storeNewAlerts(
         )
       ).map((r) => r.alert_id),
     );
-    const fresh = block.filter((a) => !existing.has(a.id)).map((a) => a.row);
+    const fresh = block.filter((a) => !existing.has(a.id));
     if (fresh.length === 0) continue;
-    await store.insert('alerts', Buffer.from(fresh.join('\n')), { dedupToken: `retro:${runId}:${i}` });
-    stored += fresh.length;
+    await store.insert('alerts', Buffer.from(fresh.map((a) => a.row).join('\n')), {
+      dedupToken: `retro:${runId}:${i}`,
+    });
+    for (const a of fresh) stored.push(a.incident);
   }
   return stored;
 }

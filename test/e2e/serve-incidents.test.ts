@@ -172,4 +172,31 @@ describe('vigil serve: incidents', () => {
     ]);
     expect(detail.body.state.status).toBe('closed');
   });
+
+  it('a retro-hunt finding joins the incident of the process it is about', async () => {
+    const rule = [
+      'title: Backdoor Binary Named Like The VPN Service',
+      'id: 0d9b4a51-3b4e-4c39-9a39-5f4f2b8f6a10',
+      'level: high',
+      'logsource: { category: process_creation, product: windows }',
+      'detection:',
+      '  selection:',
+      "    Image|endswith: '\\lscm.exe'",
+      '  condition: selection',
+    ].join('\n');
+    // Exceptions hold for retro-hunts too.
+    const quiet = await api(vigil.url, '/api/v1/suppressions', {
+      body: { entity: 'host:quiet9', reason: 'lab machine running installer tests' },
+    });
+    expect(quiet.status).toBe(201);
+    const run = await api(vigil.url, '/api/v1/retro-hunt', {
+      body: { rule, from: '2026-11-01T00:00:00Z', to: 'now' },
+    });
+    expect(run.status, JSON.stringify(run.body)).toBe(200);
+    expect(run.body.alertsStored).toBe(1); // LAPTOP7's lscm.exe; QUIET9's is suppressed
+    const detail = await api(vigil.url, `/api/v1/incidents/${incident.id}`);
+    expect(detail.body.alerts.map((a: { ruleId: string }) => a.ruleId)).toContain(
+      '0d9b4a51-3b4e-4c39-9a39-5f4f2b8f6a10',
+    );
+  });
 });

@@ -2,6 +2,7 @@ import { ruleKeys, type SigmaRule } from '../../detect/sigma/model.js';
 import type { RuleError } from '../../detect/sigma/parse/errors.js';
 import { parseRules } from '../../detect/sigma/parse/rule.js';
 import { parseCount, parseRange, retroHunt } from '../../search/index.js';
+import { Suppressions } from '../../detect/suppressions.js';
 import { authorize } from '../auth.js';
 import type { RequestContext } from '../context.js';
 import { HttpError, readJson, sendJson, type Router } from '../http.js';
@@ -83,6 +84,14 @@ export function retroHuntRoutes(router: Router<RequestContext>): void {
         mappings: s.mappings,
         columns: s.columns,
         storeAlerts: store,
+        suppressions: new Suppressions(await s.incidents.suppressions(ctx.tenant)),
+        // New findings join the live incidents of their hosts and processes.
+        onStored: async (alerts) => {
+          await s.incidentBuilder.record([
+            { tenant: ctx.tenant, facts: { sightings: [], lineage: [] }, alerts },
+          ]);
+          await s.incidentBuilder.flush();
+        },
         maxMatches: parseCount(b.max_matches, 100_000, 1_000_000, 'max_matches'),
       });
       sendJson(ctx.res, 200, result);
