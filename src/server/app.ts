@@ -10,6 +10,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { retroHuntRoutes } from './routes/retro-hunt.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { searchRoutes } from './routes/search.js';
+import { UiAssets } from './ui.js';
 
 /** The token in any of the forms shippers send: Bearer, Splunk (HEC), ApiKey and Basic (Beats). */
 export function credentialOf(req: IncomingMessage): string | null {
@@ -38,12 +39,15 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   retroHuntRoutes(router);
   incidentRoutes(router);
   adminRoutes(router);
+  const ui = new UiAssets();
   const openapi = JSON.stringify(openApiDocument());
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://vigil.invalid');
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/api/v1/health') return sendJson(res, 200, { status: 'ok' });
+    // The UI's files are public (it signs in with a token); everything it reads goes through the API.
+    if (method === 'GET' && ui.serve(url.pathname, res)) return;
     if (method === 'GET' && url.pathname === '/api/v1/openapi.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(openapi);

@@ -1,0 +1,91 @@
+import { existsSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_TOKEN, api, removeDir, settled, startVigil, type VigilProcess } from '../support/server.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const present = existsSync(CHROMIUM);
+if (!present)
+  console.log(`the UI tests: skipped, ${CHROMIUM} is absent (apt-get install chromium; .ci/run does)`);
+
+let vigil: VigilProcess;
+let browser: Browser;
+let page: Page;
+
+describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario', () => {
+  beforeAll(async () => {
+    vigil = await startVigil({ args: ['--sample-data'] });
+    await settled(vigil.url);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+      ],
+    });
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    // No request may leave the server: every asset is bundled.
+    page.on('request', (r) => {
+      if (!r.url().startsWith(vigil.url) && !r.url().startsWith('data:'))
+        throw new Error(`external request ${r.url()}`);
+    });
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    await vigil?.stop();
+    if (vigil) removeDir(vigil.dataDir);
+  });
+
+  it('refuses a bad token, then signs in', async () => {
+    await page.goto(vigil.url);
+    await page.fill('#token', 'vgl_not-a-real-token');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('text=That token is not valid.');
+    await page.fill('#token', ADMIN_TOKEN);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#incidents tbody tr');
+  });
+
+  it('opens the ransomware incident: its graph holds every alert and the hosts, and each link is explained', async () => {
+    const row = page.locator('#incidents tbody tr', { hasText: 'Ransom' }).first();
+    const id = await row.getAttribute('data-id');
+    const incident = (await api(vigil.url, `/api/v1/incidents/${id}`)).body as {
+      alerts: unknown[];
+      hosts: string[];
+      links: unknown[];
+    };
+    await row.click();
+    await page.waitForSelector('#graph canvas');
+    const graph = page.locator('#graph');
+    expect(Number(await graph.getAttribute('data-alert-nodes'))).toBe(incident.alerts.length);
+    expect(incident.hosts.length).toBeGreaterThanOrEqual(2);
+    for (const host of incident.hosts)
+      expect(await page.locator('#entities a[data-type=host]', { hasText: host.toLowerCase() }).count()).toBe(
+        1,
+      );
+    expect(await page.locator('#links li').count()).toBe(Math.min(200, incident.links.length));
+    expect(await page.locator('#timeline tbody tr').count()).toBe(incident.alerts.length);
+  });
+
+  it('pivots from an entity to search', async () => {
+    const host = page.locator('#entities a[data-type=host]').first();
+    const name = (await host.textContent())!;
+    await host.click();
+    await page.waitForSelector('#total');
+    expect(await page.inputValue('#query')).toBe(`host:"${name}"`);
+    expect(Number((await page.textContent('#total'))!.split(' ')[0])).toBeGreaterThan(0);
+    await page.goBack();
+    await page.waitForSelector('#graph canvas');
+  });
+
+  it('closing needs a verdict; closing with one sticks', async () => {
+    await page.click('#close');
+    await page.waitForSelector('text=closing an incident needs a verdict');
+    await page.selectOption('#verdict', 'true-positive');
+    await page.click('#close');
+    await page.waitForSelector('#incident-status:has-text("closed · true-positive")');
+  });
+});

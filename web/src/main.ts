@@ -1,0 +1,57 @@
+import { ApiError, signOut, token } from './api.js';
+import { h, replace } from './dom.js';
+import { incidentPage } from './pages/incident.js';
+import { incidentsPage } from './pages/incidents.js';
+import { loginPage } from './pages/login.js';
+import { searchPage } from './pages/search.js';
+
+/** Pages by hash route; later pages (containers, email, response) add themselves here. */
+const NAV: [string, string][] = [
+  ['#/incidents', 'Incidents'],
+  ['#/search', 'Search'],
+];
+
+const main = h('main', { id: 'main', tabindex: -1 });
+const nav = h('nav', { class: 'side', 'aria-label': 'sections' });
+
+async function route(): Promise<void> {
+  const [path = '', query = ''] = location.hash.slice(1).split('?');
+  const params = new URLSearchParams(query);
+  if (token() === null && path !== '/login') {
+    location.hash = '#/login';
+    return;
+  }
+  replace(
+    nav,
+    h('div', { class: 'brand' }, 'Vigil'),
+    NAV.map(([href, label]) =>
+      h('a', { href, class: path.startsWith(href.slice(1)) ? 'active' : '' }, label),
+    ),
+    token() === null
+      ? null
+      : h(
+          'button',
+          {
+            class: 'signout',
+            onclick: () => {
+              signOut();
+              location.hash = '#/login';
+            },
+          },
+          'Sign out',
+        ),
+  );
+  try {
+    if (path === '/login') loginPage(main);
+    else if (path.startsWith('/incidents/'))
+      await incidentPage(main, decodeURIComponent(path.slice('/incidents/'.length)));
+    else if (path === '/search') await searchPage(main, params);
+    else await incidentsPage(main, params);
+  } catch (e) {
+    replace(main, h('p', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : String(e)));
+  }
+}
+
+document.body.replaceChildren(h('div', { class: 'app' }, nav, main));
+window.addEventListener('hashchange', () => void route());
+void route();

@@ -1,0 +1,201 @@
+import { api, ApiError } from '../api.js';
+import { h, replace, time } from '../dom.js';
+import { drawGraph } from '../graph.js';
+import { pivotQuery, searchHref } from '../pivot.js';
+import type { IncidentDetail } from '../types.js';
+
+const VERDICTS = ['true-positive', 'benign-positive', 'false-positive', 'duplicate'];
+
+function entityLink(type: string, value: string, from: number): HTMLAnchorElement {
+  return h(
+    'a',
+    { href: searchHref(pivotQuery(type, value), from - 86_400_000), class: 'entity', 'data-type': type },
+    value,
+  );
+}
+
+/** One incident: what happened, in order, to what, why the pieces belong together, and actions. */
+export async function incidentPage(root: HTMLElement, id: string): Promise<void> {
+  const inc = await api<IncidentDetail>(`/api/v1/incidents/${encodeURIComponent(id)}`);
+  const from = inc.first;
+  const message = h('p', { class: 'error', role: 'alert' });
+  const act = async (body: Record<string, string>) => {
+    try {
+      await api(`/api/v1/incidents/${encodeURIComponent(inc.id)}`, { method: 'PATCH', body });
+      await incidentPage(root, inc.id);
+    } catch (e) {
+      message.textContent = e instanceof ApiError ? e.message : String(e);
+    }
+  };
+  const assignee = h('input', {
+    value: inc.state.assignee,
+    'aria-label': 'assignee',
+    placeholder: 'assignee',
+  });
+  const status = h(
+    'select',
+    { 'aria-label': 'status', id: 'status' },
+    ['new', 'investigating', 'closed'].map((s) =>
+      h('option', { value: s, selected: s === inc.state.status }, s),
+    ),
+  );
+  const verdict = h(
+    'select',
+    { 'aria-label': 'verdict', id: 'verdict' },
+    h('option', { value: '' }, 'no verdict'),
+    VERDICTS.map((v) => h('option', { value: v, selected: v === inc.state.verdict }, v)),
+  );
+  const note = h('textarea', { 'aria-label': 'note', placeholder: 'Add a note…', rows: 2 });
+  const graph = h('div', {
+    class: 'graph',
+    id: 'graph',
+    role: 'img',
+    'aria-label': 'graph of alerts and entities',
+  });
+
+  replace(
+    root,
+    h(
+      'header',
+      { class: 'page-head' },
+      h('a', { href: '#/incidents', class: 'back' }, '← Incidents'),
+      h('h1', { id: 'incident-title' }, inc.title),
+      h(
+        'div',
+        { class: 'facts' },
+        h('span', { class: `sev sev-${inc.severity}` }, inc.severity),
+        h('span', {}, `risk ${inc.risk.score}`),
+        h(
+          'span',
+          { id: 'incident-status' },
+          inc.state.status + (inc.state.verdict ? ` · ${inc.state.verdict}` : ''),
+        ),
+        h('span', {}, `${inc.alertCount} alerts`),
+        h('span', { class: 'mono' }, `${time(inc.first)} → ${time(inc.last)}`),
+      ),
+      inc.tactics.length > 0
+        ? h(
+            'ol',
+            { class: 'tactics', 'aria-label': 'ATT&CK tactics' },
+            inc.tactics.map((t) => h('li', {}, t)),
+          )
+        : null,
+    ),
+    h(
+      'section',
+      { class: 'actions', 'aria-label': 'actions' },
+      assignee,
+      status,
+      verdict,
+      h(
+        'button',
+        {
+          id: 'save',
+          onclick: () => void act({ assignee: assignee.value, status: status.value, verdict: verdict.value }),
+        },
+        'Save',
+      ),
+      h(
+        'button',
+        {
+          id: 'close',
+          onclick: () => void act({ status: 'closed', verdict: verdict.value, assignee: assignee.value }),
+        },
+        'Close with verdict',
+      ),
+      message,
+    ),
+    h(
+      'div',
+      { class: 'incident-body' },
+      h('section', { class: 'panel graph-panel' }, h('h2', {}, 'Graph'), graph),
+      h(
+        'section',
+        { class: 'panel' },
+        h('h2', {}, 'Why these alerts belong together'),
+        inc.links.length === 0 ? h('p', { class: 'empty' }, 'One alert: nothing linked yet.') : null,
+        h(
+          'ul',
+          { class: 'links', id: 'links' },
+          inc.links.slice(0, 200).map((l) => h('li', {}, l.reason)),
+        ),
+        h('h2', {}, 'Entities'),
+        h(
+          'ul',
+          { class: 'entities', id: 'entities' },
+          inc.entities
+            .slice(0, 100)
+            .map((e) =>
+              h(
+                'li',
+                {},
+                h('span', { class: 'etype' }, e.type),
+                entityLink(e.type, e.value, from),
+                h('span', { class: 'count' }, ` ${e.alerts}`),
+              ),
+            ),
+        ),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Timeline'),
+      h(
+        'table',
+        { class: 'grid', id: 'timeline' },
+        h(
+          'thead',
+          {},
+          h(
+            'tr',
+            {},
+            ['Time', 'Host', 'Level', 'Alert'].map((t) => h('th', {}, t)),
+          ),
+        ),
+        h(
+          'tbody',
+          {},
+          inc.alerts.map((a) =>
+            h(
+              'tr',
+              {},
+              h('td', { class: 'mono' }, time(a.time)),
+              h('td', {}, entityLink('host', a.host.toLowerCase(), from)),
+              h('td', {}, h('span', { class: `sev sev-${a.level}` }, a.level)),
+              h('td', {}, a.title),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Notes'),
+      h(
+        'ul',
+        { class: 'notes' },
+        inc.notes.map((n) =>
+          h('li', {}, h('span', { class: 'mono' }, time(n.time)), ` ${n.author}: `, n.text),
+        ),
+      ),
+      note,
+      h(
+        'button',
+        {
+          onclick: () =>
+            void api(`/api/v1/incidents/${encodeURIComponent(inc.id)}/notes`, { body: { text: note.value } })
+              .then(() => incidentPage(root, inc.id))
+              .catch((e: unknown) => (message.textContent = e instanceof ApiError ? e.message : String(e))),
+        },
+        'Add note',
+      ),
+    ),
+  );
+  drawGraph(
+    graph,
+    inc,
+    (type, value) => (location.hash = searchHref(pivotQuery(type, value), from - 86_400_000)),
+  );
+}
