@@ -10,6 +10,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { retroHuntRoutes } from './routes/retro-hunt.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { searchRoutes } from './routes/search.js';
+import { ruleRoutes } from './routes/rules.js';
 import { UiAssets } from './ui.js';
 
 /** The token in any of the forms shippers send: Bearer, Splunk (HEC), ApiKey and Basic (Beats). */
@@ -38,6 +39,7 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   searchRoutes(router);
   retroHuntRoutes(router);
   incidentRoutes(router);
+  ruleRoutes(router);
   adminRoutes(router);
   const ui = new UiAssets();
   const openapi = JSON.stringify(openApiDocument());

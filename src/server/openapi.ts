@@ -283,6 +283,24 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '201': { description: 'The suppression' }, ...errors },
         },
       },
+      '/api/v1/rules': {
+        get: {
+          summary: 'The loaded rules (detection and correlation), most hits in 30 days first',
+          parameters: ['q', 'limit', 'offset'].map((name) => ({
+            name,
+            in: 'query',
+            schema: { type: 'string' },
+          })),
+          responses: ok('total and rules'),
+        },
+      },
+      '/api/v1/rules/check': {
+        post: {
+          summary: 'Parse and compile Sigma YAML (the body) as the server would; each problem with its line',
+          requestBody: { content: { 'application/yaml': { schema: { type: 'string' } } } },
+          responses: { ...ok('valid, rules, errors (line, message), notes'), ...errors },
+        },
+      },
       '/api/v1/suppressions/{id}': {
         delete: { summary: 'Remove an exception (analyst)', parameters: [idParam], responses: ok('Removed') },
       },

@@ -88,4 +88,49 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.click('#close');
     await page.waitForSelector('#incident-status:has-text("closed · true-positive")');
   });
+
+  it('sweeps a hash from the search page and names the host that saw it', async () => {
+    const list = (await api(vigil.url, '/api/v1/incidents?from=2000-01-01T00:00:00Z&to=now')).body
+      .incidents as {
+      id: string;
+      title: string;
+    }[];
+    const ngrok = list.find((i) => i.title.includes('Gmail'))!;
+    const detail = (await api(vigil.url, `/api/v1/incidents/${ngrok.id}`)).body as {
+      entities: { type: string; value: string }[];
+      hosts: string[];
+    };
+    const hash = detail.entities.find((e) => e.type === 'hash')!.value;
+    await page.goto(`${vigil.url}/#/search?from=2000-01-01T00:00:00Z`);
+    await page.fill('#iocs', `${hash}\nnot an ioc at all`);
+    await page.click('#sweep');
+    const row = page.locator(`#sweep-table tr[data-ioc="${hash}"]`);
+    await row.waitFor();
+    expect(Number(await row.locator('td').nth(2).textContent())).toBeGreaterThan(0);
+    expect(await row.locator('td').nth(4).textContent()).toContain(detail.hosts[0]!);
+    await page.waitForSelector('#sweep-results li.error');
+  });
+
+  it('checks a rule being written and shows each error at its line', async () => {
+    await page.goto(`${vigil.url}/#/rules`);
+    await page.waitForSelector('#rules tbody tr');
+    const broken = [
+      'title: Broken Rule',
+      'logsource:',
+      '  product: windows',
+      '  category: process_creation',
+      'detection:',
+      '  selection:',
+      "    Image|endswith: '\\evil.exe'",
+      '  condition: selecton',
+    ].join('\n');
+    await page.fill('#rule-yaml', broken);
+    await page.click('#check');
+    const error = page.locator('#rule-check li.error').first();
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/^line 8: .*selecton/);
+    await page.fill('#rule-yaml', broken.replace('selecton', 'selection'));
+    await page.click('#check');
+    await page.waitForSelector('#rule-check .ok');
+  });
 });

@@ -3,12 +3,14 @@ import { h, replace } from './dom.js';
 import { incidentPage } from './pages/incident.js';
 import { incidentsPage } from './pages/incidents.js';
 import { loginPage } from './pages/login.js';
+import { rulesPage } from './pages/rules.js';
 import { searchPage } from './pages/search.js';
 
 /** Pages by hash route; later pages (containers, email, response) add themselves here. */
 const NAV: [string, string][] = [
   ['#/incidents', 'Incidents'],
   ['#/search', 'Search'],
+  ['#/rules', 'Rules'],
 ];
 
 const main = h('main', { id: 'main', tabindex: -1 });
@@ -46,6 +48,7 @@ async function route(): Promise<void> {
     else if (path.startsWith('/incidents/'))
       await incidentPage(main, decodeURIComponent(path.slice('/incidents/'.length)));
     else if (path === '/search') await searchPage(main, params);
+    else if (path === '/rules') await rulesPage(main, params);
     else await incidentsPage(main, params);
   } catch (e) {
     replace(main, h('p', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : String(e)));

@@ -1,0 +1,148 @@
+import { api, ApiError, token } from '../api.js';
+import { h, replace } from '../dom.js';
+
+interface RuleRow {
+  id: string;
+  title: string;
+  type: string;
+  level: string;
+  status: string | null;
+  tags: string[];
+  hits30d: number;
+}
+
+interface CheckResult {
+  valid: boolean;
+  rules: { id: string | null; title: string; type: string; loaded: boolean }[];
+  errors: { line: number; message: string }[];
+  notes: { rule: string; note: string }[];
+}
+
+const PAGE = 100;
+
+/** The loaded rules with their ATT&CK tags and hits, and a checker for a rule being written. */
+export async function rulesPage(root: HTMLElement, params: URLSearchParams): Promise<void> {
+  const q = params.get('q') ?? '';
+  const page = Math.max(0, Number(params.get('page') ?? 0) || 0);
+  const r = await api<{ total: number; rules: RuleRow[] }>(
+    `/api/v1/rules?${new URLSearchParams({ q, limit: String(PAGE), offset: String(page * PAGE) })}`,
+  );
+  const filter = h('input', {
+    value: q,
+    placeholder: 'filter by title, id or tag',
+    'aria-label': 'filter rules',
+  });
+  const editor = h('textarea', {
+    id: 'rule-yaml',
+    rows: 14,
+    spellcheck: 'false',
+    'aria-label': 'Sigma rule YAML',
+    placeholder: 'title: …\nlogsource: …\ndetection: …',
+  });
+  const verdict = h('div', { id: 'rule-check', role: 'status' });
+  const check = async () => {
+    // The checker takes the YAML as the body, not JSON.
+    const res = await fetch('/api/v1/rules/check', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token() ?? ''}`, 'content-type': 'application/yaml' },
+      body: editor.value,
+    });
+    const body = (await res.json()) as CheckResult & { error?: string };
+    if (!res.ok) throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`);
+    replace(
+      verdict,
+      body.valid ? h('p', { class: 'ok' }, `Valid: ${body.rules.map((x) => x.title).join(', ')}`) : null,
+      h(
+        'ul',
+        { class: 'errors' },
+        body.errors.map((e) => h('li', { class: 'error' }, `line ${e.line}: ${e.message}`)),
+      ),
+      h(
+        'ul',
+        {},
+        body.notes.map((n) => h('li', { class: 'hint' }, `${n.rule}: ${n.note}`)),
+      ),
+    );
+  };
+  replace(
+    root,
+    h(
+      'header',
+      { class: 'page-head' },
+      h('h1', {}, `Rules (${r.total})`),
+      h(
+        'form',
+        {
+          class: 'query',
+          onsubmit: (e: Event) => {
+            e.preventDefault();
+            location.hash = `#/rules?${new URLSearchParams({ q: filter.value })}`;
+          },
+        },
+        filter,
+        h('button', { type: 'submit' }, 'Filter'),
+      ),
+    ),
+    h(
+      'section',
+      { class: 'panel' },
+      h('h2', {}, 'Check a rule'),
+      editor,
+      h(
+        'button',
+        {
+          id: 'check',
+          onclick: () =>
+            void check().catch((e: unknown) => replace(verdict, h('p', { class: 'error' }, String(e)))),
+        },
+        'Check',
+      ),
+      verdict,
+    ),
+    h(
+      'table',
+      { class: 'grid', id: 'rules' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Level', 'Title', 'ATT&CK', 'Status', 'Hits (30 d)'].map((t) => h('th', {}, t)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        r.rules.map((x) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, h('span', { class: `sev sev-${x.level}` }, x.level)),
+            h('td', {}, x.title),
+            h(
+              'td',
+              { class: 'mono' },
+              x.tags
+                .filter((t) => t.startsWith('attack.'))
+                .map((t) => t.slice(7))
+                .join(' '),
+            ),
+            h('td', {}, x.status ?? ''),
+            h('td', { class: 'num' }, x.hits30d),
+          ),
+        ),
+      ),
+    ),
+    h(
+      'nav',
+      { class: 'pager' },
+      page > 0
+        ? h('a', { href: `#/rules?${new URLSearchParams({ q, page: String(page - 1) })}` }, '← Previous')
+        : null,
+      r.total > (page + 1) * PAGE
+        ? h('a', { href: `#/rules?${new URLSearchParams({ q, page: String(page + 1) })}` }, 'Next →')
+        : null,
+    ),
+  );
+}
