@@ -1,4 +1,12 @@
-export { parseCount, parseRange, parseTimeBound, SearchRequestError, type TimeRange } from './request.js';
+export {
+  parseCount,
+  parseRange,
+  parseTimeBound,
+  rangeParams,
+  SearchRequestError,
+  TENANT_RANGE,
+  type TimeRange,
+} from './request.js';
 export {
   bucketSeconds,
   exportEvents,

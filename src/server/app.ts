@@ -11,6 +11,7 @@ import { retroHuntRoutes } from './routes/retro-hunt.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { searchRoutes } from './routes/search.js';
 import { ruleRoutes } from './routes/rules.js';
+import { overviewRoutes } from './routes/overview.js';
 import { UiAssets } from './ui.js';
 
 /** The token in any of the forms shippers send: Bearer, Splunk (HEC), ApiKey and Basic (Beats). */
@@ -40,6 +41,7 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   retroHuntRoutes(router);
   incidentRoutes(router);
   ruleRoutes(router);
+  overviewRoutes(router);
   adminRoutes(router);
   const ui = new UiAssets();
   const openapi = JSON.stringify(openApiDocument());

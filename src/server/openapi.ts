@@ -283,6 +283,14 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '201': { description: 'The suppression' }, ...errors },
         },
       },
+      '/api/v1/overview': {
+        get: {
+          summary:
+            'The overview in one call: event volume per source over time, alerts by severity, open incidents, top rules and hosts, sensors that went quiet',
+          parameters: ['from', 'to'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+          responses: ok('The overview'),
+        },
+      },
       '/api/v1/rules': {
         get: {
           summary: 'The loaded rules (detection and correlation), most hits in 30 days first',

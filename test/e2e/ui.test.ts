@@ -133,4 +133,19 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.click('#check');
     await page.waitForSelector('#rule-check .ok');
   });
+
+  it('the overview shows the open incidents, alerts by severity and the sensor that went quiet', async () => {
+    const list = (await api(vigil.url, '/api/v1/incidents?from=now-7d&to=now')).body.incidents as {
+      state: { status: string };
+    }[];
+    await page.goto(`${vigil.url}/#/overview?from=now-7d`);
+    await page.waitForSelector('#open-incidents');
+    expect(Number(await page.textContent('#open-incidents'))).toBe(
+      list.filter((i) => i.state.status !== 'closed').length,
+    );
+    expect(await page.locator('#alerts-by-severity li').count()).toBeGreaterThan(0);
+    expect(await page.locator('#volume .bar').count()).toBeGreaterThan(2); // a day of data in 3.5-hour buckets
+    // Waterbear silenced a server's network telemetry: the gap analytic names it.
+    expect(await page.textContent('#quiet-sensors')).toMatch(/APP01/);
+  });
 });

@@ -3,11 +3,13 @@ import { h, replace } from './dom.js';
 import { incidentPage } from './pages/incident.js';
 import { incidentsPage } from './pages/incidents.js';
 import { loginPage } from './pages/login.js';
+import { overviewPage } from './pages/overview.js';
 import { rulesPage } from './pages/rules.js';
 import { searchPage } from './pages/search.js';
 
 /** Pages by hash route; later pages (containers, email, response) add themselves here. */
 const NAV: [string, string][] = [
+  ['#/overview', 'Overview'],
   ['#/incidents', 'Incidents'],
   ['#/search', 'Search'],
   ['#/rules', 'Rules'],
@@ -49,6 +51,7 @@ async function route(): Promise<void> {
       await incidentPage(main, decodeURIComponent(path.slice('/incidents/'.length)));
     else if (path === '/search') await searchPage(main, params);
     else if (path === '/rules') await rulesPage(main, params);
+    else if (path === '/overview') await overviewPage(main, params);
     else await incidentsPage(main, params);
   } catch (e) {
     replace(main, h('p', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : String(e)));
