@@ -81,6 +81,22 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.waitForSelector('#graph canvas');
   });
 
+  it('creates an exception from the incident: refused without a reason, then made', async () => {
+    const host = (await page.locator('#entities a[data-type=host]').first().textContent())!;
+    await page.selectOption('#exception-entity', `host:${host}`);
+    await page.click('#exception-create');
+    await page.waitForSelector('text=say why (reason)');
+    await page.fill('#exception-reason', 'restore test on this server');
+    await page.click('#exception-create');
+    await page.waitForSelector('#exception-done:has-text("created")');
+    const list = (await api(vigil.url, '/api/v1/suppressions')).body.suppressions as {
+      entity: string;
+      expires: number;
+    }[];
+    expect(list).toEqual([expect.objectContaining({ entity: `host:${host}` })]);
+    expect(list[0]!.expires).toBeGreaterThan(Date.now());
+  });
+
   it('closing needs a verdict; closing with one sticks', async () => {
     await page.click('#close');
     await page.waitForSelector('text=closing an incident needs a verdict');

@@ -52,6 +52,7 @@ export async function incidentPage(root: HTMLElement, id: string): Promise<void>
     role: 'img',
     'aria-label': 'graph of alerts and entities',
   });
+  const exception = exceptionForm(inc, message);
 
   replace(
     root,
@@ -169,6 +170,7 @@ export async function incidentPage(root: HTMLElement, id: string): Promise<void>
         ),
       ),
     ),
+    exception,
     h(
       'section',
       { class: 'panel' },
@@ -197,5 +199,70 @@ export async function incidentPage(root: HTMLElement, id: string): Promise<void>
     graph,
     inc,
     (type, value) => (location.hash = searchHref(pivotQuery(type, value), from - 86_400_000)),
+  );
+}
+
+const EXPIRIES: [string, number][] = [
+  ['for 7 days', 7],
+  ['for 30 days', 30],
+  ['for 90 days', 90],
+  ['with no expiry', 0],
+];
+
+/**
+ * An exception from this incident: its rule, one of its entities, or both. It silences matching
+ * detections from the next batch on; it needs a reason, and names its author.
+ */
+function exceptionForm(inc: IncidentDetail, message: HTMLElement): HTMLElement {
+  const rule = h(
+    'select',
+    { id: 'exception-rule', 'aria-label': 'rule' },
+    h('option', { value: '' }, 'any rule'),
+    inc.rules.map((r) => h('option', { value: r.id }, r.title)),
+  );
+  const entity = h(
+    'select',
+    { id: 'exception-entity', 'aria-label': 'entity' },
+    h('option', { value: '' }, 'any entity'),
+    inc.entities
+      .slice(0, 100)
+      .map((e) => h('option', { value: `${e.type}:${e.value}` }, `${e.type}: ${e.value}`)),
+  );
+  const expiry = h(
+    'select',
+    { id: 'exception-expiry', 'aria-label': 'expiry' },
+    EXPIRIES.map(([label, days]) => h('option', { value: String(days) }, label)),
+  );
+  const reason = h('input', {
+    id: 'exception-reason',
+    'aria-label': 'reason',
+    placeholder: 'why this is expected (required)',
+  });
+  const done = h('p', { id: 'exception-done', class: 'ok', role: 'status' });
+  const create = async () => {
+    const days = Number(expiry.value);
+    const body: Record<string, string> = { rule_id: rule.value, entity: entity.value, reason: reason.value };
+    if (days > 0) body.expires = new Date(Date.now() + days * 86_400_000).toISOString();
+    try {
+      const s = await api<{ id: string }>('/api/v1/suppressions', { body });
+      done.textContent = `Exception ${s.id} created: matching detections no longer alert.`;
+    } catch (e) {
+      message.textContent = e instanceof ApiError ? e.message : String(e);
+    }
+  };
+  return h(
+    'section',
+    { class: 'panel' },
+    h('h2', {}, 'Create an exception'),
+    h(
+      'div',
+      { class: 'actions' },
+      rule,
+      entity,
+      expiry,
+      reason,
+      h('button', { id: 'exception-create', onclick: () => void create() }, 'Create exception'),
+    ),
+    done,
   );
 }
