@@ -283,6 +283,17 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { '201': { description: 'The suppression' }, ...errors },
         },
       },
+      '/api/v1/alerts/groups': {
+        get: {
+          summary: 'Alerts grouped by rule or by host, largest first, for triage',
+          parameters: ['by', 'from', 'to', 'limit'].map((name) => ({
+            name,
+            in: 'query',
+            schema: { type: 'string' },
+          })),
+          responses: { ...ok('by and groups'), ...errors },
+        },
+      },
       '/api/v1/overview': {
         get: {
           summary:

@@ -164,4 +164,26 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     // Waterbear silenced a server's network telemetry: the gap analytic names it.
     expect(await page.textContent('#quiet-sensors')).toMatch(/APP01/);
   });
+
+  it('triages alerts grouped by rule and by host, and makes exceptions in bulk', async () => {
+    const groups = (await api(vigil.url, '/api/v1/alerts/groups?by=rule&from=now-7d&to=now')).body.groups as {
+      key: string;
+      alerts: number;
+    }[];
+    await page.goto(`${vigil.url}/#/alerts?by=rule&from=now-7d`);
+    await page.waitForSelector('#alert-groups tbody tr');
+    expect(await page.locator('#alert-groups tbody tr').count()).toBe(groups.length);
+    const first = page.locator('#alert-groups tbody tr').first();
+    await first.click();
+    await page.waitForSelector('#alert-groups tr.detail');
+    expect(await page.locator('#alert-groups tr.detail .inner tr').count()).toBe(
+      Math.min(50, groups[0]!.alerts),
+    );
+    await page.click('#by-host');
+    await page.waitForSelector('#alert-groups th:has-text("Host")');
+    await page.locator('#alert-groups tbody tr input[type=checkbox]').first().check();
+    await page.fill('#bulk-reason', 'known lab host');
+    await page.click('#bulk-suppress');
+    await page.waitForSelector('#bulk-status:has-text("1 exception created")');
+  });
 });

@@ -3,6 +3,7 @@ import { h, replace } from './dom.js';
 import { incidentPage } from './pages/incident.js';
 import { incidentsPage } from './pages/incidents.js';
 import { loginPage } from './pages/login.js';
+import { alertsPage } from './pages/alerts.js';
 import { overviewPage } from './pages/overview.js';
 import { rulesPage } from './pages/rules.js';
 import { searchPage } from './pages/search.js';
@@ -11,6 +12,7 @@ import { searchPage } from './pages/search.js';
 const NAV: [string, string][] = [
   ['#/overview', 'Overview'],
   ['#/incidents', 'Incidents'],
+  ['#/alerts', 'Alerts'],
   ['#/search', 'Search'],
   ['#/rules', 'Rules'],
 ];
@@ -52,6 +54,7 @@ async function route(): Promise<void> {
     else if (path === '/search') await searchPage(main, params);
     else if (path === '/rules') await rulesPage(main, params);
     else if (path === '/overview') await overviewPage(main, params);
+    else if (path === '/alerts') await alertsPage(main, params);
     else await incidentsPage(main, params);
   } catch (e) {
     replace(main, h('p', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : String(e)));
