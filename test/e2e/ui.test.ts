@@ -76,7 +76,18 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await host.click();
     await page.waitForSelector('#total');
     expect(await page.inputValue('#query')).toBe(`host:"${name}"`);
-    expect(Number((await page.textContent('#total'))!.split(' ')[0])).toBeGreaterThan(0);
+    const total = Number((await page.textContent('#total'))!.split(' ')[0]);
+    expect(total).toBeGreaterThan(0);
+    expect(await page.locator('#histogram .bar').count()).toBeGreaterThan(0);
+    // A facet refines the query; a row opens to the original record.
+    await page.locator('#facets a').first().click();
+    await expect.poll(() => page.inputValue('#query')).not.toBe(`host:"${name}"`);
+    await page.waitForSelector('#total');
+    expect(await page.inputValue('#query')).toMatch(/^\(host:".*"\) AND \w+:".*"$/);
+    expect(Number((await page.textContent('#total'))!.split(' ')[0])).toBeLessThanOrEqual(total);
+    await page.locator('#events tbody tr').first().click();
+    expect(await page.locator('#events tr.raw pre').textContent()).toMatch(/^\{/);
+    await page.goBack();
     await page.goBack();
     await page.waitForSelector('#graph canvas');
   });

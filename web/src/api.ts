@@ -14,6 +14,12 @@ export function token(): string | null {
   return sessionStorage.getItem(KEY);
 }
 
+/** The header an API call needs, for calls api() does not make (downloads, raw bodies). */
+export function authHeader(): Record<string, string> {
+  const t = token();
+  return t === null ? {} : { authorization: `Bearer ${t}` };
+}
+
 export function signIn(t: string): void {
   sessionStorage.setItem(KEY, t.trim());
 }

@@ -1,4 +1,4 @@
-import { api, ApiError, token } from '../api.js';
+import { api, ApiError, authHeader } from '../api.js';
 import { h, replace } from '../dom.js';
 
 interface RuleRow {
@@ -44,7 +44,7 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
     // The checker takes the YAML as the body, not JSON.
     const res = await fetch('/api/v1/rules/check', {
       method: 'POST',
-      headers: { authorization: `Bearer ${token() ?? ''}`, 'content-type': 'application/yaml' },
+      headers: { ...authHeader(), 'content-type': 'application/yaml' },
       body: editor.value,
     });
     const body = (await res.json()) as CheckResult & { error?: string };

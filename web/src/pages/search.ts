@@ -1,34 +1,136 @@
-import { api, ApiError } from '../api.js';
+import { api, ApiError, authHeader } from '../api.js';
 import { h, replace } from '../dom.js';
 
 interface SearchResult {
   total: number | null;
   events: Record<string, unknown>[];
+  histogram: { bucketSeconds: number; buckets: { t: string; n: number }[] } | null;
+  facets: Record<string, { value: string; n: number }[]> | null;
 }
 
 const COLUMNS = ['ts', 'host', 'event_code', 'user_name', 'process_executable', 'process_command_line'];
+const SAVED = 'vigil.saved-searches';
+const FIELDS = [
+  'host',
+  'user_name',
+  'event_code',
+  'channel',
+  'provider',
+  'process_executable',
+  'process_command_line',
+  'parent_executable',
+  'file_path',
+  'hash_sha256',
+  'hash_md5',
+  'source_ip',
+  'destination_ip',
+  'destination_port',
+  'domain',
+  'url',
+  'registry_key',
+  'container_image',
+  'email_from',
+  'rule_ids',
+  'hash:',
+  'ip:',
+  'domain:',
+];
 
-/** The query box and the matching events; entity links elsewhere land here. */
+function saved(): string[] {
+  try {
+    const v = JSON.parse(localStorage.getItem(SAVED) ?? '[]') as unknown;
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function go(q: string, from: string): void {
+  location.hash = `#/search?${new URLSearchParams({ q, from })}`;
+}
+
+/** Bars of matches over time, as the API buckets them. */
+function histogram(r: SearchResult): HTMLElement | null {
+  const b = r.histogram?.buckets ?? [];
+  if (b.length === 0) return null;
+  const max = Math.max(1, ...b.map((x) => x.n));
+  return h(
+    'div',
+    { class: 'chart small', id: 'histogram', role: 'img', 'aria-label': 'matches over time' },
+    b.map((x) =>
+      h(
+        'div',
+        { class: 'bar', title: `${x.t}: ${x.n}` },
+        h('div', { class: 'seg', style: `height:${(100 * x.n) / max}%;background:var(--accent)` }),
+      ),
+    ),
+  );
+}
+
+/** The query box with syntax help and field completion, results with facets, raw events and export. */
 export async function searchPage(root: HTMLElement, params: URLSearchParams): Promise<void> {
   const q = params.get('q') ?? '';
   const from = params.get('from') ?? 'now-7d';
   const input = h('input', {
     id: 'query',
     value: q,
+    list: 'fields',
     'aria-label': 'query',
-    placeholder: 'host:WS01 AND process_executable:*\\\\rundll32.exe',
+    placeholder: 'host:WS01 AND process_executable:*\\rundll32.exe',
   });
+  const fields = h(
+    'datalist',
+    { id: 'fields' },
+    FIELDS.map((f) => h('option', { value: f.endsWith(':') ? f : `${f}:` })),
+  );
+  const range = h(
+    'select',
+    { 'aria-label': 'range' },
+    ['now-1h', 'now-1d', 'now-7d', 'now-30d', 'now-365d'].map((r) =>
+      h('option', { value: r, selected: r === from }, r),
+    ),
+  );
   const form = h(
     'form',
     {
       class: 'query',
       onsubmit: (e: Event) => {
         e.preventDefault();
-        location.hash = `#/search?${new URLSearchParams({ q: input.value, from })}`;
+        go(input.value, range.value);
       },
     },
     input,
+    fields,
+    range,
     h('button', { type: 'submit' }, 'Search'),
+    h(
+      'button',
+      {
+        type: 'button',
+        id: 'save-search',
+        onclick: () => {
+          const list = saved().filter((x) => x !== input.value);
+          localStorage.setItem(SAVED, JSON.stringify([input.value, ...list].slice(0, 20)));
+          void searchPage(root, params);
+        },
+      },
+      'Save',
+    ),
+  );
+  const help = h(
+    'details',
+    { class: 'hint' },
+    h('summary', {}, 'Syntax'),
+    h(
+      'p',
+      {},
+      'field:value, "quoted phrases", wildcards (* and ?), AND / OR / NOT, parentheses, ranges (destination_port:[1 TO 1024], ts:>2026-01-01), bare terms, and the shortcuts hash:, ip: and domain:. See docs/search.md.',
+    ),
+  );
+  const savedList = h(
+    'div',
+    { class: 'saved' },
+    saved().map((x) => h('a', { href: `#/search?${new URLSearchParams({ q: x, from })}` }, x)),
   );
   const results = h('div', { id: 'results' });
   const iocs = h('textarea', {
@@ -46,36 +148,106 @@ export async function searchPage(root: HTMLElement, params: URLSearchParams): Pr
     h('button', { id: 'sweep', onclick: () => void runSweep(iocs.value, from, swept) }, 'Sweep'),
     swept,
   );
-  replace(root, h('header', { class: 'page-head' }, h('h1', {}, 'Search')), form, results, sweep);
+  replace(
+    root,
+    h('header', { class: 'page-head' }, h('h1', {}, 'Search')),
+    form,
+    help,
+    savedList,
+    results,
+    sweep,
+  );
   if (q === '') return;
   try {
     const r = await api<SearchResult>(
       `/api/v1/search?${new URLSearchParams({ q, from, to: 'now', limit: '200' })}`,
     );
+    const facets = Object.entries(r.facets ?? {}).filter(([, v]) => v.length > 0);
     replace(
       results,
-      h('p', { id: 'total' }, `${r.total ?? r.events.length} events`),
       h(
-        'table',
-        { class: 'grid' },
+        'p',
+        { id: 'total' },
+        `${r.total ?? r.events.length} events`,
+        ' · ',
         h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            COLUMNS.map((c) => h('th', {}, c)),
+          'a',
+          {
+            href: '#',
+            id: 'export',
+            onclick: (e: Event) => {
+              e.preventDefault();
+              void download(q, from);
+            },
+          },
+          'export JSONL',
+        ),
+      ),
+      histogram(r),
+      h(
+        'div',
+        { class: 'search-body' },
+        h(
+          'aside',
+          { class: 'facets', id: 'facets' },
+          facets.map(([field, values]) =>
+            h(
+              'section',
+              {},
+              h('h2', {}, field),
+              h(
+                'ul',
+                {},
+                values.slice(0, 8).map((v) =>
+                  h(
+                    'li',
+                    {},
+                    h(
+                      'a',
+                      {
+                        href: '#',
+                        onclick: (e: Event) => {
+                          e.preventDefault();
+                          go(`(${q}) AND ${field}:"${v.value.replace(/"/g, '\\"')}"`, from);
+                        },
+                      },
+                      v.value || '(empty)',
+                    ),
+                    h('span', { class: 'count' }, ` ${v.n}`),
+                  ),
+                ),
+              ),
+            ),
           ),
         ),
         h(
-          'tbody',
-          {},
-          r.events.map((e) =>
+          'table',
+          { class: 'grid', id: 'events' },
+          h(
+            'thead',
+            {},
             h(
               'tr',
               {},
-              COLUMNS.map((c) => h('td', { class: c === 'ts' ? 'mono' : '' }, String(e[c] ?? ''))),
+              COLUMNS.map((c) => h('th', {}, c)),
             ),
+          ),
+          h(
+            'tbody',
+            {},
+            r.events.map((e) => {
+              const row: HTMLTableRowElement = h(
+                'tr',
+                {
+                  tabindex: 0,
+                  onclick: () => void toggleRaw(row, String(e.event_id ?? '')),
+                  onkeydown: (k: Event) =>
+                    (k as KeyboardEvent).key === 'Enter' && void toggleRaw(row, String(e.event_id ?? '')),
+                },
+                COLUMNS.map((c) => h('td', { class: c === 'ts' ? 'mono' : '' }, String(e[c] ?? ''))),
+              );
+              return row;
+            }),
           ),
         ),
       ),
@@ -86,6 +258,34 @@ export async function searchPage(root: HTMLElement, params: URLSearchParams): Pr
       h('p', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : String(e)),
     );
   }
+}
+
+/** Shows (or hides) an event's original record under its row. */
+async function toggleRaw(row: HTMLTableRowElement, id: string): Promise<void> {
+  const next = row.nextElementSibling;
+  if (next?.classList.contains('raw')) return void next.remove();
+  const e = await api<{ raw: unknown }>(`/api/v1/events/${encodeURIComponent(id)}`);
+  row.after(
+    h(
+      'tr',
+      { class: 'raw' },
+      h('td', { colspan: COLUMNS.length }, h('pre', {}, JSON.stringify(e.raw, null, 2))),
+    ),
+  );
+}
+
+/** Export through the API (the token goes in a header, so not a plain link). */
+async function download(q: string, from: string): Promise<void> {
+  const res = await fetch(
+    `/api/v1/search/export?${new URLSearchParams({ q, from, to: 'now', format: 'jsonl', limit: '100000' })}`,
+    {
+      headers: authHeader(),
+    },
+  );
+  const url = URL.createObjectURL(await res.blob());
+  const a = h('a', { href: url, download: 'vigil-search.jsonl' });
+  a.click();
+  URL.revokeObjectURL(url);
 }
 
 interface SweepResult {
