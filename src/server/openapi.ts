@@ -313,6 +313,13 @@ export function openApiDocument(): Record<string, unknown> {
           responses: ok('total and rules'),
         },
       },
+      '/api/v1/rules/{id}/yaml': {
+        get: {
+          summary: "A loaded rule's YAML: the file it came from, and the rule's line in it",
+          parameters: [idParam],
+          responses: { ...ok('id, file, line, yaml'), '404': { description: 'No loaded rule with that id' } },
+        },
+      },
       '/api/v1/rules/check': {
         post: {
           summary: 'Parse and compile Sigma YAML (the body) as the server would; each problem with its line',

@@ -159,6 +159,14 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.fill('#rule-yaml', broken.replace('selecton', 'selection'));
     await page.click('#check');
     await page.waitForSelector('#rule-check .ok');
+    // A rule's YAML opens in the editor, and testing it over history stores nothing.
+    await page.locator('#rules a[data-rule]', { hasText: 'Ransom Notes Spread' }).first().click();
+    await expect.poll(() => page.inputValue('#rule-yaml')).toMatch(/^title: Ransom Notes Spread/m);
+    const alertsBefore = (await api(vigil.url, '/api/v1/status')).body.pipeline.alerts as number;
+    await page.click('#test-rule');
+    await page.waitForSelector('#rule-test li');
+    expect(await page.textContent('#rule-test')).toMatch(/[1-9]\d* matching events on /);
+    expect((await api(vigil.url, '/api/v1/status')).body.pipeline.alerts).toBe(alertsBefore);
   });
 
   it('the overview shows the open incidents, alerts by severity and the sensor that went quiet', async () => {

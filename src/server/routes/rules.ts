@@ -1,3 +1,4 @@
+import { readFile, stat } from 'node:fs/promises';
 import { compileRules } from '../../detect/sigma/compile/rules.js';
 import { ruleKeys } from '../../detect/sigma/model.js';
 import { parseRules } from '../../detect/sigma/parse/rule.js';
@@ -49,6 +50,23 @@ export function ruleRoutes(router: Router<RequestContext>): void {
       );
     all.sort((a, b) => b.hits30d - a.hits30d || a.title.localeCompare(b.title));
     sendJson(ctx.res, 200, { total: all.length, rules: all.slice(offset, offset + limit) });
+  });
+
+  /** A loaded rule's YAML, from the file it was loaded from (the whole file, and the rule's line). */
+  router.on('GET', '/api/v1/rules/:id/yaml', async (ctx, params) => {
+    authorize(ctx.principal, 'read');
+    const rule = ctx.services.detector.rules.find((r) => (r.id ?? r.title) === params.id);
+    if (rule === undefined) throw new HttpError(404, `no loaded rule ${params.id}`);
+    let text: string;
+    try {
+      const st = await stat(rule.source.file);
+      if (st.size > MAX_RULE_BYTES) throw new HttpError(413, 'the rule file is too large to show');
+      text = await readFile(rule.source.file, 'utf8');
+    } catch (e) {
+      if (e instanceof HttpError) throw e;
+      throw new HttpError(404, `the rule's file cannot be read any more: ${(e as Error).message}`);
+    }
+    sendJson(ctx.res, 200, { id: params.id, file: rule.source.file, line: rule.source.line, yaml: text });
   });
 
   /** Parses and compiles posted Sigma YAML as the server would, and reports each problem at its line. */

@@ -40,6 +40,47 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
     placeholder: 'title: …\nlogsource: …\ndetection: …',
   });
   const verdict = h('div', { id: 'rule-check', role: 'status' });
+  const tested = h('div', { id: 'rule-test', role: 'status' });
+  const test = async () => {
+    // A retro-hunt that stores nothing: what this rule would have found in the last 30 days.
+    const r = await api<{
+      rules: {
+        title: string;
+        matches: number;
+        truncated: boolean;
+        hosts: { host: string; matches: number }[];
+      }[];
+    }>('/api/v1/retro-hunt', { body: { rule: editor.value, from: 'now-30d', to: 'now', store: false } });
+    replace(
+      tested,
+      h(
+        'ul',
+        {},
+        r.rules.map((x) =>
+          h(
+            'li',
+            {},
+            `${x.title}: ${x.matches}${x.truncated ? '+' : ''} matching events`,
+            x.hosts.length > 0
+              ? ` on ${x.hosts
+                  .slice(0, 5)
+                  .map((y) => `${y.host} (${y.matches})`)
+                  .join(', ')}`
+              : '',
+          ),
+        ),
+      ),
+    );
+  };
+  const show = async (id: string) => {
+    const y = await api<{ file: string; line: number; yaml: string }>(
+      `/api/v1/rules/${encodeURIComponent(id)}/yaml`,
+    );
+    editor.value = y.yaml;
+    replace(verdict, h('p', { class: 'hint' }, `${y.file}:${y.line}`));
+    replace(tested);
+    editor.scrollIntoView();
+  };
   const check = async () => {
     // The checker takes the YAML as the body, not JSON.
     const res = await fetch('/api/v1/rules/check', {
@@ -97,7 +138,19 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
         },
         'Check',
       ),
+      h(
+        'button',
+        {
+          id: 'test-rule',
+          onclick: () =>
+            void test().catch((e: unknown) =>
+              replace(tested, h('p', { class: 'error' }, e instanceof ApiError ? e.message : String(e))),
+            ),
+        },
+        'Test on the last 30 days',
+      ),
       verdict,
+      tested,
     ),
     h(
       'table',
@@ -119,7 +172,22 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
             'tr',
             {},
             h('td', {}, h('span', { class: `sev sev-${x.level}` }, x.level)),
-            h('td', {}, x.title),
+            h(
+              'td',
+              {},
+              h(
+                'a',
+                {
+                  href: '#',
+                  'data-rule': x.id,
+                  onclick: (e: Event) => {
+                    e.preventDefault();
+                    void show(x.id);
+                  },
+                },
+                x.title,
+              ),
+            ),
             h(
               'td',
               { class: 'mono' },
