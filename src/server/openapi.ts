@@ -217,6 +217,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: ok('Revoked'),
         },
       },
+      '/api/v1/whoami': { get: { summary: "The token's id, name, role and tenant", responses: ok('Who') } },
       '/api/v1/status': { get: { summary: 'Pipeline, store and rule status', responses: ok('Status') } },
       '/api/v1/incidents': {
         get: {

@@ -205,4 +205,20 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.click('#bulk-suppress');
     await page.waitForSelector('#bulk-status:has-text("1 exception created")');
   });
+
+  it('settings: an admin creates a token (shown once) and revokes it', async () => {
+    await page.goto(`${vigil.url}/#/settings`);
+    await page.waitForSelector('#tokens tbody tr');
+    await page.fill('#token-name', 'night shift');
+    await page.selectOption('#token-role', 'read-only');
+    await page.click('#token-create');
+    const secret = (await page.locator('#new-token').textContent())!;
+    expect(secret).toMatch(/^vgl_/);
+    expect((await api(vigil.url, '/api/v1/whoami', { token: secret })).body.role).toBe('read-only');
+    const row = page.locator('#tokens tbody tr', { hasText: 'night shift' });
+    page.once('dialog', (d) => void d.accept());
+    await row.locator('button').click();
+    await expect.poll(() => page.locator('#tokens tbody tr', { hasText: 'night shift' }).count()).toBe(0);
+    expect((await api(vigil.url, '/api/v1/whoami', { token: secret })).status).toBe(401);
+  });
 });

@@ -7,6 +7,7 @@ import { alertsPage } from './pages/alerts.js';
 import { overviewPage } from './pages/overview.js';
 import { rulesPage } from './pages/rules.js';
 import { searchPage } from './pages/search.js';
+import { settingsPage } from './pages/settings.js';
 
 /** Pages by hash route; later pages (containers, email, response) add themselves here. */
 const NAV: [string, string][] = [
@@ -15,6 +16,7 @@ const NAV: [string, string][] = [
   ['#/alerts', 'Alerts'],
   ['#/search', 'Search'],
   ['#/rules', 'Rules'],
+  ['#/settings', 'Settings'],
 ];
 
 const main = h('main', { id: 'main', tabindex: -1 });
@@ -55,6 +57,7 @@ async function route(): Promise<void> {
     else if (path === '/rules') await rulesPage(main, params);
     else if (path === '/overview') await overviewPage(main, params);
     else if (path === '/alerts') await alertsPage(main, params);
+    else if (path === '/settings') await settingsPage(main);
     else await incidentsPage(main, params);
   } catch (e) {
     replace(main, h('p', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : String(e)));

@@ -3,6 +3,18 @@ import type { RequestContext } from '../context.js';
 import { HttpError, readJson, sendJson, type Router } from '../http.js';
 
 export function adminRoutes(router: Router<RequestContext>): void {
+  // Who the token is: the UI shows what its role may do.
+  router.on('GET', '/api/v1/whoami', async (ctx) => {
+    const p = ctx.principal;
+    sendJson(ctx.res, 200, {
+      tokenId: p.tokenId,
+      name: p.name,
+      role: p.role,
+      tenant: ctx.tenant,
+      ownTenant: p.tenant,
+    });
+  });
+
   router.on('GET', '/api/v1/tokens', async (ctx) => {
     authorize(ctx.principal, 'admin');
     sendJson(ctx.res, 200, { tokens: await ctx.services.tokens.list(ctx.tenant) });
@@ -37,6 +49,7 @@ export function adminRoutes(router: Router<RequestContext>): void {
     const s = ctx.services;
     sendJson(ctx.res, 200, {
       store: s.store.kind,
+      retentionDays: s.config.retentionDays,
       pipeline: { ...s.processor.stats, backlogBytes: s.intake.wal.lagBytes() },
       incidents: { ...s.incidentBuilder.stats, unwritten: s.incidentBuilder.unwritten },
       rules: {
