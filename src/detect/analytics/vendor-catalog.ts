@@ -1,7 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { defaultMappingsDir, MappingError } from '../../normalize/mappings.js';
+import { isMap, isScalar, isSeq } from 'yaml';
+import { openMappingYaml } from '../../normalize/yaml-file.js';
+import { defaultMappingsDir } from '../../normalize/mappings.js';
 
 export interface VendorName {
   readonly vendor: string;
@@ -63,14 +63,7 @@ export function vendorCatalog(entries: readonly VendorEntry[]): VendorCatalog {
 /** Reads mappings/security-vendors.yml (see the file's header for the format). */
 export function loadVendorCatalog(dir = defaultMappingsDir()): VendorCatalog {
   const file = join(dir, 'security-vendors.yml');
-  const lines = new LineCounter();
-  const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, uniqueKeys: true });
-  const fail = (message: string, node: unknown): never => {
-    const range = (node as Node | null | undefined)?.range;
-    throw new MappingError(message, file, range ? lines.linePos(range[0]).line : 1);
-  };
-  if (doc.errors.length > 0) fail(`YAML: ${doc.errors[0]!.message.split('\n')[0]}`, null);
-  const root = doc.contents;
+  const { root, fail } = openMappingYaml(file);
   const list = isMap(root) ? root.get('vendors', true) : undefined;
   if (!isSeq(list)) return fail('security-vendors.yml needs a `vendors` list', root);
   const strings = (node: unknown, what: string): string[] => {
