@@ -13,6 +13,7 @@ import { searchRoutes } from './routes/search.js';
 import { ruleRoutes } from './routes/rules.js';
 import { overviewRoutes } from './routes/overview.js';
 import { UiAssets } from './ui.js';
+import { signIn, userRoutes } from './routes/users.js';
 
 /** The token in any of the forms shippers send: Bearer, Splunk (HEC), ApiKey and Basic (Beats). */
 export function credentialOf(req: IncomingMessage): string | null {
@@ -42,6 +43,7 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   incidentRoutes(router);
   ruleRoutes(router);
   overviewRoutes(router);
+  userRoutes(router);
   adminRoutes(router);
   const ui = new UiAssets();
   const openapi = JSON.stringify(openApiDocument());
@@ -52,6 +54,8 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
     if (method === 'GET' && url.pathname === '/api/v1/health') return sendJson(res, 200, { status: 'ok' });
     // The UI's files are public (it signs in with a token); everything it reads goes through the API.
     if (method === 'GET' && ui.serve(url.pathname, res)) return;
+    // The one call without a token: it is how a user gets one.
+    if (method === 'POST' && url.pathname === '/api/v1/login') return signIn({ services, req, res, url });
     if (method === 'GET' && url.pathname === '/api/v1/openapi.json') {
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' });
       res.end(openapi);

@@ -69,6 +69,8 @@ export class TokenStore {
     role: Role,
     name: string,
     secret?: string,
+    /** Epoch ms after which the token stops working (a session); absent, it never expires. */
+    expires?: number,
   ): Promise<{ token: string; principal: Principal }> {
     checkTenant(tenant);
     if (!ROLES.includes(role)) throw new HttpError(400, `role must be one of ${ROLES.join(', ')}`);
@@ -87,6 +89,7 @@ export class TokenStore {
       created: now,
       revoked: 0,
       updated: now,
+      expires: sqlTime(expires ?? 0),
     };
     await this.store.insert('tokens', Buffer.from(JSON.stringify(row)));
     this.cache.delete(token);
@@ -99,17 +102,26 @@ export class TokenStore {
     if (cached !== undefined && cached.until > now) return cached.principal;
     const id = tokenId(token);
     let principal: Principal | null = null;
+    let until = now + this.cacheMs;
     if (id !== null) {
-      const [row] = await this.store.query<TokenRow>(
-        'SELECT * FROM tokens FINAL WHERE token_id = {id:String} AND revoked = 0',
+      const [row] = await this.store.query<TokenRow & { exp: string | number }>(
+        'SELECT *, toUnixTimestamp64Milli(expires) AS exp FROM tokens FINAL WHERE token_id = {id:String} AND revoked = 0',
         { id },
       );
       const want = Buffer.from(hashOf(token), 'hex');
-      if (row !== undefined && timingSafeEqual(Buffer.from(row.hash, 'hex'), want))
+      const exp = Number(row?.exp ?? 0);
+      if (
+        row !== undefined &&
+        timingSafeEqual(Buffer.from(row.hash, 'hex'), want) &&
+        (exp === 0 || exp > now)
+      ) {
         principal = { tokenId: row.token_id, tenant: row.tenant, role: row.role, name: row.name };
+        // A session is not trusted from cache past its end.
+        if (exp !== 0) until = Math.min(until, exp);
+      }
     }
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(token, { principal, until: now + this.cacheMs });
+    this.cache.set(token, { principal, until });
     return principal;
   }
 

@@ -6,6 +6,7 @@ import type { ColumnMapper, Mappings } from '../normalize/index.js';
 import type { Store } from '../store/index.js';
 import type { IncidentRepository, IncidentService } from '../correlate/index.js';
 import type { Principal, TokenStore } from './auth.js';
+import type { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
 
 /** Everything the routes share: built once by the server. */
@@ -15,6 +16,8 @@ export interface Services {
   readonly intake: IntakeLog;
   readonly processor: Processor;
   readonly tokens: TokenStore;
+  readonly users: UserStore;
+  readonly signIns: SignInLimiter;
   readonly detector: Detector;
   readonly mappings: Mappings;
   readonly columns: ColumnMapper;

@@ -217,6 +217,44 @@ export function openApiDocument(): Record<string, unknown> {
           responses: ok('Revoked'),
         },
       },
+      '/api/v1/login': {
+        post: {
+          summary:
+            'Sign in with a user name and password: a session token of the user’s role, valid 12 hours. Five failures in 15 minutes for a name, or twenty from an address, answer 429.',
+          security: [],
+          requestBody: json({
+            type: 'object',
+            properties: { name: { type: 'string' }, password: { type: 'string' } },
+            required: ['name', 'password'],
+          }),
+          responses: { ...ok('token, expires, role, tenant, name'), ...errors },
+        },
+      },
+      '/api/v1/logout': { post: { summary: 'End the session this token is', responses: ok('Signed out') } },
+      '/api/v1/users': {
+        get: { summary: 'Users of the tenant (admin)', responses: ok('users') },
+        post: {
+          summary: 'Create or change a user (admin): name, password (12+ characters), role, tenant',
+          requestBody: json({
+            type: 'object',
+            properties: {
+              name: { type: 'string' },
+              password: { type: 'string' },
+              role: { enum: ['admin', 'analyst', 'read-only', 'ingest'] },
+              tenant: { type: 'string' },
+            },
+            required: ['name', 'password', 'role'],
+          }),
+          responses: { '201': { description: 'The user' }, ...errors },
+        },
+      },
+      '/api/v1/users/{name}': {
+        delete: {
+          summary: 'Remove a user (admin)',
+          parameters: [{ name: 'name', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: ok('Removed'),
+        },
+      },
       '/api/v1/whoami': { get: { summary: "The token's id, name, role and tenant", responses: ok('Who') } },
       '/api/v1/status': { get: { summary: 'Pipeline, store and rule status', responses: ok('Status') } },
       '/api/v1/incidents': {

@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { openStore, sqlTime, type Store } from '../store/index.js';
 import { createApp } from './app.js';
 import { TokenStore } from './auth.js';
+import { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
 import { startSyslog, type SyslogListeners } from './syslog.js';
@@ -121,6 +122,8 @@ export async function startServer(
     intake,
     processor,
     tokens,
+    users: new UserStore(store),
+    signIns: new SignInLimiter(),
     detector,
     mappings,
     columns,

@@ -137,9 +137,21 @@ const TOKENS_DDL = `CREATE TABLE IF NOT EXISTS tokens (
   name String,
   created DateTime64(3, 'UTC'),
   revoked UInt8,
-  updated DateTime64(3, 'UTC')
+  updated DateTime64(3, 'UTC'),
+  expires DateTime64(3, 'UTC')
 ) ENGINE = ReplacingMergeTree(updated)
 ORDER BY token_id`;
+
+/** Named users who sign in with a password; scrypt hashes only. */
+const USERS_DDL = `CREATE TABLE IF NOT EXISTS users (
+  name String,
+  tenant LowCardinality(String),
+  role LowCardinality(String),
+  password String,
+  disabled UInt8,
+  updated DateTime64(3, 'UTC')
+) ENGINE = ReplacingMergeTree(updated)
+ORDER BY name`;
 
 /**
  * Incidents as the pipeline last built them (one row per version; FINAL reads the latest). What
@@ -222,10 +234,13 @@ export async function migrate(store: Store, options: SchemaOptions): Promise<voi
     INCIDENT_STATE_DDL,
     INCIDENT_NOTES_DDL,
     SUPPRESSIONS_DDL,
+    USERS_DDL,
   ])
     await store.exec(ddl);
   // Data directories from before incidents: their alerts gain the column (empty for old rows).
   await store.exec('ALTER TABLE alerts ADD COLUMN IF NOT EXISTS entities Array(String)');
+  // Sessions expire; tokens from before (epoch 0) never do.
+  await store.exec("ALTER TABLE tokens ADD COLUMN IF NOT EXISTS expires DateTime64(3, 'UTC')");
   for (const [table, column] of RETENTION_CLOCK) {
     if (options.retentionDays === null) continue;
     if (options.retentionDays > 0)

@@ -42,10 +42,10 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
   it('refuses a bad token, then signs in', async () => {
     await page.goto(vigil.url);
     await page.fill('#token', 'vgl_not-a-real-token');
-    await page.click('button[type=submit]');
-    await page.waitForSelector('text=That token is not valid.');
+    await page.click('#sign-in-token');
+    await page.waitForSelector('text=That did not work');
     await page.fill('#token', ADMIN_TOKEN);
-    await page.click('button[type=submit]');
+    await page.click('#sign-in-token');
     await page.waitForSelector('#incidents tbody tr');
   });
 
@@ -220,5 +220,29 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await row.locator('button').click();
     await expect.poll(() => page.locator('#tokens tbody tr', { hasText: 'night shift' }).count()).toBe(0);
     expect((await api(vigil.url, '/api/v1/whoami', { token: secret })).status).toBe(401);
+  });
+
+  it('an admin adds a user, who signs in with a password and out again', async () => {
+    await page.goto(`${vigil.url}/#/settings`);
+    await page.waitForSelector('#users');
+    await page.fill('#user-name', 'erin');
+    await page.fill('#user-password', 'short');
+    await page.click('#user-save');
+    await page.waitForSelector('#settings-message:has-text("12")');
+    await page.fill('#user-password', 'correct horse battery staple');
+    await page.click('#user-save');
+    await page.waitForSelector('#users tr[data-user="erin"]');
+    await page.click('.signout');
+    await page.waitForSelector('#user');
+    await page.fill('#user', 'erin');
+    await page.fill('#password', 'wrong password entirely');
+    await page.click('#sign-in-user');
+    await page.waitForSelector('text=That did not work');
+    await page.fill('#password', 'correct horse battery staple');
+    await page.click('#sign-in-user');
+    await page.waitForSelector('#incidents tbody tr');
+    await page.goto(`${vigil.url}/#/settings`);
+    await page.waitForSelector('text=role analyst');
+    expect(await page.locator('#users').count()).toBe(0); // an analyst manages no users
   });
 });

@@ -1,4 +1,4 @@
-import { ApiError, signOut, token } from './api.js';
+import { api, ApiError, signOut, token } from './api.js';
 import { h, replace } from './dom.js';
 import { incidentPage } from './pages/incident.js';
 import { incidentsPage } from './pages/incidents.js';
@@ -41,10 +41,14 @@ async function route(): Promise<void> {
           'button',
           {
             class: 'signout',
-            onclick: () => {
-              signOut();
-              location.hash = '#/login';
-            },
+            // A session ends on the server too; a token stays valid (revoke it in Settings).
+            onclick: () =>
+              void api('/api/v1/logout', { body: {} })
+                .catch(() => undefined)
+                .finally(() => {
+                  signOut();
+                  location.hash = '#/login';
+                }),
           },
           'Sign out',
         ),

@@ -39,6 +39,7 @@ export async function settingsPage(root: HTMLElement): Promise<void> {
       ),
     ),
   ];
+  if (who.role === 'admin') sections.push(await usersSection(root, message));
   if (who.role === 'admin') {
     const { tokens } = await api<{ tokens: TokenRow[] }>('/api/v1/tokens');
     const name = h('input', {
@@ -127,4 +128,80 @@ export async function settingsPage(root: HTMLElement): Promise<void> {
     );
   }
   replace(root, h('header', { class: 'page-head' }, h('h1', {}, 'Settings')), ...sections, message);
+}
+
+/** Users who sign in with a password (admins only); a password is set, never shown. */
+async function usersSection(root: HTMLElement, message: HTMLElement): Promise<HTMLElement> {
+  const { users } = await api<{ users: { name: string; role: string; tenant: string }[] }>('/api/v1/users');
+  const name = h('input', {
+    id: 'user-name',
+    'aria-label': 'user name',
+    placeholder: 'name',
+    autocomplete: 'off',
+  });
+  const password = h('input', {
+    id: 'user-password',
+    type: 'password',
+    'aria-label': 'password',
+    placeholder: 'password (12+ characters)',
+    autocomplete: 'new-password',
+  });
+  const role = h(
+    'select',
+    { id: 'user-role', 'aria-label': 'role' },
+    ROLES.filter((r) => r !== 'ingest').map((r) => h('option', { value: r, selected: r === 'analyst' }, r)),
+  );
+  const save = async () => {
+    try {
+      await api('/api/v1/users', { body: { name: name.value, password: password.value, role: role.value } });
+      await settingsPage(root);
+    } catch (e) {
+      message.textContent = e instanceof ApiError ? e.message : String(e);
+    }
+  };
+  const remove = async (n: string) => {
+    if (!confirm(`Remove user ${n}? Their sessions end within seconds.`)) return;
+    await api(`/api/v1/users/${encodeURIComponent(n)}`, { method: 'DELETE' });
+    await settingsPage(root);
+  };
+  return h(
+    'section',
+    { class: 'panel' },
+    h('h2', {}, 'Users'),
+    h(
+      'table',
+      { class: 'grid', id: 'users' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Name', 'Role', 'Tenant', ''].map((c) => h('th', {}, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        users.map((u) =>
+          h(
+            'tr',
+            { 'data-user': u.name },
+            h('td', {}, u.name),
+            h('td', {}, u.role),
+            h('td', {}, u.tenant),
+            h('td', {}, h('button', { onclick: () => void remove(u.name) }, 'Remove')),
+          ),
+        ),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      name,
+      password,
+      role,
+      h('button', { id: 'user-save', onclick: () => void save() }, 'Add or change user'),
+    ),
+  );
 }
