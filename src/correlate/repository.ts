@@ -54,6 +54,8 @@ export interface IncidentListOptions {
   readonly from: number;
   readonly to: number;
   readonly limit: number;
+  /** Incidents to skip, for paging through many. */
+  readonly offset?: number;
 }
 
 interface Row {
@@ -104,7 +106,13 @@ export class IncidentRepository {
 
   async list(tenant: string, o: IncidentListOptions): Promise<IncidentSummary[]> {
     const where: string[] = ["i.merged_into = ''", 'i.last >= {from:Int64}', 'i.first <= {to:Int64}'];
-    const params: Record<string, unknown> = { tenant, from: o.from, to: o.to, limit: o.limit };
+    const params: Record<string, unknown> = {
+      tenant,
+      from: o.from,
+      to: o.to,
+      limit: o.limit,
+      offset: o.offset ?? 0,
+    };
     if (o.status !== undefined) {
       where.push(o.status === 'new' ? "(s.status = '' OR s.status = 'new')" : 's.status = {status:String}');
       params.status = o.status;
@@ -120,7 +128,7 @@ export class IncidentRepository {
        FROM (${LATEST} GROUP BY incident_id) AS i
        LEFT JOIN (${STATE}) AS s ON s.incident_id = i.incident_id
        WHERE ${where.join(' AND ')}
-       ORDER BY i.risk DESC, i.last DESC LIMIT {limit:UInt32}`,
+       ORDER BY i.risk DESC, i.last DESC, i.incident_id LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
       params,
     );
     return rows.map((r) => ({

@@ -261,7 +261,11 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: 'Incidents active in a time range, highest risk first',
           parameters: [
-            ...['from', 'to', 'limit'].map((name) => ({ name, in: 'query', schema: { type: 'string' } })),
+            ...['from', 'to', 'limit', 'offset'].map((name) => ({
+              name,
+              in: 'query',
+              schema: { type: 'string' },
+            })),
             { name: 'status', in: 'query', schema: { enum: ['new', 'investigating', 'closed'] } },
             {
               name: 'severity',

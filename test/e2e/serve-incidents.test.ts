@@ -40,6 +40,13 @@ describe('vigil serve: incidents', () => {
       ['OTHER1', 1],
     ]);
     incident = incidents.find((i) => i.hosts[0] === 'LAPTOP7')!;
+    // Paging: one at a time gives the same incidents, in the same order.
+    const page = async (offset: number) =>
+      (
+        (await api(vigil.url, `/api/v1/incidents?from=2026-01-01T00:00:00Z&to=now&limit=1&offset=${offset}`))
+          .body.incidents as Summary[]
+      ).map((i) => i.id);
+    expect([...(await page(0)), ...(await page(1)), ...(await page(2))]).toEqual(incidents.map((i) => i.id));
     expect(incident.state.status).toBe('new');
     const detail = await api(vigil.url, `/api/v1/incidents/${incident.id}`);
     expect(detail.status).toBe(200);

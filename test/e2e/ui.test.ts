@@ -49,6 +49,18 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.waitForSelector('#incidents tbody tr');
   });
 
+  it('moves through the incident list with the keyboard', async () => {
+    await page.keyboard.press('j');
+    await page.keyboard.press('j');
+    expect(await page.evaluate('document.activeElement.dataset.id')).toBe(
+      await page.locator('#incidents tbody tr').nth(1).getAttribute('data-id'),
+    );
+    await page.keyboard.press('k');
+    expect(await page.evaluate('document.activeElement.dataset.id')).toBe(
+      await page.locator('#incidents tbody tr').nth(0).getAttribute('data-id'),
+    );
+  });
+
   it('opens the ransomware incident: its graph holds every alert and the hosts, and each link is explained', async () => {
     const row = page.locator('#incidents tbody tr', { hasText: 'Ransom' }).first();
     const id = await row.getAttribute('data-id');

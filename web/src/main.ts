@@ -68,6 +68,41 @@ async function route(): Promise<void> {
   }
 }
 
+/**
+ * Keys: / search, j and k move between rows (Enter opens), g then o, i, a, s, r go to overview,
+ * incidents, alerts, search, rules. Typing in a field is left alone.
+ */
+let pendingG = false;
+function onKey(e: KeyboardEvent): void {
+  const target = e.target as HTMLElement;
+  if (['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName) || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (pendingG) {
+    pendingG = false;
+    const to = (
+      { o: '#/overview', i: '#/incidents', a: '#/alerts', s: '#/search', r: '#/rules' } as Record<
+        string,
+        string
+      >
+    )[e.key];
+    if (to !== undefined) location.hash = to;
+    return;
+  }
+  if (e.key === 'g') pendingG = true;
+  else if (e.key === '/') {
+    e.preventDefault();
+    const box = document.getElementById('query');
+    if (box !== null) box.focus();
+    else location.hash = '#/search';
+  } else if (e.key === 'j' || e.key === 'k') {
+    const rows = [...main.querySelectorAll<HTMLElement>('tbody tr[tabindex]')];
+    if (rows.length === 0) return;
+    const at = rows.indexOf(document.activeElement as HTMLElement);
+    const next = e.key === 'j' ? Math.min(rows.length - 1, at + 1) : Math.max(0, at - 1);
+    rows[next]!.focus();
+  }
+}
+
 document.body.replaceChildren(h('div', { class: 'app' }, nav, main));
+document.addEventListener('keydown', onKey);
 window.addEventListener('hashchange', () => void route());
 void route();

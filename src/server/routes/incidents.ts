@@ -42,6 +42,7 @@ export function incidentRoutes(router: Router<RequestContext>): void {
       status: status as IncidentStatus | undefined,
       minSeverity: severity as Level | undefined,
       limit: parseCount(q.limit, 100, 1000, 'limit'),
+      offset: parseCount(q.offset, 0, 10_000_000, 'offset'),
     });
     sendJson(ctx.res, 200, { incidents });
   });

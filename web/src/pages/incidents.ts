@@ -10,11 +10,12 @@ export async function incidentsPage(root: HTMLElement, params: URLSearchParams):
   const severity = params.get('severity') ?? '';
   const from = params.get('from') ?? 'now-30d';
   const page = Math.max(0, Number(params.get('page') ?? 0) || 0);
-  const q = new URLSearchParams({ from, to: 'now', limit: String(Math.min(1000, (page + 1) * PAGE)) });
+  // One more than a page: whether there is a next one.
+  const q = new URLSearchParams({ from, to: 'now', limit: String(PAGE + 1), offset: String(page * PAGE) });
   if (status !== '') q.set('status', status);
   if (severity !== '') q.set('severity', severity);
   const { incidents } = await api<{ incidents: IncidentSummary[] }>(`/api/v1/incidents?${q}`);
-  const rows = incidents.slice(page * PAGE, (page + 1) * PAGE);
+  const rows = incidents.slice(0, PAGE);
   const go = (change: Record<string, string>) => {
     const p = new URLSearchParams({ status, severity, from, ...change });
     for (const [k, v] of [...p]) if (v === '') p.delete(k);
@@ -88,7 +89,7 @@ export async function incidentsPage(root: HTMLElement, params: URLSearchParams):
       'nav',
       { class: 'pager' },
       page > 0 ? h('button', { onclick: () => go({ page: String(page - 1) }) }, '← Newer') : null,
-      incidents.length > (page + 1) * PAGE
+      incidents.length > PAGE
         ? h('button', { onclick: () => go({ page: String(page + 1) }) }, 'More →')
         : null,
     ),
