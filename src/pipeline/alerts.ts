@@ -2,7 +2,7 @@ import type { Detection } from '../detect/hunt/detector.js';
 import { ruleKeys } from '../detect/sigma/model.js';
 import type { CorrelationHit, RuleHit } from '../detect/sigma/correlation/engine.js';
 import type { ColumnValues } from '../normalize/columns.js';
-import { alertRow } from '../store/index.js';
+import { alertRow } from '../store/rows.js';
 import { storedEntity, type Entity } from '../correlate/index.js';
 
 /** What correlations carry per hit: enough to write the correlation's alert. */

@@ -1,6 +1,6 @@
 import { alertOfFinding, type CorrelationAlert } from '../correlate/index.js';
 import { Analytics, type AnalyticEvent, type AnalyticFinding } from '../detect/analytics/index.js';
-import { alertRow } from '../store/index.js';
+import { alertRow } from '../store/rows.js';
 import { storedEntity } from '../correlate/entities.js';
 
 /** An event as the analytics see it, with the id it is stored under. */

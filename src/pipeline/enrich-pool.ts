@@ -28,11 +28,11 @@ export class EnrichPool {
   /** Resolves when every worker is ready; rejects if one cannot start. */
   readonly ready: Promise<void>;
 
-  constructor(threads: number, rulePaths: readonly string[]) {
+  constructor(threads: number, rulePaths: readonly string[], disabled: readonly string[] = []) {
     const readies: Promise<void>[] = [];
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(workerUrl, {
-        workerData: { rulePaths } satisfies EnrichWorkerData,
+        workerData: { rulePaths, disabled } satisfies EnrichWorkerData,
         // A ceiling makes V8 collect sooner, so memory stays flat under load; SigmaHQ needs ~300 MB.
         resourceLimits: { maxOldGenerationSizeMb: 640, maxYoungGenerationSizeMb: 32 },
       });
@@ -98,6 +98,12 @@ export class EnrichPool {
       this.waiting.delete(id);
       w.reject(e);
     }
+  }
+
+  /** Closes once the jobs already handed out are answered (a rule reload replaces the pool). */
+  async retire(): Promise<void> {
+    while (this.waiting.size > 0 && this.failure === null) await new Promise((r) => setTimeout(r, 50));
+    await this.close();
   }
 
   async close(): Promise<void> {

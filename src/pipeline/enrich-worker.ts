@@ -1,7 +1,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { WalPosition } from '../bus/wal.js';
 import { Detector } from '../detect/hunt/detector.js';
-import { loadRules } from '../detect/sigma/load.js';
+import { enabledRules, loadRules } from '../detect/sigma/load.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
 import { decodeBatch } from './batch.js';
 import { BatchEnricher, type EnrichedBatch } from './enrich.js';
@@ -9,6 +9,8 @@ import { Suppressions, type TenantSuppression } from '../detect/suppressions.js'
 
 export interface EnrichWorkerData {
   readonly rulePaths: readonly string[];
+  /** Ids (or titles) of rules switched off: they are loaded but not compiled. */
+  readonly disabled: readonly string[];
 }
 
 export type EnrichWorkerInput =
@@ -35,7 +37,7 @@ async function start(): Promise<void> {
   const data = workerData as EnrichWorkerData;
   const loaded = await loadRules(data.rulePaths);
   const mappings = Mappings.load();
-  const detector = new Detector(loaded.rules, mappings);
+  const detector = new Detector(enabledRules(loaded.rules, new Set(data.disabled)), mappings);
   const enricher = new BatchEnricher(detector, mappings, ColumnMapper.load());
   port.on('message', (input: EnrichWorkerInput) => {
     if (input.type === 'suppressions') {

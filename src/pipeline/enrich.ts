@@ -5,7 +5,7 @@ import { ruleKeys, type SigmaRule } from '../detect/sigma/model.js';
 import type { JsonObject } from '../ingest/types.js';
 import type { ColumnMapper, ColumnValues } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
-import { eventRow } from '../store/index.js';
+import { eventRow } from '../store/rows.js';
 import type { WalPosition } from '../bus/wal.js';
 import { detectionAlertId, detectionAlertRow } from './alerts.js';
 import {

@@ -89,7 +89,10 @@ export class Processor {
   private readonly cache = new Map<string, IngestBatch>();
   private cacheRecords = 0;
   private readonly correlators = new Map<string, Correlator<HitInfo>>();
-  private readonly enricher: BatchEnricher;
+  private enricher: BatchEnricher;
+  private pool: EnrichPool | undefined;
+  /** The exceptions in force, for workers that start later (a rule reload). */
+  private suppressionList: readonly TenantSuppression[] = [];
   private readonly analytics = new AnalyticsStage();
   private poolFailureLogged = false;
   private position: WalPosition = { segment: 0, offset: 0 };
@@ -102,15 +105,30 @@ export class Processor {
   constructor(
     private readonly wal: Wal,
     private readonly store: Store,
-    private readonly detector: Detector,
-    mappings: Mappings,
-    columns: ColumnMapper,
+    private detector: Detector,
+    private readonly mappings: Mappings,
+    private readonly columns: ColumnMapper,
     private readonly checkpointPath: string,
     private readonly options: ProcessorOptions = {},
   ) {
     this.groupBytes = options.groupBytes ?? 4 * 1024 * 1024;
     this.retryMs = options.retryMs ?? 200;
     this.enricher = new BatchEnricher(detector, mappings, columns);
+    this.pool = options.pool;
+  }
+
+  /**
+   * Switches to another rule set (a rule uploaded, enabled or disabled): the next batches are
+   * detected with it, by the new workers; Sigma correlations start over with the new rules.
+   */
+  useRules(detector: Detector, pool: EnrichPool | undefined): void {
+    const suppressions = this.enricher.suppressions;
+    this.detector = detector;
+    this.enricher = new BatchEnricher(detector, this.mappings, this.columns);
+    this.enricher.suppressions = suppressions;
+    this.pool = pool;
+    pool?.setSuppressions(this.suppressionList);
+    this.correlators.clear();
   }
 
   /**
@@ -118,7 +136,7 @@ export class Processor {
    * again. Bounded: past the limit the pipeline reads the log instead.
    */
   remember(position: WalPosition, batch: IngestBatch): void {
-    if (this.options.pool !== undefined) return; // workers decode the log record themselves
+    if (this.pool !== undefined) return; // workers decode the log record themselves
     if (this.cacheRecords + batch.records.length > 200_000) return;
     this.cache.set(posKey(position), batch);
     this.cacheRecords += batch.records.length;
@@ -258,12 +276,13 @@ export class Processor {
   /** Analysts' exceptions, applied from the next batch on (here and in every worker). */
   setSuppressions(list: readonly TenantSuppression[]): void {
     this.enricher.suppressions = new Suppressions(list);
-    this.options.pool?.setSuppressions(list);
+    this.suppressionList = list;
+    this.pool?.setSuppressions(list);
   }
 
   /** A log record's rows, from the worker pool when it works, else on this thread. */
   private enrich(entry: WalEntry, now: number): Promise<EnrichedBatch | null> | EnrichedBatch | null {
-    const pool = this.options.pool;
+    const pool = this.pool;
     if (pool === undefined || !pool.usable) return this.enrichHere(entry, now);
     return pool.enrich(entry.payload, entry.position, now).catch((e: unknown) => {
       // A record the worker could not handle is retried here, where damage is counted and logged.

@@ -7,6 +7,7 @@ import type { Store } from '../store/index.js';
 import type { IncidentRepository, IncidentService } from '../correlate/index.js';
 import type { Principal, TokenStore } from './auth.js';
 import type { SignInLimiter, UserStore } from './users.js';
+import type { LiveRules } from './rule-set.js';
 import type { ServerConfig } from './config.js';
 
 /** Everything the routes share: built once by the server. */
@@ -18,7 +19,9 @@ export interface Services {
   readonly tokens: TokenStore;
   readonly users: UserStore;
   readonly signIns: SignInLimiter;
-  readonly detector: Detector;
+  /** The running rule set; replaced when rules are uploaded, enabled or disabled. */
+  detector: Detector;
+  readonly rules: LiveRules;
   readonly mappings: Mappings;
   readonly columns: ColumnMapper;
   /** Incidents, their lifecycle, and suppressions in the store. */
@@ -26,7 +29,7 @@ export interface Services {
   /** Builds incidents live from the pipeline's alerts. */
   readonly incidentBuilder: IncidentService;
   /** The rule errors of the loaded rule set, reported with retro-hunts over it. */
-  readonly ruleErrors: readonly RuleError[];
+  ruleErrors: readonly RuleError[];
   /** A retro-hunt is running: they are heavy, so one at a time. */
   retroHuntBusy: boolean;
   readonly log: (message: string) => void;

@@ -6,13 +6,13 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IncidentRepository, IncidentService } from '../correlate/index.js';
 import { Detector } from '../detect/hunt/detector.js';
-import { loadRules } from '../detect/sigma/load.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
-import { EnrichPool, IntakeLog, Processor } from '../pipeline/index.js';
+import { IntakeLog, Processor } from '../pipeline/index.js';
 import { availableParallelism } from 'node:os';
 import { openStore, sqlTime, type Store } from '../store/index.js';
 import { createApp } from './app.js';
 import { TokenStore } from './auth.js';
+import { LiveRules } from './rule-set.js';
 import { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
@@ -68,14 +68,21 @@ export async function startServer(
   options: { env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
 ): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => console.error(`[vigil] ${m}`));
-  const rulePaths = config.rules.length > 0 ? config.rules : [defaultRulesDir()];
-  const loaded = await loadRules(rulePaths);
-  for (const e of loaded.errors.slice(0, 20)) log(`rule not loaded: ${e.describe()}`);
   const mappings = Mappings.load();
-  const detector = new Detector(loaded.rules, mappings);
-  log(
-    `rules: ${detector.compiledRuleCount} compiled of ${loaded.rules.length} loaded (${loaded.errors.length + detector.errors.length} errors)`,
+  const workers =
+    config.pipelineWorkers >= 0
+      ? config.pipelineWorkers
+      : Math.min(4, Math.max(0, availableParallelism() - 1));
+  const rules = new LiveRules(
+    config.rules.length > 0 ? config.rules : [defaultRulesDir()],
+    config.dataDir,
+    mappings,
+    workers,
+    log,
   );
+  const loaded = await rules.load();
+  const detector = rules.detector;
+  log(`rules: ${loaded.compiled} compiled of ${rules.all.length} loaded (${loaded.errors.length} errors)`);
 
   const store = await openStore({
     dataDir: config.dataDir,
@@ -87,11 +94,7 @@ export async function startServer(
     fsync: config.fsync,
   });
   const columns = ColumnMapper.load();
-  const workers =
-    config.pipelineWorkers >= 0
-      ? config.pipelineWorkers
-      : Math.min(4, Math.max(0, availableParallelism() - 1));
-  const pool = workers > 0 ? new EnrichPool(workers, rulePaths) : undefined;
+  const pool = rules.pool;
   pool?.ready.then(
     () => log(`pipeline: ${workers} worker thread${workers === 1 ? '' : 's'}`),
     (e: unknown) =>
@@ -125,6 +128,7 @@ export async function startServer(
     users: new UserStore(store),
     signIns: new SignInLimiter(),
     detector,
+    rules,
     mappings,
     columns,
     incidents,
@@ -172,7 +176,7 @@ export async function startServer(
       });
       await syslog?.close();
       await processor.stop();
-      await pool?.close();
+      await rules.pool?.close();
       await store.close();
     },
   };

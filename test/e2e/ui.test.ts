@@ -171,6 +171,24 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.fill('#rule-yaml', broken.replace('selecton', 'selection'));
     await page.click('#check');
     await page.waitForSelector('#rule-check .ok');
+    // A new rule joins the running rule set, and can be switched off.
+    const id = '7d2f1c9a-3b4e-4f5a-8c6d-2e1f0a9b8c7d';
+    await page.fill(
+      '#rule-yaml',
+      broken.replace('selecton', 'selection').replace('title: Broken Rule', `title: Broken Rule\nid: ${id}`),
+    );
+    await page.click('#upload-rule');
+    await page.waitForSelector('#uploaded');
+    await page.goto(`${vigil.url}/#/rules?q=broken`);
+    await page.waitForSelector(`input[data-toggle="${id}"]`);
+    await page.uncheck(`input[data-toggle="${id}"]`);
+    await page.waitForSelector('#toggled');
+    expect((await api(vigil.url, '/api/v1/rules?q=broken')).body.rules[0]).toMatchObject({
+      id,
+      enabled: false,
+    });
+    await page.goto(`${vigil.url}/#/rules`);
+    await page.waitForSelector('#rules tbody tr');
     // A rule's YAML opens in the editor, and testing it over history stores nothing.
     await page.locator('#rules a[data-rule]', { hasText: 'Ransom Notes Spread' }).first().click();
     await expect.poll(() => page.inputValue('#rule-yaml')).toMatch(/^title: Ransom Notes Spread/m);

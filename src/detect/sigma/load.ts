@@ -1,3 +1,4 @@
+import { ruleKeys } from './model.js';
 import { readFile } from 'node:fs/promises';
 import { expandInputs } from '../../cli/paths.js';
 import type { SigmaRule } from './model.js';
@@ -55,4 +56,10 @@ export async function loadRules(paths: readonly string[]): Promise<LoadOutcome> 
     return false;
   });
   return { ...outcome, rules: unique };
+}
+
+/** The rules not switched off (by id or title); a filter for a switched-off rule goes with it. */
+export function enabledRules(rules: readonly SigmaRule[], disabled: ReadonlySet<string>): SigmaRule[] {
+  if (disabled.size === 0) return [...rules];
+  return rules.filter((r) => !ruleKeys(r).some((k) => disabled.has(k)));
 }

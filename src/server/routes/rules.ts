@@ -4,8 +4,8 @@ import { ruleKeys } from '../../detect/sigma/model.js';
 import { parseRules } from '../../detect/sigma/parse/rule.js';
 import { parseCount } from '../../search/index.js';
 import { authorize } from '../auth.js';
-import type { RequestContext } from '../context.js';
-import { HttpError, readBody, sendJson, type Router } from '../http.js';
+import type { RequestContext, Services } from '../context.js';
+import { HttpError, readBody, readJson, sendJson, type Router } from '../http.js';
 
 const MAX_RULE_BYTES = 1024 * 1024;
 const DAY = 8.64e7;
@@ -28,7 +28,8 @@ export function ruleRoutes(router: Router<RequestContext>): void {
         )
       ).map((r) => [r.rule_id, Number(r.n)]),
     );
-    const all = s.detector.rules
+    const disabled = s.rules.disabled();
+    const all = s.rules.all
       .filter((r) => r.type !== 'filter')
       .map((r) => ({
         id: r.id ?? r.title,
@@ -40,6 +41,7 @@ export function ruleRoutes(router: Router<RequestContext>): void {
         file: r.source.file,
         line: r.source.line,
         hits30d: hits.get(r.id ?? r.title) ?? 0,
+        enabled: s.rules.enabled(r, disabled),
       }))
       .filter(
         (r) =>
@@ -55,7 +57,7 @@ export function ruleRoutes(router: Router<RequestContext>): void {
   /** A loaded rule's YAML, from the file it was loaded from (the whole file, and the rule's line). */
   router.on('GET', '/api/v1/rules/:id/yaml', async (ctx, params) => {
     authorize(ctx.principal, 'read');
-    const rule = ctx.services.detector.rules.find((r) => (r.id ?? r.title) === params.id);
+    const rule = ctx.services.rules.all.find((r) => (r.id ?? r.title) === params.id);
     if (rule === undefined) throw new HttpError(404, `no loaded rule ${params.id}`);
     let text: string;
     try {
@@ -67,6 +69,47 @@ export function ruleRoutes(router: Router<RequestContext>): void {
       throw new HttpError(404, `the rule's file cannot be read any more: ${(e as Error).message}`);
     }
     sendJson(ctx.res, 200, { id: params.id, file: rule.source.file, line: rule.source.line, yaml: text });
+  });
+
+  // Adds a rule to the running rule set (admin: rules apply to every tenant). It is checked as
+  // /check does; one that does not load cleanly is refused with its errors at their lines.
+  router.on('POST', '/api/v1/rules', async (ctx) => {
+    authorize(ctx.principal, 'admin');
+    const s = ctx.services;
+    const yaml = (await readBody(ctx.req, MAX_RULE_BYTES)).toString('utf8');
+    const parsed = parseRules(yaml, 'rule.yml');
+    const compiled = compileRules(parsed.rules, (ls) => s.mappings.variants(ls));
+    const errors = [...parsed.errors, ...compiled.errors].map((e) => ({
+      line: e.location.line ?? 0,
+      message: e.message,
+    }));
+    if (errors.length > 0 || parsed.rules.length !== 1)
+      throw new HttpError(400, errors.length > 0 ? 'the rule does not load' : 'post exactly one rule', {
+        errors,
+      });
+    const rule = parsed.rules[0]!;
+    if (rule.id === undefined)
+      throw new HttpError(400, 'an uploaded rule needs an id (a UUID), so it can be found again');
+    const taken = s.rules.all.find((r) => r.id === rule.id);
+    if (taken !== undefined && !taken.source.file.startsWith(s.rules.customDir))
+      throw new HttpError(409, `${rule.id} is the id of a rule of the configured rule set (${taken.title})`);
+    s.rules.addRule(yaml, rule.id);
+    await reloadRules(s);
+    s.log(`rule ${rule.id} (${rule.title}) uploaded by ${ctx.principal.tokenId}`);
+    sendJson(ctx.res, 201, { id: rule.id, title: rule.title, compiled: s.detector.compiledRuleCount });
+  });
+
+  router.on('PATCH', '/api/v1/rules/:id', async (ctx, params) => {
+    authorize(ctx.principal, 'admin');
+    const s = ctx.services;
+    const body = (await readJson(ctx.req, 4096)) as Record<string, unknown> | null;
+    if (typeof body?.enabled !== 'boolean') throw new HttpError(400, '"enabled" must be true or false');
+    if (!s.rules.all.some((r) => (r.id ?? r.title) === params.id))
+      throw new HttpError(404, `no loaded rule ${params.id}`);
+    s.rules.setEnabled(params.id!, body.enabled);
+    await reloadRules(s);
+    s.log(`rule ${params.id} ${body.enabled ? 'enabled' : 'disabled'} by ${ctx.principal.tokenId}`);
+    sendJson(ctx.res, 200, { id: params.id, enabled: body.enabled, compiled: s.detector.compiledRuleCount });
   });
 
   /** Parses and compiles posted Sigma YAML as the server would, and reports each problem at its line. */
@@ -93,4 +136,32 @@ export function ruleRoutes(router: Router<RequestContext>): void {
       notes: compiled.notes.map((n) => ({ rule: n.rule.title, note: n.note })),
     });
   });
+}
+
+let reloading: Promise<void> = Promise.resolve();
+
+/**
+ * Builds the rule set again and hands it to the pipeline, one reload at a time. The new workers
+ * must start before the switch; the old ones finish what they were given, then close.
+ */
+function reloadRules(s: Services): Promise<void> {
+  const run = async () => {
+    const old = s.rules.pool;
+    const loaded = await s.rules.load();
+    const pool = s.rules.pool;
+    let usable = pool;
+    if (pool !== undefined)
+      await pool.ready.catch((e: unknown) => {
+        s.log(
+          `pipeline workers failed to start after a rule change, working on the main thread: ${(e as Error).message}`,
+        );
+        usable = undefined;
+      });
+    s.processor.useRules(s.rules.detector, usable);
+    s.detector = s.rules.detector;
+    s.ruleErrors = loaded.errors;
+    void old?.retire();
+  };
+  reloading = reloading.then(run, run);
+  return reloading;
 }

@@ -9,6 +9,7 @@ interface RuleRow {
   status: string | null;
   tags: string[];
   hits30d: number;
+  enabled: boolean;
 }
 
 interface CheckResult {
@@ -70,6 +71,49 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
           ),
         ),
       ),
+    );
+  };
+  // Rules apply to every tenant: switching and uploading are for admins (the API says so otherwise).
+  const toggle = async (id: string, enabled: boolean) => {
+    try {
+      await api(`/api/v1/rules/${encodeURIComponent(id)}`, { method: 'PATCH', body: { enabled } });
+      replace(
+        tested,
+        h(
+          'p',
+          { class: 'ok', id: 'toggled' },
+          `${enabled ? 'Enabled' : 'Disabled'} from the next events on.`,
+        ),
+      );
+    } catch (e) {
+      replace(tested, h('p', { class: 'error' }, e instanceof ApiError ? e.message : String(e)));
+    }
+  };
+  const upload = async () => {
+    const res = await fetch('/api/v1/rules', {
+      method: 'POST',
+      headers: { ...authHeader(), 'content-type': 'application/yaml' },
+      body: editor.value,
+    });
+    const body = (await res.json()) as {
+      id?: string;
+      title?: string;
+      error?: string;
+      errors?: { line: number; message: string }[];
+    };
+    if (!res.ok)
+      return replace(
+        verdict,
+        h('p', { class: 'error' }, body.error ?? `HTTP ${res.status}`),
+        h(
+          'ul',
+          { class: 'errors' },
+          (body.errors ?? []).map((e) => h('li', { class: 'error' }, `line ${e.line}: ${e.message}`)),
+        ),
+      );
+    replace(
+      verdict,
+      h('p', { class: 'ok', id: 'uploaded' }, `Added to the running rule set: ${body.title} (${body.id}).`),
     );
   };
   const show = async (id: string) => {
@@ -149,6 +193,7 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
         },
         'Test on the last 30 days',
       ),
+      h('button', { id: 'upload-rule', onclick: () => void upload() }, 'Add to the rule set'),
       verdict,
       tested,
     ),
@@ -161,7 +206,7 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
         h(
           'tr',
           {},
-          ['Level', 'Title', 'ATT&CK', 'Status', 'Hits (30 d)'].map((t) => h('th', {}, t)),
+          ['Level', 'Title', 'ATT&CK', 'Status', 'Hits (30 d)', 'On'].map((t) => h('th', {}, t)),
         ),
       ),
       h(
@@ -198,6 +243,17 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
             ),
             h('td', {}, x.status ?? ''),
             h('td', { class: 'num' }, x.hits30d),
+            h(
+              'td',
+              {},
+              h('input', {
+                type: 'checkbox',
+                checked: x.enabled,
+                'aria-label': `${x.title} enabled`,
+                'data-toggle': x.id,
+                onchange: (e: Event) => void toggle(x.id, (e.target as HTMLInputElement).checked),
+              }),
+            ),
           ),
         ),
       ),
