@@ -74,9 +74,8 @@ export function registerServeCommand(program: Command): void {
         console.log('');
         console.log('First start: an admin token was created. It is shown only this once; keep it safe:');
         console.log(`  ${server.bootstrapToken}`);
-        console.log(
-          `Try: curl -H "Authorization: Bearer <token>" '${server.url}/api/v1/search?q=wscript.exe&from=now-7d'`,
-        );
+        console.log(`Open ${server.url}/ in a browser and sign in with it, or try the API:`);
+        console.log(`  curl -H "Authorization: Bearer <token>" '${server.url}/api/v1/incidents?from=now-7d'`);
         console.log('');
       }
       if (flags.sampleData) {
