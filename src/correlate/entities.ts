@@ -63,9 +63,6 @@ const MEANINGLESS = new Set([
   'local service',
   'network service',
   'anonymous logon',
-  'nt authority\\system',
-  'nt authority\\local service',
-  'nt authority\\network service',
   'root',
 ]);
 

@@ -33,16 +33,14 @@ export function alertOfHuntOutput(item: HuntOutput, columns: ColumnMapper): Corr
 
 /** A correlation is about everything its events are about (within a bound). */
 function correlationAlert(hit: CorrelationHit<Detection>, columns: ColumnMapper): CorrelationAlert {
-  const seen = new Map<string, Entity>();
   let host = '';
-  for (const h of hit.hits) {
-    const c = columns.map(h.event.fields);
-    if (host === '' && typeof c.host === 'string') host = c.host;
-    for (const e of entitiesOf(h.event.fields, c)) {
-      if (seen.size >= MAX_CORRELATION_ENTITIES) break;
-      seen.set(`${e.role}|${entityKey(e)}`, e);
-    }
-  }
+  const entities = mergeEntities(
+    hit.hits.map((h) => {
+      const c = columns.map(h.event.fields);
+      if (host === '' && typeof c.host === 'string') host = c.host;
+      return entitiesOf(h.event.fields, c);
+    }),
+  );
   const ruleId = hit.rule.id ?? hit.rule.title;
   return {
     id: `${ruleId}/${JSON.stringify(hit.group)}/${hit.first}`,
@@ -52,15 +50,20 @@ function correlationAlert(hit: CorrelationHit<Detection>, columns: ColumnMapper)
     level: hit.rule.level,
     tags: hit.rule.tags,
     host,
-    entities: [...seen.values()],
+    entities,
   };
 }
 
 /** What a correlation of stored events is about: the entities of its last events (bounded). */
 export function entitiesOfColumns(columnsList: readonly ColumnValues[]): Entity[] {
+  return mergeEntities(columnsList.slice(-50).map((c) => entitiesOf(new Map(), c)));
+}
+
+/** The entities of several events, each once (by role and value), up to a bound. */
+function mergeEntities(lists: readonly (readonly Entity[])[]): Entity[] {
   const seen = new Map<string, Entity>();
-  for (const c of columnsList.slice(-50))
-    for (const e of entitiesOf(new Map(), c)) {
+  for (const list of lists)
+    for (const e of list) {
       if (seen.size >= MAX_CORRELATION_ENTITIES) break;
       seen.set(`${e.role}|${entityKey(e)}`, e);
     }

@@ -5,6 +5,7 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    readonly details: unknown = null,
   ) {
     super(message);
   }
@@ -28,15 +29,32 @@ export function signOut(): void {
   sessionStorage.removeItem(KEY);
 }
 
-export async function api<T>(path: string, init: { method?: string; body?: unknown } = {}): Promise<T> {
+/**
+ * One API call: JSON in and out, or a raw body (`{ raw, type }`, such as a rule's YAML). An error
+ * reply throws ApiError with its message; a 401 signs out. `details` keeps the error reply's body.
+ */
+export async function api<T>(
+  path: string,
+  init: { method?: string; body?: unknown; raw?: { text: string; type: string } } = {},
+): Promise<T> {
   const t = token();
+  const sending = init.raw !== undefined || init.body !== undefined;
   const res = await fetch(path, {
-    method: init.method ?? (init.body === undefined ? 'GET' : 'POST'),
+    method: init.method ?? (sending ? 'POST' : 'GET'),
     headers: {
       ...(t === null ? {} : { authorization: `Bearer ${t}` }),
-      ...(init.body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...(init.raw !== undefined
+        ? { 'content-type': init.raw.type }
+        : init.body !== undefined
+          ? { 'content-type': 'application/json' }
+          : {}),
     },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
+    body:
+      init.raw !== undefined
+        ? init.raw.text
+        : init.body === undefined
+          ? undefined
+          : JSON.stringify(init.body),
   });
   const text = await res.text();
   let data: unknown = null;
@@ -50,7 +68,7 @@ export async function api<T>(path: string, init: { method?: string; body?: unkno
       signOut();
       location.hash = '#/login';
     }
-    throw new ApiError(res.status, (data as { error?: string } | null)?.error ?? `HTTP ${res.status}`);
+    throw new ApiError(res.status, (data as { error?: string } | null)?.error ?? `HTTP ${res.status}`, data);
   }
   return data as T;
 }

@@ -77,12 +77,7 @@ export function ruleRoutes(router: Router<RequestContext>): void {
     authorize(ctx.principal, 'admin');
     const s = ctx.services;
     const yaml = (await readBody(ctx.req, MAX_RULE_BYTES)).toString('utf8');
-    const parsed = parseRules(yaml, 'rule.yml');
-    const compiled = compileRules(parsed.rules, (ls) => s.mappings.variants(ls));
-    const errors = [...parsed.errors, ...compiled.errors].map((e) => ({
-      line: e.location.line ?? 0,
-      message: e.message,
-    }));
+    const { parsed, errors } = checkRules(yaml, ctx);
     if (errors.length > 0 || parsed.rules.length !== 1)
       throw new HttpError(400, errors.length > 0 ? 'the rule does not load' : 'post exactly one rule', {
         errors,
@@ -117,12 +112,7 @@ export function ruleRoutes(router: Router<RequestContext>): void {
     authorize(ctx.principal, 'read');
     const yaml = (await readBody(ctx.req, MAX_RULE_BYTES)).toString('utf8');
     if (yaml.trim() === '') throw new HttpError(400, 'the body is empty: post the rule as YAML');
-    const parsed = parseRules(yaml, 'rule.yml');
-    const compiled = compileRules(parsed.rules, (ls) => ctx.services.mappings.variants(ls));
-    const errors = [...parsed.errors, ...compiled.errors].map((e) => ({
-      line: e.location.line ?? 0,
-      message: e.message,
-    }));
+    const { parsed, compiled, errors } = checkRules(yaml, ctx);
     const known = new Set(ctx.services.detector.rules.flatMap(ruleKeys));
     sendJson(ctx.res, 200, {
       valid: errors.length === 0 && parsed.rules.length > 0,
@@ -136,6 +126,17 @@ export function ruleRoutes(router: Router<RequestContext>): void {
       notes: compiled.notes.map((n) => ({ rule: n.rule.title, note: n.note })),
     });
   });
+}
+
+/** Parses and compiles Sigma YAML as the server would; each problem with its line. */
+function checkRules(yaml: string, ctx: RequestContext) {
+  const parsed = parseRules(yaml, 'rule.yml');
+  const compiled = compileRules(parsed.rules, (ls) => ctx.services.mappings.variants(ls));
+  const errors = [...parsed.errors, ...compiled.errors].map((e) => ({
+    line: e.location.line ?? 0,
+    message: e.message,
+  }));
+  return { parsed, compiled, errors };
 }
 
 let reloading: Promise<void> = Promise.resolve();

@@ -1,4 +1,4 @@
-import { api, ApiError, authHeader } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { h, replace } from '../dom.js';
 
 interface RuleRow {
@@ -89,28 +89,26 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
       replace(tested, h('p', { class: 'error' }, e instanceof ApiError ? e.message : String(e)));
     }
   };
+  const yaml = () => ({ raw: { text: editor.value, type: 'application/yaml' } });
+  const errorList = (errors: readonly { line: number; message: string }[]) =>
+    h(
+      'ul',
+      { class: 'errors' },
+      errors.map((e) => h('li', { class: 'error' }, `line ${e.line}: ${e.message}`)),
+    );
   const upload = async () => {
-    const res = await fetch('/api/v1/rules', {
-      method: 'POST',
-      headers: { ...authHeader(), 'content-type': 'application/yaml' },
-      body: editor.value,
-    });
-    const body = (await res.json()) as {
-      id?: string;
-      title?: string;
-      error?: string;
-      errors?: { line: number; message: string }[];
-    };
-    if (!res.ok)
+    let body: { id: string; title: string };
+    try {
+      body = await api<{ id: string; title: string }>('/api/v1/rules', yaml());
+    } catch (e) {
+      const details =
+        e instanceof ApiError ? (e.details as { errors?: { line: number; message: string }[] } | null) : null;
       return replace(
         verdict,
-        h('p', { class: 'error' }, body.error ?? `HTTP ${res.status}`),
-        h(
-          'ul',
-          { class: 'errors' },
-          (body.errors ?? []).map((e) => h('li', { class: 'error' }, `line ${e.line}: ${e.message}`)),
-        ),
+        h('p', { class: 'error' }, e instanceof Error ? e.message : String(e)),
+        errorList(details?.errors ?? []),
       );
+    }
     replace(
       verdict,
       h('p', { class: 'ok', id: 'uploaded' }, `Added to the running rule set: ${body.title} (${body.id}).`),
@@ -126,22 +124,11 @@ export async function rulesPage(root: HTMLElement, params: URLSearchParams): Pro
     editor.scrollIntoView();
   };
   const check = async () => {
-    // The checker takes the YAML as the body, not JSON.
-    const res = await fetch('/api/v1/rules/check', {
-      method: 'POST',
-      headers: { ...authHeader(), 'content-type': 'application/yaml' },
-      body: editor.value,
-    });
-    const body = (await res.json()) as CheckResult & { error?: string };
-    if (!res.ok) throw new ApiError(res.status, body.error ?? `HTTP ${res.status}`);
+    const body = await api<CheckResult>('/api/v1/rules/check', yaml());
     replace(
       verdict,
       body.valid ? h('p', { class: 'ok' }, `Valid: ${body.rules.map((x) => x.title).join(', ')}`) : null,
-      h(
-        'ul',
-        { class: 'errors' },
-        body.errors.map((e) => h('li', { class: 'error' }, `line ${e.line}: ${e.message}`)),
-      ),
+      errorList(body.errors),
       h(
         'ul',
         {},
