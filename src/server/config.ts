@@ -29,7 +29,11 @@ export interface ServerConfig {
    * its own compiled rules: about 300 MB with the whole SigmaHQ set.
    */
   readonly pipelineWorkers: number;
+  /** Settings given in the file, the environment or a flag: these are not changed from the UI. */
+  readonly explicit: readonly Setting[];
 }
+
+export type Setting = Exclude<keyof ServerConfig, 'explicit'>;
 
 export const DEFAULTS: ServerConfig = {
   dataDir: './vigil-data',
@@ -48,13 +52,11 @@ export const DEFAULTS: ServerConfig = {
   syslogTenant: 'default',
   fsync: true,
   pipelineWorkers: -1,
+  explicit: [],
 };
 
 /** Config keys as written in YAML, environment (VIGIL_ + upper snake case) and flags (kebab case). */
-const KEYS: Record<
-  keyof ServerConfig,
-  { yaml: string; kind: 'string' | 'int' | 'list' | 'bool' | 'nullable' }
-> = {
+const KEYS: Record<Setting, { yaml: string; kind: 'string' | 'int' | 'list' | 'bool' | 'nullable' }> = {
   dataDir: { yaml: 'data', kind: 'string' },
   host: { yaml: 'host', kind: 'string' },
   port: { yaml: 'port', kind: 'int' },
@@ -113,9 +115,10 @@ function coerce(key: string, kind: string, v: unknown, from: string): unknown {
 export function loadConfig(options: {
   file?: string | null;
   env?: NodeJS.ProcessEnv;
-  flags?: Partial<Record<keyof ServerConfig, unknown>>;
+  flags?: Partial<Record<Setting, unknown>>;
 }): ServerConfig {
   const out: Record<string, unknown> = { ...DEFAULTS };
+  const explicit = new Set<Setting>();
   if (options.file) {
     let doc: unknown;
     try {
@@ -133,18 +136,25 @@ export function loadConfig(options: {
           `${options.file}: unknown setting "${yk}" (known: ${[...byYaml.keys()].join(', ')})`,
         );
       out[entry.key] = coerce(yk, entry.kind, v, options.file);
+      explicit.add(entry.key as Setting);
     }
   }
   const env = options.env ?? {};
   for (const [key, { yaml, kind }] of Object.entries(KEYS)) {
     const name = `VIGIL_${yaml.toUpperCase()}`;
-    if (env[name] !== undefined && env[name] !== '') out[key] = coerce(name, kind, env[name], 'environment');
+    if (env[name] !== undefined && env[name] !== '') {
+      out[key] = coerce(name, kind, env[name], 'environment');
+      explicit.add(key as Setting);
+    }
   }
   for (const [key, v] of Object.entries(options.flags ?? {})) {
-    const spec = KEYS[key as keyof ServerConfig];
-    if (spec !== undefined && v !== undefined) out[key] = coerce(key, spec.kind, v, 'flag');
+    const spec = KEYS[key as Setting];
+    if (spec !== undefined && v !== undefined) {
+      out[key] = coerce(key, spec.kind, v, 'flag');
+      explicit.add(key as Setting);
+    }
   }
-  const config = out as unknown as ServerConfig;
+  const config = { ...out, explicit: [...explicit] } as unknown as ServerConfig;
   if (config.port > 65535) throw new ConfigError(`port ${config.port} is out of range`);
   if ((config.tlsCert === null) !== (config.tlsKey === null))
     throw new ConfigError('TLS needs both tls_cert and tls_key');

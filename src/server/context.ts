@@ -9,11 +9,14 @@ import type { Principal, TokenStore } from './auth.js';
 import type { SignInLimiter, UserStore } from './users.js';
 import type { LiveRules } from './rule-set.js';
 import type { ServerConfig } from './config.js';
+import type { Retention } from './retention.js';
 
 /** Everything the routes share: built once by the server. */
 export interface Services {
   readonly config: ServerConfig;
   readonly store: Store;
+  /** How long events and alerts are kept; admins may change it unless the configuration sets it. */
+  readonly retention: Retention;
   readonly intake: IntakeLog;
   readonly processor: Processor;
   readonly tokens: TokenStore;

@@ -12,6 +12,7 @@ import { availableParallelism } from 'node:os';
 import { openStore, sqlTime, type Store } from '../store/index.js';
 import { createApp } from './app.js';
 import { TokenStore } from './auth.js';
+import { Retention } from './retention.js';
 import { LiveRules } from './rule-set.js';
 import { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
@@ -87,8 +88,9 @@ export async function startServer(
   const store = await openStore({
     dataDir: config.dataDir,
     clickhouseUrl: config.clickhouseUrl,
-    retentionDays: config.retentionDays,
+    retentionDays: null,
   });
+  const retention = await Retention.open(store, config);
   const intake = IntakeLog.open(join(config.dataDir, 'ingest-log'), {
     maxLagBytes: config.maxBacklogBytes,
     fsync: config.fsync,
@@ -122,6 +124,7 @@ export async function startServer(
   const services: Services = {
     config,
     store,
+    retention,
     intake,
     processor,
     tokens,

@@ -4,7 +4,8 @@ import { ServerStore } from './clickhouse.js';
 import { migrate, type SchemaOptions } from './schema.js';
 import type { Store } from './store.js';
 
-export { EVENT_COLUMNS, migrate, type EventColumn, type SchemaOptions } from './schema.js';
+export { applyRetention, EVENT_COLUMNS, migrate, type EventColumn, type SchemaOptions } from './schema.js';
+export { readMeta, writeMeta } from './meta.js';
 export { alertRow, eventRow, sqlTime, validTime, type StoredAlert, type StoredEvent } from './rows.js';
 export { StoreError, type InsertOptions, type Params, type Store } from './store.js';
 

@@ -241,10 +241,15 @@ export async function migrate(store: Store, options: SchemaOptions): Promise<voi
   await store.exec('ALTER TABLE alerts ADD COLUMN IF NOT EXISTS entities Array(String)');
   // Sessions expire; tokens from before (epoch 0) never do.
   await store.exec("ALTER TABLE tokens ADD COLUMN IF NOT EXISTS expires DateTime64(3, 'UTC')");
+  if (options.retentionDays !== null) await applyRetention(store, options.retentionDays);
+}
+
+/** Sets how many days events and alerts are kept (0: forever); ClickHouse drops older rows. */
+export async function applyRetention(store: Store, days: number): Promise<void> {
+  if (!Number.isSafeInteger(days) || days < 0)
+    throw new RangeError(`retention must be whole days, not ${days}`);
   for (const [table, column] of RETENTION_CLOCK) {
-    if (options.retentionDays === null) continue;
-    if (options.retentionDays > 0)
-      await store.exec(`ALTER TABLE ${table} MODIFY ${ttl(column, options.retentionDays)}`);
+    if (days > 0) await store.exec(`ALTER TABLE ${table} MODIFY ${ttl(column, days)}`);
     else {
       const [row] = await store.query<{ n: string | number }>(
         `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {t:String} AND create_table_query LIKE '%TTL %'`,

@@ -44,12 +44,51 @@ export function adminRoutes(router: Router<RequestContext>): void {
     sendJson(ctx.res, 200, { revoked: params.id });
   });
 
+  // Retention applies to the whole store, so it is an admin's (admins act for every tenant).
+  router.on('PUT', '/api/v1/settings/retention', async (ctx) => {
+    authorize(ctx.principal, 'admin');
+    const body = (await readJson(ctx.req, 4096)) as { days?: unknown } | null;
+    const before = ctx.services.retention.days;
+    await ctx.services.retention.set(body?.days);
+    ctx.services.log(
+      `retention changed from ${before} to ${ctx.services.retention.days} days by ${ctx.principal.tokenId}`,
+    );
+    sendJson(ctx.res, 200, { days: ctx.services.retention.days, source: ctx.services.retention.source });
+  });
+
+  // Tenants exist through their tokens, users and events; admins act for any of them.
+  router.on('GET', '/api/v1/tenants', async (ctx) => {
+    authorize(ctx.principal, 'admin');
+    const rows = await ctx.services.store.query<{
+      tenant: string;
+      tokens: string | number;
+      users: string | number;
+      events: string | number;
+    }>(
+      `SELECT tenant, sum(t) AS tokens, sum(u) AS users, sum(e) AS events FROM (
+         SELECT tenant, count() AS t, 0 AS u, 0 AS e FROM tokens FINAL
+           WHERE revoked = 0 AND (toUnixTimestamp64Milli(expires) = 0 OR expires > now64(3)) GROUP BY tenant
+         UNION ALL SELECT tenant, 0, count(), 0 FROM users FINAL WHERE disabled = 0 GROUP BY tenant
+         UNION ALL SELECT tenant, 0, 0, count() FROM events WHERE ts >= now() - INTERVAL 1 DAY GROUP BY tenant
+       ) GROUP BY tenant ORDER BY tenant`,
+    );
+    sendJson(ctx.res, 200, {
+      tenants: rows.map((r) => ({
+        tenant: r.tenant,
+        tokens: Number(r.tokens),
+        users: Number(r.users),
+        eventsLastDay: Number(r.events),
+      })),
+    });
+  });
+
   router.on('GET', '/api/v1/status', async (ctx) => {
     authorize(ctx.principal, 'read');
     const s = ctx.services;
     sendJson(ctx.res, 200, {
       store: s.store.kind,
-      retentionDays: s.config.retentionDays,
+      retentionDays: s.retention.days,
+      retention: { days: s.retention.days, source: s.retention.source, editable: s.retention.editable },
       pipeline: { ...s.processor.stats, backlogBytes: s.intake.wal.lagBytes() },
       incidents: { ...s.incidentBuilder.stats, unwritten: s.incidentBuilder.unwritten },
       rules: {
