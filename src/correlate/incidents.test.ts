@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Level } from '../detect/sigma/model.js';
 import type { Entity, EntityType } from './entities.js';
 import { IncidentBuilder, type CorrelationAlert } from './incidents.js';
+import { Lineage } from './lineage.js';
 import { MAX_LINK_MS } from './links.js';
 import { Prevalence } from './prevalence.js';
 
@@ -86,6 +87,35 @@ describe('IncidentBuilder', () => {
       ]),
     );
     expect(b.incidents().map((i) => i.alertCount)).toEqual([1, 1, 2]);
+  });
+
+  it("keeps each alert's process line with the programs lineage learned, for the tree the UI draws", () => {
+    const lineage = new Lineage();
+    lineage.observe('g-setup', 'g-explorer', true, 'c:\\users\\a\\downloads\\vpn-setup.exe');
+    lineage.observe('g-wscript', 'g-setup', false, 'c:\\windows\\system32\\wscript.exe');
+    lineage.observe('g-lscm', 'g-wscript', false, 'c:\\programdata\\lscm.exe');
+    const b = new IncidentBuilder({ lineage });
+    b.add(
+      alert('WS01', 0, [
+        ['process', 'g-lscm'],
+        ['process', 'g-wscript', 'parent'],
+      ]),
+    );
+    // A network event of a process lineage never saw start: its parent's line is used.
+    b.add(
+      alert('WS01', 1, [
+        ['process', 'g-unknown'],
+        ['process', 'g-lscm', 'parent'],
+        ['ip', '203.0.113.9'],
+      ]),
+    );
+    const [inc] = b.incidents();
+    expect(inc!.alerts[0]!.tree!.map((p) => p.image.split('\\').at(-1))).toEqual([
+      'lscm.exe',
+      'wscript.exe',
+      'vpn-setup.exe',
+    ]);
+    expect(inc!.alerts[1]!.tree!.map((p) => p.id)).toEqual(['g-unknown', 'g-lscm', 'g-wscript', 'g-setup']);
   });
 
   it('links repeats of one detection on one host while they go on', () => {

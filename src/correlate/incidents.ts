@@ -12,7 +12,7 @@ import {
   type LinkEvidence,
   type LinkKind,
 } from './links.js';
-import { Lineage } from './lineage.js';
+import { Lineage, type Ancestor } from './lineage.js';
 import { isOsProgram } from './os-binaries.js';
 import { Prevalence } from './prevalence.js';
 import { killChainOrder, riskOf, tacticsOf, type Risk } from './risk.js';
@@ -38,6 +38,11 @@ export interface IncidentAlert {
   readonly host: string;
   /** Keys (`type:value`) of its entities, for drawing the alert–entity graph. */
   readonly entities: readonly string[];
+  /**
+   * The process that acted and those above it, nearest first, with their programs where the
+   * process-creation events told: the graph draws the process tree from it.
+   */
+  readonly tree?: readonly { readonly id: string; readonly image: string }[];
 }
 
 export interface IncidentEntity {
@@ -245,6 +250,17 @@ export class IncidentBuilder {
     return out;
   }
 
+  /** The alert's process and its ancestors as far as lineage knows them. */
+  private processLine(a: CorrelationAlert): Ancestor[] {
+    const self = a.entities.find((e) => e.type === 'process' && e.role === 'self');
+    const parent = a.entities.find((e) => e.type === 'process' && e.role !== 'self');
+    const line = self === undefined ? [] : this.lineage.lineOf(self.value, ANCESTOR_DEPTH + 1);
+    // Lineage did not see this process start (a file or network event): its parent may be known.
+    if (parent !== undefined && line.length <= 1 && !line.some((p) => p.id === parent.value))
+      line.push(...this.lineage.lineOf(parent.value, ANCESTOR_DEPTH));
+    return line;
+  }
+
   /** The open incident that holds, or absorbed, the incident with this id. */
   find(id: string): Incident | null {
     const s = this.byId.get(id);
@@ -355,6 +371,7 @@ export class IncidentBuilder {
         level: alert.level,
         host: alert.host,
         entities: keys.length > 64 ? keys.slice(0, 64) : keys,
+        tree: this.processLine(alert),
       });
     if (alert.host !== '' && s.hosts.size < 10_000) s.hosts.add(alert.host);
     s.levels[levelRank(alert.level)]!++;

@@ -1,12 +1,21 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/cli.js';
 import { ADMIN_TOKEN, api, removeDir, settled, startVigil, type VigilProcess } from '../support/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const present = existsSync(CHROMIUM);
 if (!present)
   console.log(`the UI tests: skipped, ${CHROMIUM} is absent (apt-get install chromium; .ci/run does)`);
+
+/** Each page as the analyst sees it at 1366×768, to look at after a run. */
+const SHOTS = process.env.VIGIL_SCREENSHOTS ?? join(ROOT, 'test-results', 'screenshots');
+async function shot(name: string): Promise<void> {
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, `${name}.png`) });
+}
 
 let vigil: VigilProcess;
 let browser: Browser;
@@ -41,12 +50,15 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
 
   it('refuses a bad token, then signs in', async () => {
     await page.goto(vigil.url);
+    await page.waitForSelector('#token');
+    await shot('login');
     await page.fill('#token', 'vgl_not-a-real-token');
     await page.click('#sign-in-token');
     await page.waitForSelector('text=That did not work');
     await page.fill('#token', ADMIN_TOKEN);
     await page.click('#sign-in-token');
     await page.waitForSelector('#incidents tbody tr');
+    await shot('incidents');
   });
 
   it('moves through the incident list with the keyboard', async () => {
@@ -71,6 +83,8 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     };
     await row.click();
     await page.waitForSelector('#graph canvas');
+    await page.waitForSelector('#graph[data-alert-nodes]');
+    await shot('incident');
     const graph = page.locator('#graph');
     expect(Number(await graph.getAttribute('data-alert-nodes'))).toBe(incident.alerts.length);
     expect(incident.hosts.length).toBeGreaterThanOrEqual(2);
@@ -99,6 +113,7 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     expect(Number((await page.textContent('#total'))!.split(' ')[0])).toBeLessThanOrEqual(total);
     await page.locator('#events tbody tr').first().click();
     expect(await page.locator('#events tr.raw pre').textContent()).toMatch(/^\{/);
+    await shot('search');
     await page.goBack();
     await page.goBack();
     await page.waitForSelector('#graph canvas');
@@ -148,6 +163,7 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     expect(Number(await row.locator('td').nth(2).textContent())).toBeGreaterThan(0);
     expect(await row.locator('td').nth(4).textContent()).toContain(detail.hosts[0]!);
     await page.waitForSelector('#sweep-results li.error');
+    await shot('ioc-sweep');
   });
 
   it('checks a rule being written and shows each error at its line', async () => {
@@ -168,6 +184,7 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     const error = page.locator('#rule-check li.error').first();
     await error.waitFor();
     expect(await error.textContent()).toMatch(/^line 8: .*selecton/);
+    await shot('rules-check');
     await page.fill('#rule-yaml', broken.replace('selecton', 'selection'));
     await page.click('#check');
     await page.waitForSelector('#rule-check .ok');
@@ -212,6 +229,7 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     expect(await page.locator('#volume .bar').count()).toBeGreaterThan(2); // a day of data in 3.5-hour buckets
     // Waterbear silenced a server's network telemetry: the gap analytic names it.
     expect(await page.textContent('#quiet-sensors')).toMatch(/APP01/);
+    await shot('overview');
   });
 
   it('triages alerts grouped by rule and by host, and makes exceptions in bulk', async () => {
@@ -225,6 +243,7 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     const first = page.locator('#alert-groups tbody tr').first();
     await first.click();
     await page.waitForSelector('#alert-groups tr.detail');
+    await shot('alerts');
     expect(await page.locator('#alert-groups tr.detail .inner tr').count()).toBe(
       Math.min(50, groups[0]!.alerts),
     );
@@ -250,6 +269,27 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await row.locator('button').click();
     await expect.poll(() => page.locator('#tokens tbody tr', { hasText: 'night shift' }).count()).toBe(0);
     expect((await api(vigil.url, '/api/v1/whoami', { token: secret })).status).toBe(401);
+  });
+
+  it('settings: an admin changes retention, and acts for another tenant and back', async () => {
+    await page.goto(`${vigil.url}/#/settings`);
+    await page.waitForSelector('#retention');
+    expect(await page.textContent('#retention')).toMatch(/kept 90 days, the default/);
+    await page.fill('#retention-days', '120');
+    await page.click('#retention-save');
+    await page.waitForSelector('#retention:has-text("kept 120 days, set here by an admin")');
+    expect((await api(vigil.url, '/api/v1/status')).body.retention.days).toBe(120);
+    await shot('settings');
+    // Acting for a tenant with no data: the incidents are its own (none), and the badge says whose.
+    await page.fill('#tenant-name', 'acme');
+    await page.click('#tenant-switch');
+    await page.waitForSelector('#acting-tenant:has-text("acme")');
+    await page.goto(`${vigil.url}/#/incidents`);
+    await page.waitForSelector('text=No incidents in this range.');
+    expect(await page.locator('#incidents tbody tr[data-id]').count()).toBe(0);
+    await page.click('#acting-tenant button');
+    await expect.poll(() => page.locator('#acting-tenant').count()).toBe(0);
+    await page.waitForSelector('#incidents tbody tr[data-id]');
   });
 
   it('an admin adds a user, who signs in with a password and out again', async () => {

@@ -1,5 +1,7 @@
 /** The HTTP API, with the token the analyst signed in with (kept for this tab only). */
 const KEY = 'vigil.token';
+/** The tenant an admin acts for (sent as X-Vigil-Tenant); unset: the token's own. */
+const TENANT_KEY = 'vigil.tenant';
 
 export class ApiError extends Error {
   constructor(
@@ -18,7 +20,21 @@ export function token(): string | null {
 /** The header an API call needs, for calls api() does not make (downloads, raw bodies). */
 export function authHeader(): Record<string, string> {
   const t = token();
-  return t === null ? {} : { authorization: `Bearer ${t}` };
+  const tenant = actingTenant();
+  return {
+    ...(t === null ? {} : { authorization: `Bearer ${t}` }),
+    ...(tenant === null ? {} : { 'x-vigil-tenant': tenant }),
+  };
+}
+
+export function actingTenant(): string | null {
+  return sessionStorage.getItem(TENANT_KEY);
+}
+
+/** Admins act for another tenant; null goes back to the token's own. */
+export function actFor(tenant: string | null): void {
+  if (tenant === null) sessionStorage.removeItem(TENANT_KEY);
+  else sessionStorage.setItem(TENANT_KEY, tenant);
 }
 
 export function signIn(t: string): void {
@@ -27,6 +43,7 @@ export function signIn(t: string): void {
 
 export function signOut(): void {
   sessionStorage.removeItem(KEY);
+  sessionStorage.removeItem(TENANT_KEY);
 }
 
 /**
@@ -37,12 +54,11 @@ export async function api<T>(
   path: string,
   init: { method?: string; body?: unknown; raw?: { text: string; type: string } } = {},
 ): Promise<T> {
-  const t = token();
   const sending = init.raw !== undefined || init.body !== undefined;
   const res = await fetch(path, {
     method: init.method ?? (sending ? 'POST' : 'GET'),
     headers: {
-      ...(t === null ? {} : { authorization: `Bearer ${t}` }),
+      ...authHeader(),
       ...(init.raw !== undefined
         ? { 'content-type': init.raw.type }
         : init.body !== undefined

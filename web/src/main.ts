@@ -1,4 +1,4 @@
-import { api, ApiError, signOut, token } from './api.js';
+import { actFor, actingTenant, api, ApiError, signOut, token } from './api.js';
 import { h, replace } from './dom.js';
 import { incidentPage } from './pages/incident.js';
 import { incidentsPage } from './pages/incidents.js';
@@ -22,6 +22,8 @@ const NAV: [string, string][] = [
 const main = h('main', { id: 'main', tabindex: -1 });
 const nav = h('nav', { class: 'side', 'aria-label': 'sections' });
 
+let lastPath = '';
+
 async function route(): Promise<void> {
   const [path = '', query = ''] = location.hash.slice(1).split('?');
   const params = new URLSearchParams(query);
@@ -35,6 +37,25 @@ async function route(): Promise<void> {
     NAV.map(([href, label]) =>
       h('a', { href, class: path.startsWith(href.slice(1)) ? 'active' : '' }, label),
     ),
+    // An admin acting for another tenant sees it on every page, and one click goes back.
+    actingTenant() === null
+      ? null
+      : h(
+          'div',
+          { class: 'acting', id: 'acting-tenant' },
+          `Tenant ${actingTenant()}`,
+          h(
+            'button',
+            {
+              title: "back to the token's own tenant",
+              onclick: () => {
+                actFor(null);
+                void route();
+              },
+            },
+            '×',
+          ),
+        ),
     token() === null
       ? null
       : h(
@@ -53,6 +74,9 @@ async function route(): Promise<void> {
           'Sign out',
         ),
   );
+  // A new page starts at its top (the browser keeps the last page's scroll otherwise).
+  if (path !== lastPath) window.scrollTo(0, 0);
+  lastPath = path;
   try {
     if (path === '/login') loginPage(main);
     else if (path.startsWith('/incidents/'))

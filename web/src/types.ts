@@ -29,6 +29,8 @@ export interface IncidentAlert {
   level: string;
   host: string;
   entities: string[];
+  /** Its process, then the ones above it (nearest first). */
+  tree?: { id: string; image: string }[];
 }
 
 export interface Link {

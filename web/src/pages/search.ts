@@ -68,6 +68,9 @@ function histogram(r: SearchResult): HTMLElement | null {
 }
 
 /** The query box with syntax help and field completion, results with facets, raw events and export. */
+/** Columns of long values without spaces (paths, command lines): these break anywhere. */
+const WRAPPED = new Set(['process_executable', 'process_command_line', 'file_path', 'registry_key', 'url']);
+
 export async function searchPage(root: HTMLElement, params: URLSearchParams): Promise<void> {
   const q = params.get('q') ?? '';
   const from = params.get('from') ?? 'now-7d';
@@ -220,34 +223,46 @@ export async function searchPage(root: HTMLElement, params: URLSearchParams): Pr
             ),
           ),
         ),
+        // Long paths and command lines wrap, and a table still too wide scrolls inside its box,
+        // never the page.
         h(
-          'table',
-          { class: 'grid', id: 'events' },
+          'div',
+          { class: 'scroll-x' },
           h(
-            'thead',
-            {},
+            'table',
+            { class: 'grid', id: 'events' },
             h(
-              'tr',
+              'thead',
               {},
-              COLUMNS.map((c) => h('th', {}, c)),
-            ),
-          ),
-          h(
-            'tbody',
-            {},
-            r.events.map((e) => {
-              const row: HTMLTableRowElement = h(
+              h(
                 'tr',
-                {
-                  tabindex: 0,
-                  onclick: () => void toggleRaw(row, String(e.event_id ?? '')),
-                  onkeydown: (k: Event) =>
-                    (k as KeyboardEvent).key === 'Enter' && void toggleRaw(row, String(e.event_id ?? '')),
-                },
-                COLUMNS.map((c) => h('td', { class: c === 'ts' ? 'mono' : '' }, String(e[c] ?? ''))),
-              );
-              return row;
-            }),
+                {},
+                COLUMNS.map((c) => h('th', {}, c)),
+              ),
+            ),
+            h(
+              'tbody',
+              {},
+              r.events.map((e) => {
+                const row: HTMLTableRowElement = h(
+                  'tr',
+                  {
+                    tabindex: 0,
+                    onclick: () => void toggleRaw(row, String(e.event_id ?? '')),
+                    onkeydown: (k: Event) =>
+                      (k as KeyboardEvent).key === 'Enter' && void toggleRaw(row, String(e.event_id ?? '')),
+                  },
+                  COLUMNS.map((c) =>
+                    h(
+                      'td',
+                      { class: c === 'ts' ? 'mono' : WRAPPED.has(c) ? 'wrap' : '' },
+                      String(e[c] ?? ''),
+                    ),
+                  ),
+                );
+                return row;
+              }),
+            ),
           ),
         ),
       ),

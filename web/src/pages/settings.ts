@@ -1,4 +1,4 @@
-import { api, ApiError } from '../api.js';
+import { actFor, api, ApiError } from '../api.js';
 import { h, replace, time } from '../dom.js';
 
 interface Who {
@@ -23,7 +23,7 @@ const ROLES = ['admin', 'analyst', 'read-only', 'ingest'];
 export async function settingsPage(root: HTMLElement): Promise<void> {
   const [who, status] = await Promise.all([
     api<Who>('/api/v1/whoami'),
-    api<{ store: string; retentionDays: number }>('/api/v1/status'),
+    api<{ store: string; retention: Retention }>('/api/v1/status'),
   ]);
   const message = h('p', { id: 'settings-message', role: 'status' });
   const sections: HTMLElement[] = [
@@ -32,13 +32,10 @@ export async function settingsPage(root: HTMLElement): Promise<void> {
       { class: 'panel' },
       h('h2', {}, 'Signed in'),
       h('p', {}, `${who.name || 'token'} (${who.tokenId}) · role ${who.role} · tenant ${who.tenant}`),
-      h(
-        'p',
-        { class: 'hint' },
-        `Store: ${status.store}; events and alerts are kept ${status.retentionDays > 0 ? `${status.retentionDays} days` : 'forever'} (retention_days in the server's configuration).`,
-      ),
     ),
+    retentionSection(root, status.store, status.retention, who.role === 'admin', message),
   ];
+  if (who.role === 'admin') sections.push(await tenantsSection(who));
   if (who.role === 'admin') sections.push(await usersSection(root, message));
   if (who.role === 'admin') {
     const { tokens } = await api<{ tokens: TokenRow[] }>('/api/v1/tokens');
@@ -128,6 +125,131 @@ export async function settingsPage(root: HTMLElement): Promise<void> {
     );
   }
   replace(root, h('header', { class: 'page-head' }, h('h1', {}, 'Settings')), ...sections, message);
+}
+
+interface Retention {
+  days: number;
+  source: 'configuration' | 'settings' | 'default';
+  editable: boolean;
+}
+
+const kept = (days: number) => (days > 0 ? `${days} days` : 'forever');
+
+/** How long the store keeps events and alerts; admins change it unless the configuration fixes it. */
+function retentionSection(
+  root: HTMLElement,
+  store: string,
+  r: Retention,
+  admin: boolean,
+  message: HTMLElement,
+): HTMLElement {
+  const from = {
+    configuration:
+      "set by the server's configuration (retention_days, VIGIL_RETENTION_DAYS or --retention-days)",
+    settings: 'set here by an admin',
+    default: 'the default',
+  }[r.source];
+  const days = h('input', {
+    id: 'retention-days',
+    type: 'number',
+    min: '0',
+    max: '3650',
+    value: String(r.days),
+    'aria-label': 'days to keep events and alerts (0: forever)',
+  });
+  const save = async () => {
+    const n = Number(days.value);
+    if (n > 0 && n < r.days && !confirm(`Events and alerts older than ${n} days will be deleted. Go on?`))
+      return;
+    try {
+      await api('/api/v1/settings/retention', { method: 'PUT', body: { days: n } });
+      await settingsPage(root);
+      document.getElementById('settings-message')?.replaceChildren(`Retention is now ${kept(n)}.`);
+    } catch (e) {
+      message.textContent = e instanceof ApiError ? e.message : String(e);
+    }
+  };
+  return h(
+    'section',
+    { class: 'panel' },
+    h('h2', {}, 'Retention'),
+    h('p', { id: 'retention' }, `Store: ${store}. Events and alerts are kept ${kept(r.days)}, ${from}.`),
+    admin && r.editable
+      ? h(
+          'div',
+          { class: 'actions' },
+          days,
+          h('span', { class: 'hint' }, 'days (0 keeps them forever)'),
+          h('button', { id: 'retention-save', onclick: () => void save() }, 'Change retention'),
+        )
+      : null,
+  );
+}
+
+/** Every tenant, and which one this admin acts for (the API's X-Vigil-Tenant). */
+async function tenantsSection(who: Who): Promise<HTMLElement> {
+  const { tenants } = await api<{
+    tenants: { tenant: string; tokens: number; users: number; eventsLastDay: number }[];
+  }>('/api/v1/tenants');
+  const other = h('input', { id: 'tenant-name', 'aria-label': 'tenant', placeholder: 'tenant name' });
+  const switchTo = (t: string) => {
+    actFor(t === who.ownTenant ? null : t);
+    location.hash = '#/overview';
+  };
+  return h(
+    'section',
+    { class: 'panel' },
+    h('h2', {}, 'Tenants'),
+    h(
+      'p',
+      { class: 'hint' },
+      'A tenant exists once it has a token, a user or events. Admins act for any tenant; every other role sees only its own.',
+    ),
+    h(
+      'table',
+      { class: 'grid', id: 'tenants' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Tenant', 'Tokens', 'Users', 'Events (24 h)', ''].map((c) => h('th', {}, c)),
+        ),
+      ),
+      h(
+        'tbody',
+        {},
+        tenants.map((t) =>
+          h(
+            'tr',
+            { 'data-tenant': t.tenant },
+            h('td', {}, t.tenant),
+            h('td', { class: 'num' }, String(t.tokens)),
+            h('td', { class: 'num' }, String(t.users)),
+            h('td', { class: 'num' }, t.eventsLastDay.toLocaleString()),
+            h(
+              'td',
+              {},
+              t.tenant === who.tenant
+                ? h('span', { class: 'hint' }, 'acting for it')
+                : h('button', { onclick: () => switchTo(t.tenant) }, 'Act for it'),
+            ),
+          ),
+        ),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'actions' },
+      other,
+      h(
+        'button',
+        { id: 'tenant-switch', onclick: () => other.value.trim() !== '' && switchTo(other.value.trim()) },
+        'Act for a tenant',
+      ),
+    ),
+  );
 }
 
 /** Users who sign in with a password (admins only); a password is set, never shown. */
