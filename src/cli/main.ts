@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvtxCommands } from './commands/evtx-dump.js';
 import { registerHuntCommand } from './commands/hunt.js';
+import { registerImageCommands } from './commands/image.js';
 import { registerIncidentCommands } from './commands/incidents.js';
 import { registerRulesCommands } from './commands/rules-check.js';
 import { registerSearchCommands } from './commands/search.js';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   registerSearchCommands(program);
   registerIncidentCommands(program);
   registerDemoCommand(program);
+  registerImageCommands(program);
   return program;
 }
 
