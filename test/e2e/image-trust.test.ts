@@ -12,8 +12,10 @@ import {
   loadPolicy,
   parsePolicy,
   RegistryClient,
-  runtimeDigestFor,
+  runtimeImageFromDocker,
   verifyImage,
+  type DockerContainerDoc,
+  type DockerImageDoc,
 } from '../../src/containers/trust/index.js';
 import { runCli } from '../support/cli.js';
 
@@ -622,39 +624,76 @@ describe.skipIf(!registryPresent)('cosign-format signatures on a real registry',
     expect(monitor.tracked().map((t) => t.id)).toEqual(['c-original', 'c-other']);
   });
 
-  it.skipIf(!podmanPresent)('reads the digest podman reports for a created container', async () => {
-    const root = join(work, 'podman');
-    const base = ['--root', join(root, 'root'), '--runroot', join(root, 'run'), '--storage-driver', 'vfs'];
-    execFileSync('podman', [...base, 'pull', '--quiet', '--tls-verify=false', `${host}/test/app:v1`], {
-      stdio: 'pipe',
-    });
-    const id = execFileSync('podman', [...base, 'create', `${host}/test/app:v1`, '/hello.txt'])
-      .toString()
-      .trim();
-    const image = execFileSync('podman', [...base, 'inspect', id, '--format', '{{.ImageName}}'])
-      .toString()
-      .trim();
-    const repoDigests = JSON.parse(
-      execFileSync('podman', [
-        ...base,
-        'image',
-        'inspect',
-        image,
-        '--format',
-        '{{json .RepoDigests}}',
-      ]).toString(),
-    ) as string[];
-    const digest = runtimeDigestFor(image, repoDigests);
-    expect(digest).toBe(other.digest); // v1 was re-pushed before this pull
-    const policy = parsePolicy(
-      'rules:\n  - match: "**"\n    keys: [alice.pub]\n',
-      'inline-policy.yaml',
-      work,
-    );
-    const verdict = await verifyImage(image, policy, { runtimeDigest: digest! });
-    expect(verdict).toMatchObject({ status: 'mismatch', signedDigest: original.digest });
-    execFileSync('podman', [...base, 'rm', id], { stdio: 'pipe' });
-  });
+  it.skipIf(!podmanPresent)(
+    'checks a container created through podman, read over the Docker Engine API',
+    async () => {
+      const root = join(work, 'podman');
+      const base = ['--root', join(root, 'root'), '--runroot', join(root, 'run'), '--storage-driver', 'vfs'];
+      const socket = join(root, 'docker.sock');
+      mkdirSync(root, { recursive: true });
+      const service = spawnLogged(
+        'podman',
+        [...base, 'system', 'service', '--time', '0', `unix://${socket}`],
+        root,
+      );
+      try {
+        execFileSync('podman', [...base, 'pull', '--quiet', '--tls-verify=false', `${host}/test/app:v1`], {
+          stdio: 'pipe',
+        });
+        execFileSync(
+          'podman',
+          [...base, 'create', '--name', 'trust-e2e', `${host}/test/app:v1`, '/hello.txt'],
+          {
+            stdio: 'pipe',
+          },
+        );
+        const docker = async (path: string): Promise<unknown> => {
+          for (let i = 0; ; i++) {
+            try {
+              return await new Promise((resolve, reject) => {
+                const req = request({ socketPath: socket, path: `/v1.41${path}` }, (res) => {
+                  const chunks: Buffer[] = [];
+                  res.on('data', (c: Buffer) => chunks.push(c));
+                  res.on('end', () => resolve(JSON.parse(Buffer.concat(chunks).toString())));
+                });
+                req.on('error', reject);
+                req.end();
+              });
+            } catch (e) {
+              if (i >= 100 || service.child.exitCode !== null)
+                throw new Error(`${String(e)}: ${service.log()}`);
+              await new Promise((r) => setTimeout(r, 100));
+            }
+          }
+        };
+        const list = (await docker('/containers/json?all=true')) as DockerContainerDoc[];
+        const container = list.find((c) => (c as { Names?: string[] }).Names?.includes('/trust-e2e'))!;
+        const inspect = (await docker(`/containers/${container.Id}/json`)) as DockerContainerDoc;
+        const image = (await docker(`/images/${encodeURIComponent(inspect.Image!)}/json`)) as DockerImageDoc;
+        const runtime = runtimeImageFromDocker(inspect, image);
+        expect(runtime).toEqual({
+          id: container.Id,
+          image: `${host}/test/app:v1`,
+          digests: [`${host}/test/app@${other.digest}`], // v1 was re-pushed before this pull
+        });
+        const policy = parsePolicy(
+          'rules:\n  - match: "**"\n    keys: [alice.pub]\n',
+          'inline-policy.yaml',
+          work,
+        );
+        const monitor = new ImageTrustMonitor({ policy });
+        expect(await monitor.check(runtime)).toMatchObject({
+          status: 'mismatch',
+          alert: true,
+          digest: other.digest,
+          signedDigest: original.digest,
+        });
+        execFileSync('podman', [...base, 'rm', 'trust-e2e'], { stdio: 'pipe' });
+      } finally {
+        await stop(service.child);
+      }
+    },
+  );
 
   it('bad input exits 2 with a clear message; an unreachable registry exits 3', async () => {
     const badRef = await runCli(['image', 'verify', 'UPPER/Case:v1', '--key', key('alice.pub')]);

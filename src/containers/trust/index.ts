@@ -59,3 +59,10 @@ export {
   type VerifiedCollection,
 } from './notary.js';
 export { exitCodeFor, ExitCodes } from './exit-codes.js';
+export {
+  runtimeImageFromDocker,
+  runtimeImagesFromPod,
+  type DockerContainerDoc,
+  type DockerImageDoc,
+  type PodDoc,
+} from './runtime.js';
