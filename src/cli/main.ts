@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerContainersCommands } from './commands/containers.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvtxCommands } from './commands/evtx-dump.js';
 import { registerHuntCommand } from './commands/hunt.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   registerSearchCommands(program);
   registerIncidentCommands(program);
   registerDemoCommand(program);
+  registerContainersCommands(program);
   registerImageCommands(program);
   return program;
 }

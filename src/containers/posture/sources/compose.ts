@@ -1,7 +1,7 @@
 import { basename, dirname, resolve } from 'node:path';
 import { normalizeCapability } from '../host-paths.js';
 import type { ContainerSpec, FieldOrigin, PortSpec, VolumeMount, VolumeSpec, Workload } from '../model.js';
-import { parseSecurityOptions, userIdentity } from './docker-options.js';
+import { dockerCapabilityDrops, parseSecurityOptions, userIdentity } from './docker-options.js';
 import { FieldReader, isRecord, type Path } from './fields.js';
 
 /** A Compose named volume; anything else in a volume's source is a host path. */
@@ -209,7 +209,7 @@ export function workloadsFromCompose(doc: unknown, r: FieldReader, file?: string
       privileged,
       capabilities: {
         add: (r.strings(svc, 'cap_add', sp) ?? []).map(normalizeCapability),
-        drop: (r.strings(svc, 'cap_drop', sp) ?? []).map(normalizeCapability),
+        drop: dockerCapabilityDrops((r.strings(svc, 'cap_drop', sp) ?? []).map(normalizeCapability)),
       },
       ...(opts.noNewPrivileges === true ? { allowPrivilegeEscalation: false } : {}),
       // Without `user`, the image decides: unknown here, so neither root nor non-root is assumed.

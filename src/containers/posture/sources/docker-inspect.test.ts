@@ -66,6 +66,13 @@ describe('docker inspect documents', () => {
     expect(postureOfDockerInspect(doc)).toEqual([]);
   });
 
+  it("takes Podman's spelled-out --cap-drop ALL (every default capability) as dropping all", () => {
+    const defaults = ['AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD'];
+    const rest = ['NET_BIND_SERVICE', 'NET_RAW', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT'];
+    expect(checks(inspect({ CapDrop: [...defaults, ...rest] }))).not.toContain('capabilities-not-dropped');
+    expect(checks(inspect({ CapDrop: defaults }))).toContain('capabilities-not-dropped');
+  });
+
   it('privileged with the Docker socket bound, host namespaces and published ports', () => {
     const doc = inspect(
       {

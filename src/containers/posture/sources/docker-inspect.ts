@@ -1,6 +1,6 @@
 import { normalizeCapability } from '../host-paths.js';
 import type { ContainerSpec, FieldOrigin, PortSpec, VolumeMount, VolumeSpec, Workload } from '../model.js';
-import { parseSecurityOptions, userIdentity } from './docker-options.js';
+import { dockerCapabilityDrops, parseSecurityOptions, userIdentity } from './docker-options.js';
 import { FieldReader, isRecord, type Path } from './fields.js';
 
 /** Docker mount types as Kubernetes volume sources: a named volume is managed storage, like a claim. */
@@ -194,7 +194,7 @@ export function workloadFromDockerInspect(
     privileged,
     capabilities: {
       add: (r.strings(hc, 'CapAdd', hp) ?? []).map(normalizeCapability),
-      drop: (r.strings(hc, 'CapDrop', hp) ?? []).map(normalizeCapability),
+      drop: dockerCapabilityDrops((r.strings(hc, 'CapDrop', hp) ?? []).map(normalizeCapability)),
     },
     ...(opts.noNewPrivileges === true ? { allowPrivilegeEscalation: false } : {}),
     ...(user !== undefined ? { user, ...userIdentity(user) } : {}),

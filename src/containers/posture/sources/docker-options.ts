@@ -83,3 +83,31 @@ export function userIdentity(user: string): { runAsUser?: number; runAsNonRoot?:
   }
   return { runAsNonRoot: true };
 }
+
+/** The capabilities Docker (and Podman's Docker API) grant by default. */
+export const DOCKER_DEFAULT_CAPABILITIES: readonly string[] = [
+  'AUDIT_WRITE',
+  'CHOWN',
+  'DAC_OVERRIDE',
+  'FOWNER',
+  'FSETID',
+  'KILL',
+  'MKNOD',
+  'NET_BIND_SERVICE',
+  'NET_RAW',
+  'SETFCAP',
+  'SETGID',
+  'SETPCAP',
+  'SETUID',
+  'SYS_CHROOT',
+];
+
+/**
+ * Normalized drops, with ALL added when every default capability is dropped: Podman reports
+ * `--cap-drop ALL` as the list of defaults it removed, which leaves the container none.
+ */
+export function dockerCapabilityDrops(drop: readonly string[]): string[] {
+  const set = new Set(drop);
+  if (!set.has('ALL') && DOCKER_DEFAULT_CAPABILITIES.every((c) => set.has(c))) return [...drop, 'ALL'];
+  return [...drop];
+}
