@@ -178,7 +178,7 @@ export class IncidentBuilder {
     this.prevalence = options.prevalence ?? new Prevalence();
     this.lineage = options.lineage ?? new Lineage();
     this.perEntity = options.perEntity ?? 16;
-    this.maxTimeline = options.maxTimeline ?? 5000;
+    this.maxTimeline = options.maxTimeline ?? 1000;
     this.maxIndexed = options.maxIndexed ?? 250_000;
     this.maxOpen = options.maxOpen ?? 100_000;
   }

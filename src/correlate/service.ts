@@ -23,6 +23,8 @@ export interface IncidentServiceStats {
 
 const RESTORE_LIMIT = 1_000_000;
 const FLUSH_MS = 2000;
+/** Serializing big incidents is synchronous work: it yields to requests at least this often. */
+const SLICE_MS = 20;
 
 /** The incidents row for a built incident: the summary in columns, the rest as JSON. */
 function incidentRow(tenant: string, inc: Incident, version: number, now: number): string {
@@ -71,6 +73,11 @@ export class IncidentService {
   /** Rows already built (merges, retired incidents) waiting for the next write. */
   private pending: string[] = [];
   private lastFlush = 0;
+  /** How long the last write took: under sustained load the next waits longer (bounded cost). */
+  private lastFlushCost = 0;
+  private flushing: Promise<void> | null = null;
+  /** Rows taken for the write under way: still unwritten until the store has them. */
+  private writing = 0;
   private version = 0;
 
   constructor(
@@ -115,36 +122,54 @@ export class IncidentService {
           this.pending.push(incidentRow(input.tenant, inc, this.nextVersion(now), now));
     }
     this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
-    if (now - this.lastFlush >= FLUSH_MS) await this.flush(now);
+    if (this.flushing === null && now - this.lastFlush >= Math.max(FLUSH_MS, 4 * this.lastFlushCost))
+      await this.flush(now);
   }
 
   /** Incidents changed (or rows built) but not yet written. */
   get unwritten(): number {
-    let n = this.pending.length;
+    let n = this.pending.length + this.writing;
     for (const ids of this.dirty.values()) n += ids.size;
     return n;
   }
 
-  /** Writes every incident changed since the last write. */
+  /** Writes every incident changed since the last write (one write at a time). */
   async flush(now = Date.now()): Promise<void> {
+    while (this.flushing !== null) await this.flushing;
+    this.flushing = this.write(now).finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  private async write(now: number): Promise<void> {
     this.lastFlush = now;
+    const started = performance.now();
     const rows = this.pending;
     this.pending = [];
+    let slice = performance.now();
     for (const [tenant, ids] of this.dirty) {
       const b = this.builders.get(tenant);
-      for (const id of ids) {
+      for (const id of [...ids]) {
+        ids.delete(id);
         const inc = b?.find(id) ?? null;
         if (inc !== null) rows.push(incidentRow(tenant, inc, this.nextVersion(now), now));
+        this.writing = rows.length;
+        if (performance.now() - slice > SLICE_MS) {
+          await new Promise((ok) => setImmediate(ok));
+          slice = performance.now();
+        }
       }
-      ids.clear();
     }
+    this.writing = rows.length;
     if (rows.length === 0) return;
     try {
       await this.store.insert('incidents', Buffer.from(rows.join('\n')));
+      this.lastFlushCost = performance.now() - started;
     } catch (e) {
       // The alerts are stored: a restart rebuilds these incidents from them.
       this.stats.lastError = (e as Error).message;
       this.log(`storing incidents failed: ${(e as Error).message}`);
+    } finally {
+      this.writing = 0;
     }
   }
 
