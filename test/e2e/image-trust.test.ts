@@ -733,6 +733,25 @@ describe.skipIf(!registryPresent)('cosign-format signatures on a real registry',
     expect(missing.code).toBe(3);
     expect(missing.stderr).toMatch(/no such image/);
   });
+
+  it("signs with a key in cosign's own encrypted format (scrypt + secretbox)", async () => {
+    const made = await runCli(['image', 'keygen', '--format', 'cosign', '--out', key('carol')], { env });
+    expect(made.code).toBe(0);
+    expect(readFileSync(key('carol.key'), 'utf8')).toMatch(/^-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----/);
+    skopeoCopy(original, `${host}/test/cosignkey:v1`);
+    const signed = await runCli(['image', 'sign', `${host}/test/cosignkey:v1`, '--key', key('carol.key')], {
+      env,
+    });
+    expect(signed.stderr).toBe('');
+    expect(signed.code).toBe(0);
+    const v = await runCli(['image', 'verify', `${host}/test/cosignkey:v1`, '--key', key('carol.pub')]);
+    expect(v.code).toBe(0);
+    const wrong = await runCli(['image', 'sign', `${host}/test/cosignkey:v1`, '--key', key('carol.key')], {
+      env: { VIGIL_IMAGE_KEY_PASSWORD: 'guess' },
+    });
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/wrong password/);
+  });
 });
 
 describe('a hostile registry', () => {

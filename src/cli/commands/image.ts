@@ -134,10 +134,21 @@ export function registerImageCommands(program: Command): void {
     )
     .option('--out <prefix>', 'path prefix of the two files', 'vigil')
     .option('--unencrypted', 'write the private key without a password', false)
+    .option(
+      '--format <format>',
+      "pkcs8, or cosign (cosign's encrypted key file, for cosign sign --key)",
+      'pkcs8',
+    )
     .option('--force', 'overwrite existing files', false)
-    .action((opts: { out: string; unencrypted: boolean; force: boolean }) => {
+    .action((opts: { out: string; unencrypted: boolean; force: boolean; format: string }) => {
       try {
         const password = process.env[PASSWORD_ENV];
+        if (opts.format !== 'pkcs8' && opts.format !== 'cosign') {
+          throw new TrustError('usage', `--format must be pkcs8 or cosign, not ${opts.format}`);
+        }
+        if (opts.format === 'cosign' && opts.unencrypted) {
+          throw new TrustError('usage', "cosign's key format is always encrypted; drop --unencrypted");
+        }
         if (!opts.unencrypted && (password === undefined || password.length === 0)) {
           throw new TrustError('usage', `set ${PASSWORD_ENV} to encrypt the key, or pass --unencrypted`);
         }
@@ -147,7 +158,7 @@ export function registerImageCommands(program: Command): void {
           if (existsSync(p) && !opts.force)
             throw new TrustError('usage', `${p} exists; pass --force to overwrite`);
         }
-        const pair = generateSigningKeyPair(opts.unencrypted ? null : password!);
+        const pair = generateSigningKeyPair(opts.unencrypted ? null : password!, opts.format);
         writeFileSync(keyPath, pair.privatePem, { mode: 0o600 });
         writeFileSync(pubPath, pair.publicPem, { mode: 0o644 });
         process.stdout.write(
@@ -164,7 +175,10 @@ export function registerImageCommands(program: Command): void {
       'Sign the digest an image reference resolves to; store the signature as cosign does (sha256-<hex>.sig)',
     )
     .argument('<image-ref>', 'image reference: registry/repository[:tag|@digest]')
-    .requiredOption('--key <file>', `private key (PEM; encrypted keys read $${PASSWORD_ENV})`)
+    .requiredOption(
+      '--key <file>',
+      `private key: PKCS#8, SEC1 or cosign's encrypted format (password in $${PASSWORD_ENV})`,
+    )
     .option(
       '-a, --annotation <key=value>',
       'add to the payload\'s "optional" claims (repeatable)',

@@ -27,8 +27,9 @@ export function parseChallenge(value: string): Challenge {
   while (i < text.length) {
     while (i < text.length && (text[i] === ',' || text[i] === ' ')) i++;
     if (i >= text.length) break;
-    const key = /^([A-Za-z0-9_-]+)\s*=\s*/.exec(text.slice(i));
-    if (!key) break; // A second challenge or a token68 value: the first challenge ends here.
+    // `name=value`; a second challenge or token68 data (`abc==`) ends the first challenge.
+    const key = /^([A-Za-z0-9_-]+)\s*=\s*(?=[^=,\s])/.exec(text.slice(i));
+    if (!key) break;
     i += key[0].length;
     let v = '';
     if (text[i] === '"') {

@@ -8,6 +8,7 @@ import {
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
+import { COSIGN_PRIVATE_KEY_TYPES, decryptCosignKey, encryptCosignKey } from './cosign-key.js';
 import { TrustError } from './errors.js';
 
 /** A public key a verifier trusts, with a name for reports. */
@@ -81,31 +82,32 @@ export function loadPublicKeys(text: string, label: string): TrustedKey[] {
 }
 
 /**
- * A signing key from PEM: PKCS#8 (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`) or SEC1 (`EC PRIVATE KEY`).
- * Cosign's own `ENCRYPTED SIGSTORE PRIVATE KEY` is read by cosign-key.ts.
+ * A signing key from PEM: PKCS#8 (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`), SEC1 (`EC PRIVATE KEY`),
+ * or cosign's own `ENCRYPTED SIGSTORE PRIVATE KEY` (scrypt + NaCl secretbox).
  */
 export function loadPrivateKey(text: string, passphrase: string | undefined, label: string): KeyObject {
   const [block] = readPemBlocks(text, label);
-  if (block!.type === 'ENCRYPTED PRIVATE KEY' && (passphrase === undefined || passphrase.length === 0)) {
+  const type = block!.type;
+  const cosign = COSIGN_PRIVATE_KEY_TYPES.includes(type);
+  // cosign allows an empty password; PKCS#8 encryption does not.
+  if ((type === 'ENCRYPTED PRIVATE KEY' && !passphrase) || (cosign && passphrase === undefined)) {
     throw new TrustError('bad-key', `${label}: the key is encrypted; set VIGIL_IMAGE_KEY_PASSWORD`);
   }
   let key: KeyObject;
   try {
-    if (block!.type === 'ENCRYPTED PRIVATE KEY') {
+    if (cosign) key = decryptCosignKey(block!.der, passphrase!, label);
+    else if (type === 'ENCRYPTED PRIVATE KEY') {
       key = createPrivateKey({ key: block!.der, format: 'der', type: 'pkcs8', passphrase: passphrase! });
-    } else if (block!.type === 'PRIVATE KEY') {
+    } else if (type === 'PRIVATE KEY') {
       key = createPrivateKey({ key: block!.der, format: 'der', type: 'pkcs8' });
-    } else if (block!.type === 'EC PRIVATE KEY') {
+    } else if (type === 'EC PRIVATE KEY') {
       key = createPrivateKey({ key: block!.der, format: 'der', type: 'sec1' });
     } else {
-      throw new TrustError(
-        'bad-key',
-        `${label}: PEM block "${block!.type}" is not a private key Vigil reads`,
-      );
+      throw new TrustError('bad-key', `${label}: PEM block "${type}" is not a private key Vigil reads`);
     }
   } catch (e) {
     if (e instanceof TrustError) throw e;
-    const hint = block!.type === 'ENCRYPTED PRIVATE KEY' ? ' (wrong password?)' : '';
+    const hint = type === 'ENCRYPTED PRIVATE KEY' ? ' (wrong password?)' : '';
     throw new TrustError('bad-key', `${label}: cannot read the private key${hint}`);
   }
   checkSupported(key, label);
@@ -118,13 +120,25 @@ export interface GeneratedKeyPair {
   fingerprint: string;
 }
 
-/** A fresh ECDSA P-256 pair; the private key is AES-256 encrypted PKCS#8 unless passphrase is null. */
-export function generateSigningKeyPair(passphrase: string | null): GeneratedKeyPair {
+/**
+ * A fresh ECDSA P-256 pair. The private key is AES-256 encrypted PKCS#8, or unencrypted when
+ * passphrase is null, or in cosign's encrypted format (`cosign sign --key` reads it).
+ */
+export function generateSigningKeyPair(
+  passphrase: string | null,
+  format: 'pkcs8' | 'cosign' = 'pkcs8',
+): GeneratedKeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const privatePem =
-    passphrase === null
-      ? privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
-      : privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
+  let privatePem: string;
+  if (format === 'cosign') {
+    if (passphrase === null) throw new TrustError('usage', "cosign's key format is always encrypted");
+    privatePem = encryptCosignKey(privateKey, passphrase);
+  } else if (passphrase === null) privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  else {
+    privatePem = privateKey
+      .export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase })
+      .toString();
+  }
   return {
     privatePem,
     publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),

@@ -234,7 +234,10 @@ export class RegistryClient {
   async listTags(repository: string, limit = 10_000): Promise<string[]> {
     const tags: string[] = [];
     let path: string | undefined = `/v2/${repository}/tags/list?n=1000`;
-    while (path !== undefined && tags.length < limit) {
+    // A registry whose `Link` points back to a page already read (or on forever) is cut off.
+    const visited = new Set<string>();
+    while (path !== undefined && tags.length < limit && !visited.has(path) && visited.size < 100) {
+      visited.add(path);
       const res = await this.call({ method: 'GET', path, repository, maxBytes: 4 * 1024 * 1024 });
       if (res.status === 404) return tags;
       this.expectOk(res, 'tag list');
