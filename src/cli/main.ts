@@ -7,6 +7,7 @@ import { registerEvtxCommands } from './commands/evtx-dump.js';
 import { registerHuntCommand } from './commands/hunt.js';
 import { registerImageCommands } from './commands/image.js';
 import { registerIncidentCommands } from './commands/incidents.js';
+import { registerPlaybookCommands } from './commands/playbooks.js';
 import { registerRulesCommands } from './commands/rules-check.js';
 import { registerSearchCommands } from './commands/search.js';
 import { registerServeCommand } from './commands/serve.js';
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerContainersCommands(program);
   registerImageCommands(program);
+  registerPlaybookCommands(program);
   return program;
 }
 
