@@ -22,7 +22,8 @@ interface ScanFlags {
   namespace?: string;
   format: 'table' | 'json' | 'sarif';
   failOn?: Severity;
-  pssVersion: number;
+  /** Parsed by the option; the default stays the word `latest`. */
+  pssVersion: number | 'latest';
   output?: string;
 }
 
@@ -40,7 +41,8 @@ function toolVersion(): string {
   }
 }
 
-function pssVersion(value: string): number {
+function pssVersion(value: string): number | 'latest' {
+  if (value.trim().toLowerCase() === 'latest') return 'latest';
   try {
     return parsePssVersion(value);
   } catch (e) {
@@ -80,7 +82,7 @@ function registerScan(group: Command): void {
       '--pss-version <version>',
       'Kubernetes version whose Pod Security Standards apply: latest, 1.N or v1.N',
       pssVersion,
-      parsePssVersion('latest'),
+      'latest',
     )
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .exitOverride((e: CommanderError) => {
@@ -105,7 +107,7 @@ function registerScan(group: Command): void {
         : undefined;
       const report = await scanPosture(
         { files: paths, ...(docker !== undefined ? { docker } : {}), ...(kube ? { kube } : {}) },
-        { pssMinor: flags.pssVersion },
+        { pssMinor: flags.pssVersion === 'latest' ? parsePssVersion('latest') : flags.pssVersion },
       );
       const text =
         flags.format === 'json'

@@ -583,12 +583,15 @@ function describeEvidence(w: Workload, g: Group, details: readonly string[], ori
   return origin ? `${text} (${origin.path})` : text;
 }
 
+/** Plain code-unit order: stable across locales, and far cheaper than localeCompare on many findings. */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
       severityRank(b.severity) - severityRank(a.severity) ||
-      a.target.localeCompare(b.target) ||
-      (a.container ?? '').localeCompare(b.container ?? '') ||
-      a.check.localeCompare(b.check),
+      cmp(a.target, b.target) ||
+      cmp(a.container ?? '', b.container ?? '') ||
+      cmp(a.check, b.check),
   );
 }

@@ -10,7 +10,9 @@ export function toTable(findings: readonly Finding[], targets: readonly string[]
   }
   // Targets with the worst findings first.
   const worst = (list: Finding[]): number => Math.max(...list.map((f) => severityRank(f.severity)));
-  const order = [...byTarget.entries()].sort((a, b) => worst(b[1]) - worst(a[1]) || a[0].localeCompare(b[0]));
+  const order = [...byTarget.entries()].sort(
+    (a, b) => worst(b[1]) - worst(a[1]) || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
+  );
   const checkWidth = Math.max(5, ...findings.map((f) => f.check.length));
   const lines: string[] = [];
   for (const [target, list] of order) {

@@ -1,10 +1,11 @@
 import {
+  Composer,
   isAlias,
   isMap,
   isScalar,
   isSeq,
   LineCounter,
-  parseAllDocuments,
+  Parser,
   parseDocument,
   type Document,
   type Node,
@@ -65,43 +66,80 @@ function lineLocator(
   };
 }
 
-/** Parses a (multi-document) YAML stream; a broken document is reported and the others kept. */
-export function parseYamlDocuments(text: string, flavour: YamlFlavour): ParseOutcome {
+export type YamlItem =
+  | { readonly document: SourceDocument; readonly flavour: YamlFlavour }
+  | { readonly problem: { readonly message: string; readonly line?: number } };
+
+/** A cheap first guess at a document's flavour, from its text: Kubernetes objects name kind and apiVersion. */
+const looksLikeKubernetes = (text: string): boolean =>
+  /^\s*["']?kind["']?\s*:/m.test(text) && /^\s*["']?apiVersion["']?\s*:/m.test(text);
+
+/**
+ * Reads a (multi-document) YAML stream one document at a time, so only one document's tree is in
+ * memory. Each document is read as YAML 1.1 when `wantsYaml11` says its value is a Kubernetes
+ * object, else as YAML 1.2. A broken document is reported and the others kept.
+ */
+export function* yamlDocuments(text: string, wantsYaml11: (value: unknown) => boolean): Generator<YamlItem> {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    lineCounter: lines,
-    version: flavour,
-    merge: true,
-    uniqueKeys: true,
-    prettyErrors: false,
-  });
-  // parseAllDocuments returns an EmptyStream (not an array) for an empty text.
-  const list = Array.isArray(docs) ? docs : [];
-  const documents: SourceDocument[] = [];
-  const problems: { message: string; line?: number }[] = [];
-  list.forEach((doc, index) => {
-    if (doc.errors.length > 0) {
-      // The first error is the cause; the ones after it mostly follow from it.
-      const e = doc.errors[0]!;
-      const line = e.linePos?.[0]?.line ?? lines.linePos(e.pos[0]).line;
-      problems.push({ message: `YAML document ${index + 1}: ${e.message.split('\n')[0]}`, line });
-      return;
+  const tokens = new Parser(lines.addNewLine).parse(text)[Symbol.iterator]();
+  // One composer per flavour for the whole stream: building one sets up its schema, which is not cheap.
+  const options = { merge: true, uniqueKeys: true, prettyErrors: false } as const;
+  const composers: Record<YamlFlavour, Composer> = {
+    '1.1': new Composer({ ...options, version: '1.1' }),
+    '1.2': new Composer({ ...options, version: '1.2' }),
+  };
+  let index = 0;
+  // One token of lookahead: where the next token starts is where this document ends.
+  for (let next = tokens.next(); !next.done;) {
+    const token = next.value;
+    next = tokens.next();
+    if (token.type === 'error') {
+      yield { problem: { message: `YAML: ${token.message}`, line: lines.linePos(token.offset).line } };
+      continue;
     }
-    let value: unknown;
-    try {
-      value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
-    } catch (e) {
-      const line = doc.contents?.range ? lines.linePos(doc.contents.range[0]).line : undefined;
-      problems.push({
-        message: `YAML document ${index + 1}: ${(e as Error).message}`,
-        ...(line !== undefined ? { line } : {}),
-      });
-      return;
+    if (token.type !== 'document') continue;
+    const end = next.done ? text.length : next.value.offset;
+    const compose = (flavour: YamlFlavour): Document.Parsed | undefined =>
+      [...composers[flavour].next(token), ...composers[flavour].end(true, end)][0];
+    let flavour: YamlFlavour = looksLikeKubernetes(text.slice(token.offset, end)) ? '1.1' : '1.2';
+    let doc = compose(flavour);
+    const n = index++;
+    if (!doc) continue;
+    const read = (d: Document.Parsed): YamlItem | undefined => {
+      if (d.errors.length > 0) {
+        // The first error is the cause; the ones after it mostly follow from it.
+        const e = d.errors[0]!;
+        return {
+          problem: {
+            message: `YAML document ${n + 1}: ${e.message.split('\n')[0]}`,
+            line: lines.linePos(e.pos[0]).line,
+          },
+        };
+      }
+      try {
+        const value = d.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) as unknown;
+        return value === null || value === undefined
+          ? undefined
+          : { document: { value, index: n, lineOf: lineLocator(d, lines) }, flavour };
+      } catch (e) {
+        const line = d.contents?.range ? lines.linePos(d.contents.range[0]).line : undefined;
+        return {
+          problem: {
+            message: `YAML document ${n + 1}: ${(e as Error).message}`,
+            ...(line !== undefined ? { line } : {}),
+          },
+        };
+      }
+    };
+    let item = read(doc);
+    // The guess was wrong (a JSON-style manifest, or a kind key in a Compose file): read it again the right way.
+    if (item && 'document' in item && wantsYaml11(item.document.value) !== (flavour === '1.1')) {
+      flavour = flavour === '1.1' ? '1.2' : '1.1';
+      doc = compose(flavour);
+      item = doc ? read(doc) : undefined;
     }
-    if (value === null || value === undefined) return;
-    documents.push({ value, index, lineOf: lineLocator(doc, lines) });
-  });
-  return { documents, problems };
+    if (item) yield item;
+  }
 }
 
 /** Parses JSON strictly (values from JSON.parse), with line numbers found through the YAML parser. */

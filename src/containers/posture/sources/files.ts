@@ -3,7 +3,7 @@ import { expandInputs } from '../../../cli/paths.js';
 import type { InputProblem, Workload } from '../model.js';
 import { isComposeDocument, workloadsFromCompose } from './compose.js';
 import { workloadFromDockerInspect } from './docker-inspect.js';
-import { parseJsonDocument, parseYamlDocuments, type SourceDocument } from './documents.js';
+import { parseJsonDocument, yamlDocuments, type SourceDocument } from './documents.js';
 import { FieldReader, isRecord } from './fields.js';
 import { isKubernetesDocument, workloadsFromManifest } from './kubernetes.js';
 
@@ -60,23 +60,21 @@ export function scanText(text: string, file: string): FileScan {
     }
     // Not JSON: flow-style YAML, read below.
   }
-  const parsed = parseYamlDocuments(text, '1.2');
-  for (const p of parsed.problems) problems.push({ ...p, file });
   const workloads: Workload[] = [];
-  let recognised = parsed.problems.length > 0;
-  const kubeIndexes = new Set(
-    parsed.documents.filter((d) => isKubernetesDocument(d.value)).map((d) => d.index),
-  );
-  // Kubernetes decodes YAML 1.1 (`yes` is true), so its documents are read again that way.
-  const kube = kubeIndexes.size > 0 ? parseYamlDocuments(text, '1.1').documents : [];
-  for (const doc of parsed.documents) {
-    if (kubeIndexes.has(doc.index)) {
-      const d11 = kube.find((d) => d.index === doc.index) ?? doc;
-      const r = new FieldReader(problems, d11.lineOf, file);
-      workloads.push(...workloadsFromManifest(d11.value, r, [], file));
+  let recognised = false;
+  for (const item of yamlDocuments(text, isKubernetesDocument)) {
+    if ('problem' in item) {
+      problems.push({ ...item.problem, file });
+      recognised = true;
+      continue;
+    }
+    const doc = item.document;
+    const r = new FieldReader(problems, doc.lineOf, file);
+    if (isKubernetesDocument(doc.value)) {
+      workloads.push(...workloadsFromManifest(doc.value, r, [], file));
       recognised = true;
     } else if (isComposeDocument(doc.value)) {
-      workloads.push(...workloadsFromCompose(doc.value, new FieldReader(problems, doc.lineOf, file), file));
+      workloads.push(...workloadsFromCompose(doc.value, r, file));
       recognised = true;
     } else if (Array.isArray(doc.value) && doc.value.length > 0 && doc.value.every(isDockerInspect)) {
       workloads.push(...fromJson(doc, file, problems).workloads);

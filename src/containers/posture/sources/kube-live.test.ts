@@ -2,7 +2,7 @@ import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/Object
 import { describe, expect, it } from 'vitest';
 import { checkWorkload } from '../checks.js';
 import type { InputProblem } from '../model.js';
-import { workloadsFromApiObjects } from './kube-live.js';
+import { nodeVersionBelow, workloadsFromApiObjects } from './kube-live.js';
 
 /**
  * The live cluster path cannot reach a cluster here; what it adds over manifests is the mapping
@@ -111,5 +111,12 @@ describe('live cluster objects', () => {
     });
     expect(workloadsFromApiObjects('ReplicaSet', [rs], problems)).toEqual([]);
     expect(problems).toEqual([]);
+  });
+
+  it("tells whether this Node.js meets the client's runtime requirement", () => {
+    expect(nodeVersionBelow('>=22.19.0', '20.20.2')).toBe(true);
+    expect(nodeVersionBelow('>=22.19.0', '22.19.0')).toBe(false);
+    expect(nodeVersionBelow('>=22.19.0', '24.1.0')).toBe(false);
+    expect(nodeVersionBelow('^22 || >=24', '20.0.0')).toBeUndefined();
   });
 });

@@ -1,4 +1,6 @@
 import { ObjectSerializer } from '@kubernetes/client-node/dist/gen/models/ObjectSerializer.js';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { InputProblem, Workload } from '../model.js';
 import { FieldReader, isRecord } from './fields.js';
 import { workloadsFromManifest } from './kubernetes.js';
@@ -77,17 +79,54 @@ interface Page {
 }
 type Lister = (args: { namespace?: string; limit: number; _continue?: string }) => Promise<Page>;
 
+/** `>=22.19.0` against this Node.js; undefined when the range is not a plain lower bound. */
+export function nodeVersionBelow(
+  range: string,
+  version: string = process.versions.node,
+): boolean | undefined {
+  const want = /^>=\s*(\d+)\.(\d+)\.(\d+)$/.exec(range.trim());
+  if (!want) return undefined;
+  const have = version.split('.').map(Number);
+  for (let i = 0; i < 3; i++) {
+    const w = Number(want[i + 1]);
+    const h = have[i] ?? 0;
+    if (h !== w) return h < w;
+  }
+  return false;
+}
+
+/**
+ * Why the client cannot load here, if it cannot. Its 2.x releases use undici 8, which needs a
+ * newer Node.js than Vigil's minimum; importing it anyway fails in a way Node reports as an
+ * uncaught exception even when the import is caught, so the requirement is read first.
+ */
+function clientRuntimeUnmet(): string | undefined {
+  try {
+    const require = createRequire(createRequire(import.meta.url).resolve('@kubernetes/client-node'));
+    const pkg = JSON.parse(readFileSync(require.resolve('undici/package.json'), 'utf8')) as {
+      version?: string;
+      engines?: { node?: string };
+    };
+    const range = pkg.engines?.node;
+    if (range && nodeVersionBelow(range) === true)
+      return `live cluster scanning needs Node.js ${range} (for @kubernetes/client-node's undici ${pkg.version ?? ''}); this is ${process.version}`;
+  } catch {
+    // Cannot tell: try the import.
+  }
+  return undefined;
+}
+
 /** Lists every workload in the cluster (or one namespace), page by page. */
 export async function scanCluster(
   options: KubeOptions,
 ): Promise<{ workloads: Workload[]; problems: InputProblem[] }> {
+  const unmet = clientRuntimeUnmet();
+  if (unmet) throw new Error(unmet);
   let k8s: typeof import('@kubernetes/client-node');
   try {
     k8s = await import('@kubernetes/client-node');
   } catch (e) {
-    throw new Error(
-      `cannot load @kubernetes/client-node (${(e as Error).message}); its 2.x releases need Node.js 22.19 or newer, this is ${process.version}`,
-    );
+    throw new Error(`cannot load @kubernetes/client-node: ${(e as Error).message}`);
   }
   const kc = new k8s.KubeConfig();
   if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);

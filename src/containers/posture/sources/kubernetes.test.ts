@@ -196,4 +196,28 @@ describe('Kubernetes manifests', () => {
     expect(probe.location?.line).toBe(11);
     expect(r.findings.find((f) => f.check === 'unsafe-sysctls')?.evidence).toContain('kernel.msgmax=65536');
   });
+
+  it('reads streams with comments, end markers and empty documents; a JSON-style manifest as Kubernetes reads it', () => {
+    const text = [
+      '# rendered by a tool',
+      '---',
+      '# nothing here',
+      '---',
+      'apiVersion: v1',
+      'kind: Pod',
+      'metadata: {name: a}',
+      'spec: {hostPID: yes, containers: [{name: c}]}',
+      '...',
+      '---',
+      '{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "b"}, "spec": {"hostIPC": true, "containers": [{"name": "c"}]}}',
+      '',
+    ].join('\n');
+    const r = scan(text);
+    expect(r.problems).toEqual([]);
+    expect(r.workloads.map((w) => w.target)).toEqual(['k8s:Pod/a', 'k8s:Pod/b']);
+    expect(r.findings.find((f) => f.check === 'host-pid')!.location!.line).toBe(8);
+    expect(r.findings.find((f) => f.check === 'host-ipc')!.location!.line).toBe(11);
+    expect(scanText('', 'empty.yaml')).toEqual({ workloads: [], problems: [], recognised: false });
+    expect(scanText('# just a comment\n', 'c.yaml').recognised).toBe(false);
+  });
 });
