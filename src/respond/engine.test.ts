@@ -272,7 +272,8 @@ describe('ResponseEngine', () => {
       ['pending', 'test.notify Ransomware on WS01'],
     ]);
     await expect(engine.approve(first!.id, '  ')).rejects.toThrow(/say who decides/);
-    await engine.approve(first!.id, 'alice');
+    await expect(engine.approve(first!.id, 'mallory', 'other-tenant')).rejects.toMatchObject({ status: 404 });
+    await engine.approve(first!.id, 'alice', 'default');
     await expect(engine.approve(first!.id, 'bob')).rejects.toMatchObject({ status: 409 });
     await engine.idle();
     expect(probe.calls).toHaveLength(3);

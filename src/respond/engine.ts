@@ -848,13 +848,19 @@ export class ResponseEngine {
 
   // ---- people ---------------------------------------------------------------------------------
 
-  private async decide<T>(runId: string, fn: (run: RunRecord) => Promise<T>): Promise<T> {
+  private async decide<T>(
+    runId: string,
+    tenant: string | undefined,
+    fn: (run: RunRecord) => Promise<T>,
+  ): Promise<T> {
     if (this.deciding.has(runId))
       throw new ResponseRequestError(`run ${runId} is being changed by another request`, 409);
     this.deciding.add(runId);
     try {
       const run = await this.store.getRun(runId);
-      if (run === null) throw new ResponseRequestError(`no run ${runId}`, 404);
+      // Another tenant's run does not exist for this caller.
+      if (run === null || (tenant !== undefined && run.tenant !== tenant))
+        throw new ResponseRequestError(`no run ${runId}`, 404);
       return await fn(run);
     } finally {
       this.deciding.delete(runId);
@@ -878,10 +884,14 @@ export class ResponseEngine {
     return true;
   }
 
-  /** A person approves a run waiting for approval: it is queued to act. */
-  async approve(runId: string, who: string): Promise<RunRecord> {
+  /**
+   * A person approves a run waiting for approval: it is queued to act. With `tenant` (the
+   * caller's, as the server passes it), another tenant's run is not found; likewise for reject
+   * and rollback.
+   */
+  async approve(runId: string, who: string, tenant?: string): Promise<RunRecord> {
     const by = this.who(who);
-    return this.decide(runId, async (run) => {
+    return this.decide(runId, tenant, async (run) => {
       if (this.killed)
         throw new ResponseRequestError('the kill switch is on: nothing acts until it is off', 409);
       if (await this.expireIfStale(run))
@@ -901,12 +911,12 @@ export class ResponseEngine {
   }
 
   /** A person rejects a run waiting for approval; the reason is kept. */
-  async reject(runId: string, who: string, reason: string): Promise<RunRecord> {
+  async reject(runId: string, who: string, reason: string, tenant?: string): Promise<RunRecord> {
     const by = this.who(who);
     const why = typeof reason === 'string' ? reason.trim() : '';
     if (why === '' || why.length > 2000)
       throw new ResponseRequestError('a rejection needs a reason (at most 2,000 characters)', 400);
-    return this.decide(runId, async (run) => {
+    return this.decide(runId, tenant, async (run) => {
       if (await this.expireIfStale(run))
         throw new ResponseRequestError(`run ${runId} expired: ${run.reason}`, 409);
       if (run.status !== 'pending_approval')
@@ -927,9 +937,9 @@ export class ResponseEngine {
    * (notifications, tickets, kills) is listed in the rollback's notes. Works with the kill switch
    * on: undoing is how people recover from what automation did.
    */
-  async rollback(runId: string, who: string): Promise<RunRecord> {
+  async rollback(runId: string, who: string, tenant?: string): Promise<RunRecord> {
     const by = this.who(who);
-    return this.decide(runId, async (run) => {
+    return this.decide(runId, tenant, async (run) => {
       if (!FINISHED.includes(run.status) || this.scheduled.has(run.id))
         throw new ResponseRequestError(
           `run ${runId} is ${run.status}: only finished runs are rolled back`,

@@ -177,7 +177,8 @@ export interface ResponseStore {
   listRuns(filter: RunFilter): Promise<RunRecord[]>;
   /**
    * Claims a step key for a run: null when this call claimed it, else the run that holds it.
-   * One engine writes per store; it also serializes claims in memory.
+   * One engine writes per store, and it never claims one key twice at once (a run acts in one
+   * worker), so check-then-insert is enough for ClickHouse.
    */
   claimStep(key: string, runId: string, now: number): Promise<string | null>;
   appendAudit(entry: AuditEntry): Promise<void>;
