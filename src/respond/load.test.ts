@@ -43,7 +43,6 @@ steps:
     rollback: false
 `;
 
-
 describe('playbook files', () => {
   it('loads a playbook into its typed form', () => {
     const { playbook, errors } = parsePlaybook(GOOD, 'good.yml', actions);
