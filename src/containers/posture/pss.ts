@@ -63,7 +63,7 @@ export interface PssViolation {
   readonly facet: PssFacet;
   /** The container it is about; absent for pod-level fields. */
   readonly container?: string;
-  /** What inside the scope: a volume, port, capability list, annotation or sysctl name. */
+  /** What inside the scope: a volume, port, annotation or sysctl name, or the container itself. */
   readonly subject: string;
   /** The offending value, in words: `privileged: true`, `hostPath /var/run/docker.sock`. */
   readonly detail: string;
