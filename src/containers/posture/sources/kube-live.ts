@@ -97,8 +97,9 @@ export function nodeVersionBelow(
 
 /**
  * Why the client cannot load here, if it cannot. Vigil depends on the 1.x client, which runs on
- * Node.js 20; its 2.x releases use undici 8, which needs a newer Node.js (should one be installed, importing it fails in a way Node reports as an uncaught exception even when the import is
- * caught), so the requirement is read first.
+ * Node.js 20; its 2.x releases use undici 8, which needs a newer Node.js. Should one be installed,
+ * importing it fails in a way Node reports as an uncaught exception even when the import is
+ * caught, so the requirement is read first.
  */
 function clientRuntimeUnmet(): string | undefined {
   try {
