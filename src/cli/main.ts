@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { registerContainersCommands } from './commands/containers.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerEmailCommands } from './commands/email.js';
 import { registerEvtxCommands } from './commands/evtx-dump.js';
 import { registerHuntCommand } from './commands/hunt.js';
 import { registerImageCommands } from './commands/image.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   registerDemoCommand(program);
   registerContainersCommands(program);
   registerImageCommands(program);
+  registerEmailCommands(program);
   registerPlaybookCommands(program);
   return program;
 }
