@@ -1,10 +1,11 @@
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -754,6 +755,177 @@ describe.skipIf(!registryPresent)('cosign-format signatures on a real registry',
   });
 });
 
+describe.skipIf(!registryPresent || !opensslPresent)('a registry with token authentication', () => {
+  // docker-registry in token mode trusts JWTs signed by a certificate in its bundle; the token
+  // service here hands them out for the right Basic credentials, as Docker Hub's does.
+  let registry: ReturnType<typeof spawnLogged>;
+  let tokenServer: Server;
+  let host = '';
+  let image: Layout;
+  const issued: string[] = [];
+  const creds = { VIGIL_REGISTRY_USERNAME: 'ci', VIGIL_REGISTRY_PASSWORD: 'token-pass' };
+
+  beforeAll(async () => {
+    const dir = join(work, 'token-registry');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    execFileSync('openssl', [
+      'ecparam',
+      '-name',
+      'prime256v1',
+      '-genkey',
+      '-noout',
+      '-out',
+      join(dir, 'issuer.key'),
+    ]);
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-new',
+        '-key',
+        join(dir, 'issuer.key'),
+        '-subj',
+        '/CN=issuer',
+        '-days',
+        '2',
+        '-out',
+        join(dir, 'issuer.pem'),
+      ],
+      { stdio: 'pipe' },
+    );
+    const { createPrivateKey, sign, X509Certificate } = await import('node:crypto');
+    const issuerKey = createPrivateKey(readFileSync(join(dir, 'issuer.key')));
+    const certDer = new X509Certificate(readFileSync(join(dir, 'issuer.pem'))).raw.toString('base64');
+    const b64url = (v: object | Buffer): string =>
+      (Buffer.isBuffer(v) ? v : Buffer.from(JSON.stringify(v))).toString('base64url');
+    tokenServer = createServer((req, res) => {
+      const url = new URL(req.url ?? '', 'http://x');
+      const expected = `Basic ${Buffer.from('ci:token-pass').toString('base64')}`;
+      if (req.headers.authorization !== expected) {
+        res.writeHead(401).end();
+        return;
+      }
+      const access = url.searchParams.getAll('scope').map((scope) => {
+        const [type, name, actions] = scope.split(':');
+        return { type, name, actions: actions!.split(',') };
+      });
+      issued.push(url.searchParams.getAll('scope').join(' '));
+      const now = Math.floor(Date.now() / 1000);
+      const head = b64url({ typ: 'JWT', alg: 'ES256', x5c: [certDer] });
+      const claims = b64url({
+        iss: 'vigil-test-issuer',
+        sub: 'ci',
+        aud: 'vigil-test-registry',
+        exp: now + 600,
+        nbf: now - 60,
+        iat: now,
+        jti: String(issued.length),
+        access,
+      });
+      const sig = sign('sha256', Buffer.from(`${head}.${claims}`), {
+        key: issuerKey,
+        dsaEncoding: 'ieee-p1363',
+      });
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ token: `${head}.${claims}.${b64url(sig)}` }));
+    });
+    await new Promise<void>((r) => tokenServer.listen(0, '127.0.0.1', () => r()));
+    const tokenPort = (tokenServer.address() as { port: number }).port;
+    host = `127.0.0.1:${await freePort()}`;
+    writeFileSync(
+      join(dir, 'config.yml'),
+      [
+        'version: 0.1',
+        'log:',
+        '  level: warn',
+        'storage:',
+        '  filesystem:',
+        `    rootdirectory: ${join(dir, 'data')}`,
+        'http:',
+        `  addr: ${host}`,
+        '  secret: vigil-test',
+        'auth:',
+        '  token:',
+        `    realm: http://127.0.0.1:${tokenPort}/token`,
+        '    service: vigil-test-registry',
+        '    issuer: vigil-test-issuer',
+        `    rootcertbundle: ${join(dir, 'issuer.pem')}`,
+        '',
+      ].join('\n'),
+    );
+    registry = spawnLogged('docker-registry', ['serve', join(dir, 'config.yml')], dir);
+    for (let i = 0; ; i++) {
+      // Ready when /v2/ answers at all (401 here).
+      const status = await httpGet(`http://${host}/v2/`).then(
+        (r) => r.status,
+        () => 0,
+      );
+      if (status === 401) break;
+      if (i > 300 || registry.child.exitCode !== null)
+        throw new Error(`registry did not start: ${registry.log()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    image = imageLayout(join(work, 'token-image'), 'behind a token');
+    // Asynchronously: the token service answering skopeo lives in this process.
+    await promisify(execFile)('skopeo', [
+      'copy',
+      '--quiet',
+      '--dest-tls-verify=false',
+      '--dest-creds',
+      'ci:token-pass',
+      `oci:${image.dir}:${image.tag}`,
+      `docker://${host}/team/app:v1`,
+    ]);
+    await runCli(['image', 'keygen', '--out', join(work, 'token-signer'), '--unencrypted']);
+  });
+  afterAll(async () => {
+    await stop(registry?.child);
+    await new Promise<void>((r) => (tokenServer ? tokenServer.close(() => r()) : r()));
+  });
+
+  it('signs and verifies with credentials from the environment, asking for pull,push only to sign', async () => {
+    const signed = await runCli(
+      ['image', 'sign', `${host}/team/app:v1`, '--key', join(work, 'token-signer.key')],
+      {
+        env: creds,
+      },
+    );
+    expect(signed.stderr).toBe('');
+    expect(signed.code).toBe(0);
+    expect(issued).toContain('repository:team/app:pull,push');
+    const before = issued.length;
+    const v = await runCli(
+      ['image', 'verify', `${host}/team/app:v1`, '--key', join(work, 'token-signer.pub'), '--json'],
+      {
+        env: creds,
+      },
+    );
+    expect(v.code).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ status: 'verified', digest: image.digest });
+    expect(issued.slice(before)).toEqual(['repository:team/app:pull']);
+  });
+
+  it('without credentials, or with wrong ones, it is an authentication error (exit 3) that names no secret', async () => {
+    const anon = await runCli(
+      ['image', 'verify', `${host}/team/app:v1`, '--key', join(work, 'token-signer.pub')],
+      {
+        env: { VIGIL_REGISTRY_USERNAME: '', VIGIL_REGISTRY_PASSWORD: '' },
+      },
+    );
+    expect(anon.code).toBe(3);
+    const wrong = await runCli(
+      ['image', 'verify', `${host}/team/app:v1`, '--key', join(work, 'token-signer.pub')],
+      {
+        env: { VIGIL_REGISTRY_USERNAME: 'ci', VIGIL_REGISTRY_PASSWORD: 'guessed-pass' },
+      },
+    );
+    expect(wrong.code).toBe(3);
+    expect(wrong.stderr).toMatch(/refused the credentials/);
+    expect(wrong.stderr).not.toContain('guessed-pass');
+  });
+});
+
 describe('a hostile registry', () => {
   let server: Server;
   let host = '';
@@ -792,14 +964,14 @@ describe('a hostile registry', () => {
     ['loop', /too many redirects/],
   ])('%s manifests are refused with a clear error and exit 3', async (repo, message) => {
     const r = await runCli(['image', 'verify', `${host}/${repo}/app:v1`, '--key', join(work, 'any.pub')]);
-    expect(r.code).toBe(3);
+    expect(r.code, r.stderr + r.stdout).toBe(3);
     expect(r.stderr).toMatch(message);
   });
 
   it('a manifest served for a digest must hash to that digest', async () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     const r = await runCli(['image', 'verify', `${host}/liar/app@${digest}`, '--key', join(work, 'any.pub')]);
-    expect(r.code).toBe(3);
+    expect(r.code, r.stderr + r.stdout).toBe(3);
     expect(r.stderr).toContain('whose digest is');
   });
 });
@@ -818,6 +990,7 @@ describe.skipIf(!registryPresent || !notaryPresent)('Docker Content Trust: a rea
     NOTARY_ROOT_PASSPHRASE: 'root-pass',
     NOTARY_TARGETS_PASSPHRASE: 'targets-pass',
     NOTARY_SNAPSHOT_PASSPHRASE: 'snapshot-pass',
+    NOTARY_DELEGATION_PASSPHRASE: 'delegation-pass',
   };
   const notaryCli = (dir: string, ...args: string[]): string =>
     execFileSync('notary', ['-s', notaryUrl, '-d', dir, ...args], {
@@ -967,6 +1140,77 @@ describe.skipIf(!registryPresent || !notaryPresent)('Docker Content Trust: a rea
       `tag v1 now points to ${evil.digest}, but the digest signed for v1 (targets) is ${signed.digest}`,
     );
   });
+
+  it.skipIf(!opensslPresent)(
+    "a tag in Docker's targets/releases delegation wins over the base targets role",
+    async () => {
+      const gun = `${regHost}/dct/rel`;
+      const base = imageLayout(join(work, 'dct-rel-base'), 'signed by the targets key');
+      const released = imageLayout(join(work, 'dct-rel-released'), 'signed by the release key');
+      skopeoCopy(released, `${gun}:v1`);
+      notaryCli(trustDir(), 'init', gun, '--publish');
+      notaryCli(
+        trustDir(),
+        'addhash',
+        gun,
+        'v1',
+        String(base.size),
+        '--sha256',
+        base.digest.slice(7),
+        '--publish',
+      );
+      const key = join(work, 'releases.key');
+      execFileSync('openssl', ['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-new',
+          '-key',
+          key,
+          '-subj',
+          '/CN=releases',
+          '-days',
+          '2',
+          '-out',
+          join(work, 'releases.crt'),
+        ],
+        { stdio: 'pipe' },
+      );
+      notaryCli(
+        trustDir(),
+        'delegation',
+        'add',
+        gun,
+        'targets/releases',
+        join(work, 'releases.crt'),
+        '--all-paths',
+        '--publish',
+      );
+      notaryCli(trustDir(), 'key', 'import', key, '--role', 'targets/releases');
+      notaryCli(
+        trustDir(),
+        'addhash',
+        gun,
+        'v1',
+        String(released.size),
+        '--sha256',
+        released.digest.slice(7),
+        '-r',
+        'targets/releases',
+        '--publish',
+      );
+
+      const ok = await runCli(['image', 'verify', `${gun}:v1`, '--notary', notaryUrl, '--json']);
+      expect(ok.code).toBe(0);
+      expect(JSON.parse(ok.stdout).reasons[0]).toBe(`tag v1 is signed in ${gun} by role targets/releases`);
+      skopeoCopy(base, `${gun}:v1`);
+      const old = await runCli(['image', 'verify', `${gun}:v1`, '--notary', notaryUrl, '--json']);
+      expect(old.code).toBe(1);
+      expect(JSON.parse(old.stdout)).toMatchObject({ status: 'mismatch', signedDigest: released.digest });
+    },
+  );
 
   it('a policy file routes a repository to Notary', async () => {
     writeFileSync(

@@ -50,7 +50,7 @@ function registryOptions(flags: RegistryFlags, imageRegistry: string | undefined
   const envUser = process.env.VIGIL_REGISTRY_USERNAME;
   const envPass = process.env.VIGIL_REGISTRY_PASSWORD;
   const credentials = (registry: string): Credentials | undefined => {
-    if (registry === imageRegistry && envUser !== undefined && envPass !== undefined) {
+    if (registry === imageRegistry && envUser && envPass !== undefined) {
       return { username: envUser, password: envPass };
     }
     return credentialsFromAuthFile(registry, flags.authFile);
