@@ -29,6 +29,18 @@ export interface ServerConfig {
    * its own compiled rules: about 300 MB with the whole SigmaHQ set.
    */
   readonly pipelineWorkers: number;
+  /** Playbook files and folders; `DATA/playbooks` when empty (if it exists). */
+  readonly playbooks: readonly string[];
+  /** The Docker-compatible API (unix:///path or tcp://host:port); null: the local default socket. */
+  readonly dockerHost: string | null;
+  /** Follow that API's events: dangerous containers and untrusted images become alerts. */
+  readonly containerWatch: boolean;
+  /** The image trust policy (YAML) the watcher verifies running images against; null: posture only. */
+  readonly imagePolicy: string | null;
+  /** How often every watched container's image is verified again, in seconds (0: only on events). */
+  readonly imageRecheckSeconds: number;
+  /** The tenant the watcher's events belong to. */
+  readonly containerTenant: string;
   /** Settings given in the file, the environment or a flag: these are not changed from the UI. */
   readonly explicit: readonly Setting[];
 }
@@ -52,6 +64,12 @@ export const DEFAULTS: ServerConfig = {
   syslogTenant: 'default',
   fsync: true,
   pipelineWorkers: -1,
+  playbooks: [],
+  dockerHost: null,
+  containerWatch: false,
+  imagePolicy: null,
+  imageRecheckSeconds: 600,
+  containerTenant: 'default',
   explicit: [],
 };
 
@@ -73,6 +91,12 @@ const KEYS: Record<Setting, { yaml: string; kind: 'string' | 'int' | 'list' | 'b
   syslogTenant: { yaml: 'syslog_tenant', kind: 'string' },
   fsync: { yaml: 'fsync', kind: 'bool' },
   pipelineWorkers: { yaml: 'pipeline_workers', kind: 'int' },
+  playbooks: { yaml: 'playbooks', kind: 'list' },
+  dockerHost: { yaml: 'docker_host', kind: 'nullable' },
+  containerWatch: { yaml: 'container_watch', kind: 'bool' },
+  imagePolicy: { yaml: 'image_policy', kind: 'nullable' },
+  imageRecheckSeconds: { yaml: 'image_recheck_seconds', kind: 'int' },
+  containerTenant: { yaml: 'container_tenant', kind: 'string' },
 };
 
 export class ConfigError extends VigilError {

@@ -24,6 +24,8 @@ const TECHNIQUE_TACTICS: Record<string, string[]> = {
   't1056.001': ['collection', 'credential-access'],
   't1059.005': ['execution'],
   't1195.002': ['initial-access'],
+  't1204.003': ['execution'],
+  t1525: ['persistence'],
   t1486: ['impact'],
   t1490: ['impact'],
   t1610: ['defense-evasion', 'execution'],

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { registerWatch } from './containers-watch.js';
 import { readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import {
@@ -136,7 +137,10 @@ function registerScan(group: Command): void {
 export function registerContainersCommands(program: Command): Command {
   const existing = program.commands.find((c) => c.name() === 'containers');
   if (existing) return existing;
-  const group = program.command('containers').description('Container security: posture scanning');
+  const group = program
+    .command('containers')
+    .description('Container security: posture scanning and the live watcher');
   registerScan(group);
+  registerWatch(group);
   return group;
 }
