@@ -1080,6 +1080,23 @@ describe.skipIf(!registryPresent || !notaryPresent)('Docker Content Trust: a rea
       notaryUrl,
     ]);
     expect(byDigest.code).toBe(0);
+    const tagAndDigest = await runCli([
+      'image',
+      'verify',
+      `${regHost}/dct/app:v1@${signed.digest}`,
+      '--notary',
+      notaryUrl,
+    ]);
+    expect(tagAndDigest.code).toBe(0);
+    // A pinned digest under a tag the collection does not sign is refused.
+    const otherTag = await runCli([
+      'image',
+      'verify',
+      `${regHost}/dct/app:unsigned-tag@${signed.digest}`,
+      '--notary',
+      notaryUrl,
+    ]);
+    expect(otherTag.code).toBe(1);
   });
 
   it('another root of trust, an unsigned tag and a collection with no data are refused', async () => {

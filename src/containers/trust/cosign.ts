@@ -139,6 +139,7 @@ export async function readSignatures(
   client: RegistryClient,
   repository: string,
   digest: string,
+  maxLayers = MAX_SIGNATURE_LAYERS,
 ): Promise<StoredSignatures> {
   const manifest = await client.getManifest(repository, signatureTag(digest));
   if (manifest === null) return { manifest: null, layers: [], skipped: 0 };
@@ -151,10 +152,10 @@ export async function readSignatures(
     };
   }
   const layers: SignatureLayer[] = [];
-  for (const [index, d] of all.slice(0, MAX_SIGNATURE_LAYERS).entries()) {
+  for (const [index, d] of all.slice(0, maxLayers).entries()) {
     layers.push(await readLayer(client, repository, index, d));
   }
-  return { manifest, layers, skipped: Math.max(0, all.length - MAX_SIGNATURE_LAYERS) };
+  return { manifest, layers, skipped: Math.max(0, all.length - maxLayers) };
 }
 
 async function readLayer(

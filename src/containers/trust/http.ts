@@ -69,7 +69,10 @@ function once(req: HttpRequest, deadline: number): Promise<HttpResponse> {
   }
   return new Promise<HttpResponse>((resolve, reject) => {
     const headers: Record<string, string> = { 'User-Agent': 'vigil-image-trust', ...req.headers };
+    // Uploads always say how long they are, an empty POST included (no chunked encoding).
     if (req.body !== undefined) headers['Content-Length'] = String(req.body.length);
+    else if (req.method === 'POST' || req.method === 'PUT' || req.method === 'PATCH')
+      headers['Content-Length'] = '0';
     const options: https.RequestOptions = { method: req.method, headers };
     if (req.url.protocol === 'https:' && req.tlsNoVerify === true) options.rejectUnauthorized = false;
     let settled = false;

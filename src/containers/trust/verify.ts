@@ -79,6 +79,8 @@ export interface VerifyOptions {
 
 /** At most this many other `.sig` tags are read when looking for the tag's signed digest. */
 export const MAX_SCANNED_SIGNATURES = 20;
+/** ... and of each, this many signatures: a scan costs at most 20 × (1 + 8) registry reads. */
+const SCAN_LAYERS_PER_DIGEST = 8;
 
 /**
  * Checks an image against a policy. Never throws for remote or input problems: they come back as
@@ -117,9 +119,11 @@ export async function verifyImage(
     }
     const ruleText = `${rule.where} ${rule.match}`;
     const client = clientFor(ref.registry, options);
+    // A pin holds whatever the rule's kind: the tag must resolve to the pinned digest.
+    const pinned = await checkPin(client, ref, rule, options);
+    const method = rule.kind === 'notary' ? 'notary' : rule.kind === 'keys' ? 'cosign' : 'none';
+    if (pinned !== undefined) return { ...base, ...pinned, rule: ruleText, method };
     if (rule.kind === 'allow-unsigned') {
-      const pinned = await checkPin(client, ref, rule, options);
-      if (pinned !== undefined) return { ...base, ...pinned, rule: ruleText };
       return {
         ...base,
         status: 'allowed',
@@ -128,9 +132,6 @@ export async function verifyImage(
         reasons: [`${ruleText} allows unsigned images`],
       };
     }
-    const pinned = await checkPin(client, ref, rule, options);
-    if (pinned !== undefined)
-      return { ...base, ...pinned, rule: ruleText, method: rule.kind === 'notary' ? 'notary' : 'cosign' };
     const v =
       rule.kind === 'notary'
         ? await verifyNotary(client, ref, rule, options)
@@ -144,7 +145,8 @@ export async function verifyImage(
   }
 }
 
-type Partial_ = Partial<Verdict> & Pick<Verdict, 'status' | 'pass' | 'reasons'>;
+/** What a check contributes to a verdict. */
+type Outcome = Partial<Verdict> & Pick<Verdict, 'status' | 'pass' | 'reasons'>;
 
 function baseVerdict(ref: ImageRef): Verdict {
   const v: Verdict = {
@@ -221,7 +223,7 @@ async function checkPin(
   ref: ImageRef,
   rule: TrustRule,
   options: VerifyOptions,
-): Promise<Partial_ | undefined> {
+): Promise<Outcome | undefined> {
   const pin = ref.tag !== undefined ? rule.pins.get(ref.tag) : undefined;
   if (pin === undefined) return undefined;
   const { digest, current } = await subjectDigest(client, ref, options);
@@ -248,8 +250,9 @@ async function checkDigest(
   ref: ImageRef,
   digest: string,
   rule: TrustRule,
+  maxLayers?: number,
 ): Promise<DigestCheck> {
-  const stored = await readSignatures(client, ref.repository, digest);
+  const stored = await readSignatures(client, ref.repository, digest, maxLayers);
   const findings: SignatureFinding[] = [];
   for (const layer of stored.layers) {
     const f: SignatureFinding = {
@@ -311,7 +314,7 @@ function claimedTag(dockerReference: string | undefined, ref: ImageRef): string 
   }
 }
 
-function judge(check: DigestCheck, rule: TrustRule): Partial_ {
+function judge(check: DigestCheck, rule: TrustRule): Outcome {
   const valid = check.findings.filter((f) => f.outcome === 'valid');
   const signers = new Map<string, KeyRef>();
   for (const f of valid) signers.set(f.key!.fingerprint, f.key!);
@@ -376,12 +379,12 @@ async function verifyCosign(
   ref: ImageRef,
   rule: TrustRule,
   options: VerifyOptions,
-): Promise<Partial_> {
+): Promise<Outcome> {
   const subject = await subjectDigest(client, ref, options);
   const digest = subject.digest;
   const check = await checkDigest(client, ref, digest, rule);
   const judged = judge(check, rule);
-  const verdict: Partial_ = {
+  const verdict: Outcome = {
     ...judged,
     reasons: [...judged.reasons, ...subject.notes],
     method: 'cosign',
@@ -409,7 +412,7 @@ async function findSignedDigestForTag(
   digest: string,
   current: string | undefined,
   options: VerifyOptions,
-  verdict: Partial_,
+  verdict: Outcome,
 ): Promise<{ digest: string; reason: string } | undefined> {
   const tag = ref.tag!;
   const checked = new Set([digest]);
@@ -432,7 +435,7 @@ async function findSignedDigestForTag(
     .filter((d) => !checked.has(d));
   const others: string[] = [];
   for (const other of sigDigests.slice(0, MAX_SCANNED_SIGNATURES)) {
-    const check = await checkDigest(client, ref, other, rule);
+    const check = await checkDigest(client, ref, other, rule, SCAN_LAYERS_PER_DIGEST);
     const valid = check.findings.filter((f) => f.outcome === 'valid');
     if (valid.length === 0) continue;
     if (valid.some((f) => claimedTag(f.dockerReference, ref) === tag)) {
@@ -464,7 +467,7 @@ async function verifyNotary(
   ref: ImageRef,
   rule: TrustRule,
   options: VerifyOptions,
-): Promise<Partial_> {
+): Promise<Outcome> {
   const notary = rule.notary!;
   const gun = repositoryName(ref);
   const creds = options.registry?.credentials?.(ref.registry);
@@ -494,7 +497,7 @@ async function verifyNotary(
   const hex = subject.digest.slice('sha256:'.length);
   const current = subject.current !== undefined ? { currentDigest: subject.current } : {};
 
-  if (ref.tag === undefined || ref.digest !== undefined) {
+  if (ref.tag === undefined) {
     const names = collection
       .all()
       .filter((t) => t.sha256 === hex)
