@@ -1,5 +1,6 @@
 import type { ColumnValues } from '../normalize/columns.js';
 import type { FieldValue, Scalar } from '../normalize/flat-event.js';
+import { isFreemail } from '../email/brands.js';
 import { isHubProcess, isOsProgram } from './os-binaries.js';
 
 /** The things an event or alert is about, by which alerts are linked into incidents. */
@@ -122,6 +123,15 @@ function pidText(v: FieldValue | undefined): string | null {
 
 const lower = (v: string | null) => (v === null ? null : v.toLowerCase());
 
+const CONTAINER_CLI = /(?:^|[\\/])(?:docker|podman|nerdctl)(?:\.exe)?$/;
+const NAMED_RUN = /\s(?:run|create)\s(?:.*?\s)?--name[=\s]+["']?([A-Za-z0-9][A-Za-z0-9_.-]{0,127})/;
+
+/** The name a `docker run|create --name X` (podman, nerdctl) gives its container. */
+function containerNameOfCommand(exe: string | null, commandLine: string | null): string | null {
+  if (exe === null || commandLine === null || !CONTAINER_CLI.test(exe)) return null;
+  return NAMED_RUN.exec(commandLine)?.[1] ?? null;
+}
+
 /**
  * The typed entities of one event, from its ECS-style columns and a few fields the columns do
  * not keep (the parent's GUID; ECS email.message_id and attachment hashes).
@@ -164,17 +174,47 @@ export function entitiesOf(fields: ReadonlyMap<string, FieldValue>, columns: Col
   s.add('registry', lower(col(columns, 'registry_key')));
   s.add('container', lower(col(columns, 'container_id')));
   s.add('image', lower(col(columns, 'container_image')));
+  // A container's name on its host: what ties `docker run --name X` to the container the Engine
+  // (and Vigil's watcher) then reports, whose id the command line never shows.
+  if (host !== null) {
+    const named =
+      scalarText(fields.get('container.name')) ??
+      containerNameOfCommand(exe, col(columns, 'process_command_line'));
+    if (named !== null && named !== '') s.add('container', `${host}|name:${named.toLowerCase()}`);
+  }
 
   s.add('message', scalarText(fields.get('email.message_id')));
-  s.add('sender', lower(col(columns, 'email_from')));
+  const sender = lower(col(columns, 'email_from'));
+  s.add('sender', sender);
   const to = columns.email_to;
   if (Array.isArray(to)) for (const r of to.slice(0, 50)) s.add('recipient', r.toLowerCase());
-  const attachments = fields.get('email.attachments.file.hash.sha256');
-  if (Array.isArray(attachments))
-    for (const a of (attachments as readonly Scalar[]).slice(0, 50))
-      s.add('attachment', lower(scalarText(a)));
-  else s.add('attachment', lower(scalarText(attachments)));
+  // An attachment is a file like any other: its hash (and the hashes of executables inside an
+  // archive) are `hash` entities, so the mail links to the host where the file later runs.
+  for (const a of listOf(fields.get('email.attachments.file.hash.sha256'))) {
+    s.add('attachment', a);
+    s.add('hash', a);
+  }
+  for (const h of listOf(fields.get('vigil.email.archive_files.hash.sha256'))) s.add('hash', h);
+  // Where mail comes from and points to: the sender's and Reply-To's domains (not free mailboxes,
+  // which name no one in particular) and the links' domains.
+  const replyTo = listOf(fields.get('email.reply_to.address'));
+  for (const address of [...(sender === null ? [] : [sender]), ...replyTo]) {
+    const domain = address.slice(address.lastIndexOf('@') + 1);
+    if (address.includes('@') && domain.includes('.') && !isFreemail(domain)) s.add('domain', domain);
+  }
+  for (const d of listOf(fields.get('url.domain'))) s.add('domain', d.replace(/\.$/, ''));
   return s.out;
+}
+
+/** A field's values (one or a list), lower case, at most 50. */
+function listOf(v: FieldValue | undefined): string[] {
+  const items = Array.isArray(v) ? (v as readonly Scalar[]).slice(0, 50) : [v as Scalar | undefined];
+  const out: string[] = [];
+  for (const x of items) {
+    const t = lower(scalarText(x ?? undefined));
+    if (t !== null) out.push(t);
+  }
+  return out;
 }
 
 /** An entity as the alerts table keeps it: `role:type:value`. */

@@ -71,7 +71,8 @@ function checkSeeds(name: string, rules: () => Detector, noiseScope: 'all' | 're
       await writeScenario(dir, scenario, { seed, now: NOW });
       results.set(seed, { scenario, alerts: await alertsOf(rules(), dir) });
     }
-  });
+    // Hunting many seeds takes a while on a busy machine.
+  }, 180_000);
 
   it('fires every expected rule the set holds on every story, for every seed', () => {
     const loaded = new Set(rules().rules.flatMap((r) => ruleKeys(r)));

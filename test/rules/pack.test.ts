@@ -21,6 +21,7 @@ const TECHNIQUE_TACTICS: Record<string, string[]> = {
   't1036.005': ['defense-evasion'],
   't1547.001': ['persistence', 'privilege-escalation'],
   't1048.003': ['exfiltration'],
+  't1053.003': ['execution', 'persistence', 'privilege-escalation'],
   't1056.001': ['collection', 'credential-access'],
   't1059.005': ['execution'],
   't1195.002': ['initial-access'],

