@@ -35,12 +35,36 @@ export interface ServerConfig {
   readonly dockerHost: string | null;
   /** Follow that API's events: dangerous containers and untrusted images become alerts. */
   readonly containerWatch: boolean;
+  /** Follow every pod of the Kubernetes cluster the kubeconfig names, the same way. */
+  readonly kubeWatch: boolean;
+  /** The kubeconfig for kube_watch; null: $KUBECONFIG, ~/.kube/config or the in-cluster account. */
+  readonly kubeconfig: string | null;
   /** The image trust policy (YAML) the watcher verifies running images against; null: posture only. */
   readonly imagePolicy: string | null;
   /** How often every watched container's image is verified again, in seconds (0: only on events). */
   readonly imageRecheckSeconds: number;
   /** The tenant the watcher's events belong to. */
   readonly containerTenant: string;
+  /** The organization's own mail domains, protected from lookalikes (with the people file's). */
+  readonly emailProtect: readonly string[];
+  /** Partners' and suppliers' mail domains, protected from lookalikes. */
+  readonly emailPartners: readonly string[];
+  /** The people file `vigil email analyze --people` reads: people, organization and partners. */
+  readonly emailPeople: string | null;
+  /** The tenant mail from the SMTP journaling listener belongs to. */
+  readonly emailTenant: string;
+  /** The SMTP journaling listener's port; null: off. */
+  readonly smtpPort: number | null;
+  readonly smtpHost: string;
+  /** PEM files: STARTTLS is offered with both. */
+  readonly smtpTlsCert: string | null;
+  readonly smtpTlsKey: string | null;
+  /** Refuse mail until the client has switched to TLS. */
+  readonly smtpRequireTls: boolean;
+  /** Larger messages are refused with 552. */
+  readonly smtpMaxBytes: number;
+  /** Client addresses allowed to send journal mail; empty: any. */
+  readonly smtpAllow: readonly string[];
   /** Settings given in the file, the environment or a flag: these are not changed from the UI. */
   readonly explicit: readonly Setting[];
 }
@@ -67,9 +91,22 @@ export const DEFAULTS: ServerConfig = {
   playbooks: [],
   dockerHost: null,
   containerWatch: false,
+  kubeWatch: false,
+  kubeconfig: null,
   imagePolicy: null,
   imageRecheckSeconds: 600,
   containerTenant: 'default',
+  emailProtect: [],
+  emailPartners: [],
+  emailPeople: null,
+  emailTenant: 'default',
+  smtpPort: null,
+  smtpHost: '127.0.0.1',
+  smtpTlsCert: null,
+  smtpTlsKey: null,
+  smtpRequireTls: false,
+  smtpMaxBytes: 50 * 1024 * 1024,
+  smtpAllow: [],
   explicit: [],
 };
 
@@ -94,9 +131,22 @@ const KEYS: Record<Setting, { yaml: string; kind: 'string' | 'int' | 'list' | 'b
   playbooks: { yaml: 'playbooks', kind: 'list' },
   dockerHost: { yaml: 'docker_host', kind: 'nullable' },
   containerWatch: { yaml: 'container_watch', kind: 'bool' },
+  kubeWatch: { yaml: 'kube_watch', kind: 'bool' },
+  kubeconfig: { yaml: 'kubeconfig', kind: 'nullable' },
   imagePolicy: { yaml: 'image_policy', kind: 'nullable' },
   imageRecheckSeconds: { yaml: 'image_recheck_seconds', kind: 'int' },
   containerTenant: { yaml: 'container_tenant', kind: 'string' },
+  emailProtect: { yaml: 'email_protect', kind: 'list' },
+  emailPartners: { yaml: 'email_partners', kind: 'list' },
+  emailPeople: { yaml: 'email_people', kind: 'nullable' },
+  emailTenant: { yaml: 'email_tenant', kind: 'string' },
+  smtpPort: { yaml: 'smtp_port', kind: 'int' },
+  smtpHost: { yaml: 'smtp_host', kind: 'string' },
+  smtpTlsCert: { yaml: 'smtp_tls_cert', kind: 'nullable' },
+  smtpTlsKey: { yaml: 'smtp_tls_key', kind: 'nullable' },
+  smtpRequireTls: { yaml: 'smtp_require_tls', kind: 'bool' },
+  smtpMaxBytes: { yaml: 'smtp_max_bytes', kind: 'int' },
+  smtpAllow: { yaml: 'smtp_allow', kind: 'list' },
 };
 
 export class ConfigError extends VigilError {
@@ -182,5 +232,11 @@ export function loadConfig(options: {
   if (config.port > 65535) throw new ConfigError(`port ${config.port} is out of range`);
   if ((config.tlsCert === null) !== (config.tlsKey === null))
     throw new ConfigError('TLS needs both tls_cert and tls_key');
+  if ((config.smtpTlsCert === null) !== (config.smtpTlsKey === null))
+    throw new ConfigError('STARTTLS needs both smtp_tls_cert and smtp_tls_key');
+  if (config.smtpPort !== null && config.smtpPort > 65535)
+    throw new ConfigError(`smtp_port ${config.smtpPort} is out of range`);
+  if (config.smtpRequireTls && config.smtpTlsCert === null)
+    throw new ConfigError('smtp_require_tls needs smtp_tls_cert and smtp_tls_key');
   return { ...config, dataDir: resolve(config.dataDir) };
 }

@@ -1,9 +1,20 @@
 import type { Command } from 'commander';
 import { loadPolicy } from '../../containers/trust/index.js';
+import { KubePodWatcher } from '../../containers/watch/pods.js';
 import { ContainerWatcher } from '../../containers/watch/watcher.js';
+import type { JsonObject } from '../../ingest/types.js';
+
+function untilInterrupted(): Promise<void> {
+  return new Promise<void>((ok) => {
+    process.once('SIGINT', () => ok());
+    process.once('SIGTERM', () => ok());
+  });
+}
 
 interface WatchFlags {
   docker: string;
+  kube?: boolean;
+  kubeconfig?: string;
   policy?: string;
   recheck: string;
   host?: string;
@@ -27,6 +38,8 @@ export function registerWatch(group: Command): void {
     .option('--policy <file>', 'image trust policy (YAML); without it only settings are checked')
     .option('--recheck <seconds>', 'verify every image again this often (0: only on events)', '600')
     .option('--host <name>', "host.name of the events (default: the daemon's name)")
+    .option('--kube', "watch the Kubernetes cluster's pods instead (kubeconfig, or in-cluster)")
+    .option('--kubeconfig <file>', 'the kubeconfig for --kube (default: $KUBECONFIG or ~/.kube/config)')
     .action(async (flags: WatchFlags) => {
       const recheck = Number(flags.recheck);
       if (!Number.isSafeInteger(recheck) || recheck < 0) {
@@ -42,22 +55,33 @@ export function registerWatch(group: Command): void {
         process.exitCode = 2;
         return;
       }
+      const print = async (events: JsonObject[]) => {
+        for (const e of events) process.stdout.write(JSON.stringify(e) + '\n');
+      };
+      const log = (m: string) => process.stderr.write(`${m}\n`);
+      if (flags.kube === true) {
+        const pods = new KubePodWatcher({
+          ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
+          policy,
+          recheckMs: recheck * 1000,
+          emit: print,
+          log,
+        });
+        await pods.start();
+        await untilInterrupted();
+        pods.stop();
+        return;
+      }
       const watcher = new ContainerWatcher({
         endpoint: flags.docker,
         policy,
         recheckMs: recheck * 1000,
         ...(flags.host !== undefined ? { host: flags.host } : {}),
-        emit: async (events) => {
-          for (const e of events) process.stdout.write(JSON.stringify(e) + '\n');
-        },
-        log: (m) => process.stderr.write(`${m}\n`),
+        emit: print,
+        log,
       });
       watcher.start();
-      await new Promise<void>((ok) => {
-        const end = () => ok();
-        process.once('SIGINT', end);
-        process.once('SIGTERM', end);
-      });
+      await untilInterrupted();
       await watcher.stop();
     });
 }
