@@ -211,7 +211,48 @@ describe('analyzeRaw: attachments and links', () => {
     expect(a.event['email.attachments.file.hash.sha256']).toEqual([
       (await import('node:crypto')).createHash('sha256').update(zip).digest('hex'),
     ]);
-    expect((a.event['related.hash'] as string[]).length).toBe(3);
+    // The executable inside is hashed too: it is what an endpoint reports once it runs.
+    const exe = (await import('node:crypto'))
+      .createHash('sha256')
+      .update(Buffer.concat([Buffer.from('MZ'), Buffer.alloc(100)]))
+      .digest('hex');
+    expect(a.event['vigil.email.archive_files.name']).toEqual(['facture.zip/facture.pdf.exe']);
+    expect(a.event['vigil.email.archive_files.hash.sha256']).toEqual([exe]);
+    expect((a.event['related.hash'] as string[]).length).toBe(4);
+    expect(a.event['related.hash']).toContain(exe);
+    // Every reason whole, parallel to its code and analyzer.
+    const reasons = a.event['vigil.email.reasons'] as string[];
+    const findings = (a.event['vigil.email.findings'] as string[]).map((j) => JSON.parse(j) as object);
+    expect(a.event['vigil.email.analyzers']).toHaveLength(reasons.length);
+    expect(findings[reasons.indexOf('attachments.double-extension')]).toMatchObject({
+      analyzer: 'attachments',
+      score: 80,
+      evidence: { name: 'facture.pdf.exe' },
+    });
+  });
+
+  it('hashes executables in nested zips, within bounds, and skips encrypted ones', async () => {
+    const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(64, 7)]);
+    const inner = buildZip([{ name: 'run.js', data: 'WScript.Echo(1)' }]);
+    const zip = buildZip([
+      { name: 'docs/readme.txt', data: 'hello' },
+      { name: 'tool.exe', data: exe },
+      { name: 'locked.exe', data: exe, encrypted: true, stored: true },
+      { name: 'more.zip', data: inner },
+    ]);
+    const a = await analyzeRaw(
+      buildMessage({ From: 'a@sender.test', To: 'b@client.fr', Subject: 'x' }, [
+        { contentType: 'text/plain', body: 'x' },
+        { contentType: 'application/zip', body: zip, filename: 'pack.zip' },
+        { contentType: 'application/zip', body: Buffer.from('PK\x03\x04 broken'), filename: 'bad.zip' },
+      ]),
+      { policy },
+    );
+    expect(a.event['vigil.email.archive_files.name']).toEqual([
+      'pack.zip/tool.exe',
+      'pack.zip/more.zip/run.js',
+    ]);
+    expect((a.event['vigil.email.archive_files.hash.sha256'] as string[])[0]).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('collects links and flags a lookalike behind a brand name', async () => {

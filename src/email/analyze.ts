@@ -1,4 +1,9 @@
-import { attachmentFindings, DEFAULT_ATTACHMENT_LIMITS, type AttachmentData } from './attachments.js';
+import {
+  archiveFiles,
+  attachmentFindings,
+  DEFAULT_ATTACHMENT_LIMITS,
+  type AttachmentData,
+} from './attachments.js';
 import { authenticationFindings, trustedResults } from './auth-results.js';
 import { contentFindings, topicsOf } from './content.js';
 import { buildEvent, type EmailEvent } from './event.js';
@@ -302,6 +307,7 @@ async function judge(
     xMailer: headerStrings(h.get('x-mailer'))[0] ?? null,
     contentType: headerStrings(h.get('content-type'))[0] ?? null,
     attachments: mail.attachments as AttachmentData[],
+    archiveFiles: mail.attachments.flatMap((a) => archiveFiles(a, DEFAULT_ATTACHMENT_LIMITS)),
     urls,
     urlDomains,
     sourceIp: firstExternalHop(headerStrings(h.get('received'))),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { clip, finding, type Finding } from './findings.js';
 import { looksLikeOle2, oleDirectory, oleIsEncryptedPackage, oleMacroMarkers } from './ole2.js';
 import { listZip, looksLikeZip, readZipEntry, type ZipEntry } from './zip.js';
@@ -496,4 +497,61 @@ export function attachmentFindings(
     if (prev === undefined || prev.score < f.score) best.set(key, f);
   }
   return [...best.values()];
+}
+
+/** A file inside an archive attachment that could run: what an endpoint sees when it is opened. */
+export interface ArchiveFile {
+  /** `outer.zip/inner.exe`, as deep as the archives nest. */
+  readonly name: string;
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/**
+ * Executables and scripts inside zip attachments, hashed: the file that later runs on a host is
+ * the extracted entry, not the archive, and its hash is what endpoint telemetry reports. Bounded
+ * by the same limits as the findings (entries opened, bytes per entry, nesting); encrypted
+ * entries and entries that fail to inflate are skipped (the findings report them).
+ */
+export function archiveFiles(
+  a: AttachmentData,
+  limits: AttachmentLimits = DEFAULT_ATTACHMENT_LIMITS,
+): ArchiveFile[] {
+  const out: ArchiveFile[] = [];
+  if (!a.complete || !looksLikeZip(a.content)) return out;
+  const budget: ArchiveBudget = { opened: 0 };
+  const walk = (label: string, data: Buffer, depth: number): void => {
+    let listing;
+    try {
+      listing = listZip(data, limits.maxZipEntries);
+    } catch {
+      return;
+    }
+    if (listing.entries.some((e) => e.name === '[Content_Types].xml')) return; // an Office file
+    for (const entry of listing.entries) {
+      const ext = extensionOf(entry.name);
+      const runnable = EXECUTABLE.has(ext);
+      const archive = ext === 'zip';
+      if (entry.encrypted || (!runnable && !archive) || entry.name.endsWith('/')) continue;
+      if (archive && depth + 1 >= limits.maxArchiveDepth) continue;
+      if (budget.opened >= limits.maxOpenedEntries) return;
+      budget.opened++;
+      let content: Buffer;
+      try {
+        content = readZipEntry(data, entry, limits.maxEntryBytes);
+      } catch {
+        continue;
+      }
+      const name = `${label}/${entry.name}`;
+      if (archive) walk(name, content, depth + 1);
+      else
+        out.push({
+          name: clip(cleanName(name), 300),
+          sha256: createHash('sha256').update(content).digest('hex'),
+          size: content.length,
+        });
+    }
+  };
+  walk(a.filename ?? '(unnamed attachment)', a.content, 0);
+  return out;
 }

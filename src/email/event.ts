@@ -1,4 +1,4 @@
-import type { AttachmentData } from './attachments.js';
+import type { ArchiveFile, AttachmentData } from './attachments.js';
 import type { Finding } from './findings.js';
 import type { Verdict } from './verdict.js';
 
@@ -26,6 +26,8 @@ export interface EventInput {
   readonly xMailer: string | null;
   readonly contentType: string | null;
   readonly attachments: readonly AttachmentData[];
+  /** Executables inside archive attachments, hashed: what runs on a host once extracted. */
+  readonly archiveFiles?: readonly ArchiveFile[];
   readonly urls: readonly string[];
   readonly urlDomains: readonly string[];
   readonly sourceIp: string | null;
@@ -86,13 +88,15 @@ export function buildEvent(i: EventInput): EmailEvent {
     e['email.attachments.file.hash.sha1'] = atts.map((a) => a.sha1);
     e['email.attachments.file.hash.sha256'] = atts.map((a) => a.sha256);
   }
+  const inner = (i.archiveFiles ?? []).slice(0, MAX_LIST);
+  if (inner.length > 0) {
+    e['vigil.email.archive_files.name'] = inner.map((f) => text(f.name));
+    e['vigil.email.archive_files.hash.sha256'] = inner.map((f) => f.sha256);
+  }
   setList('url.original', i.urls);
   setList('url.domain', i.urlDomains);
   set('source.ip', i.sourceIp);
-  setList(
-    'related.hash',
-    atts.flatMap((a) => [a.sha256, a.sha1, a.md5]),
-  );
+  setList('related.hash', [...atts.flatMap((a) => [a.sha256, a.sha1, a.md5]), ...inner.map((f) => f.sha256)]);
   if (i.sourceIp !== null) e['related.ip'] = [i.sourceIp];
   const senderDomain = i.from?.address.split('@')[1];
   setList('related.hosts', [...(senderDomain === undefined ? [] : [senderDomain]), ...i.urlDomains]);
@@ -102,9 +106,33 @@ export function buildEvent(i: EventInput): EmailEvent {
   set('vigil.email.source', i.source);
   e['vigil.email.verdict'] = i.verdict;
   e['vigil.email.score'] = i.score;
-  setList(
-    'vigil.email.reasons',
-    i.findings.map((f) => f.code),
-  );
+  const findings = i.findings.slice(0, MAX_LIST);
+  if (findings.length > 0) {
+    // Parallel lists, strongest first: the codes for rules, the analyzers, and each finding whole
+    // (sentence and evidence) as JSON for analysts.
+    e['vigil.email.reasons'] = findings.map((f) => f.code);
+    e['vigil.email.analyzers'] = findings.map((f) => f.analyzer);
+    e['vigil.email.findings'] = findings.map(findingJson);
+  }
   return e;
+}
+
+/** One finding as JSON within the text bound: evidence is dropped, not cut, when it is too long. */
+function findingJson(f: Finding): string {
+  const whole = JSON.stringify({
+    analyzer: f.analyzer,
+    code: f.code,
+    score: f.score,
+    reason: f.reason,
+    evidence: f.evidence,
+  });
+  if (whole.length <= MAX_TEXT) return whole;
+  return JSON.stringify({
+    analyzer: f.analyzer,
+    code: f.code,
+    score: f.score,
+    reason: f.reason.slice(0, 1000),
+    evidence: {},
+    truncated: true,
+  });
 }

@@ -19,6 +19,8 @@ export {
   type SenderObservation,
   type SenderRecord,
 } from './history.js';
+export { migrateSenderHistory, SENDER_HISTORY_DDL, StoreSenderHistory } from './store-history.js';
+export { archiveFiles, type ArchiveFile } from './attachments.js';
 export { loadPeople, parsePeople, type PeopleFile, type Person } from './people.js';
 export { type Finding, type AnalyzerName, type EvidenceValue } from './findings.js';
 export { combine, type Verdict, SUSPICIOUS_AT, MALICIOUS_AT, STRONG_AT, CONTEXT_BELOW } from './verdict.js';
@@ -33,7 +35,14 @@ export {
 export { wellKnownBrands, isFreemail, isShortener } from './brands.js';
 export { PublicSuffixList, publicSuffixes } from './public-suffix.js';
 export { findIbans, isValidIban } from './iban.js';
-export { findMailSources, readMailSource, type MailItem, type MailSource } from './mailbox.js';
+export {
+  findMailSources,
+  readMailSource,
+  splitMbox,
+  type MailItem,
+  type MailSource,
+  type MboxPart,
+} from './mailbox.js';
 export {
   startJournalListener,
   type JournalEnvelope,

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findMailSources, readMailSource, type MailItem, type MailSource } from './mailbox.js';
+import { findMailSources, readMailSource, splitMbox, type MailItem, type MailSource } from './mailbox.js';
 
 let dir: string;
 
@@ -111,5 +111,25 @@ describe('readMailSource', () => {
       ok: false,
       error: expect.stringMatching(/ENOENT/),
     });
+  });
+});
+
+describe('splitMbox (an mbox in memory)', () => {
+  it('splits as the file reader does: From lines after blank lines, >From unquoted', () => {
+    const text = `From a@b Sat Jan  1 00:00:00 2026\n${msg(1, 'line\n>From here')}\nFrom c@d Sat Jan  1 00:00:01 2026\n${msg(2, 'text\nFrom mid-paragraph')}`;
+    const parts = splitMbox(Buffer.from(text), 1 << 20);
+    expect(parts.map((p) => (p.ok ? p.raw.toString() : p.error))).toEqual([
+      msg(1, 'line\nFrom here'),
+      msg(2, 'text\nFrom mid-paragraph'),
+    ]);
+  });
+
+  it('refuses what is not an mbox, and bounds message size and count', () => {
+    expect(splitMbox(Buffer.from(msg(1)), 1 << 20)).toEqual([]);
+    const big = `From x\n${msg(1, 'x'.repeat(500))}\nFrom y\n${msg(2)}`;
+    const parts = splitMbox(Buffer.from(big), 200);
+    expect(parts.map((p) => p.ok)).toEqual([false, true]);
+    const many = Array.from({ length: 5 }, (_, i) => `From x\n${msg(i)}\n`).join('');
+    expect(splitMbox(Buffer.from(many), 1 << 20, 3)).toHaveLength(3);
   });
 });

@@ -232,3 +232,40 @@ function trimSeparator(raw: Buffer): Buffer {
   if (n >= 2 && raw[n - 2] === 0x0a && raw[n - 1] === 0x0a) return raw.subarray(0, n - 1);
   return raw;
 }
+
+/**
+ * The messages of an mbox held in memory (an upload), split as readMbox splits a file. Each item
+ * is a message or, for one over `maxBytes`, an error; `maxMessages` bounds the count.
+ */
+export function splitMbox(data: Buffer, maxBytes: number, maxMessages = 10_000): MboxPart[] {
+  const out: MboxPart[] = [];
+  if (!data.subarray(0, 5).equals(FROM_LINE)) return out;
+  let start = -1;
+  let previousBlank = true;
+  let at = 0;
+  const close = (end: number) => {
+    if (start < 0) return;
+    const size = end - start;
+    out.push(
+      size > maxBytes
+        ? { ok: false, error: `over the ${maxBytes}-byte message limit; skipped` }
+        : { ok: true, raw: unquoteFrom(Buffer.from(data.subarray(start, end))) },
+    );
+  };
+  while (at < data.length && out.length < maxMessages) {
+    const nl = data.indexOf(0x0a, at);
+    const end = nl < 0 ? data.length : nl + 1;
+    const line = data.subarray(at, end);
+    if (previousBlank && line.subarray(0, 5).equals(FROM_LINE)) {
+      close(at);
+      start = end;
+    }
+    previousBlank = line.length === 1 || (line.length === 2 && line[0] === 0x0d);
+    at = end;
+  }
+  if (out.length < maxMessages) close(data.length);
+  return out;
+}
+
+export type MboxPart =
+  { readonly ok: true; readonly raw: Buffer } | { readonly ok: false; readonly error: string };
