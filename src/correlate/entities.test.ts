@@ -78,4 +78,79 @@ describe('entitiesOf', () => {
     expect(got.some((e) => e.startsWith('self file:'))).toBe(false);
     expect(entitiesOf(new Map(), {})).toEqual([]);
   });
+
+  it('names a mail’s parties, its domains, and its attachments as file hashes', () => {
+    const zip = 'a'.repeat(64);
+    const exe = 'b'.repeat(64);
+    const mail = {
+      '@timestamp': '2026-11-20T10:00:00.000Z',
+      'event.module': 'vigil',
+      'event.dataset': 'email',
+      'email.message_id': '<m1@lookalike.test>',
+      'email.from.address': 'Jean.Dupont@Ferronerie-Dumas.fr',
+      'email.reply_to.address': ['jd.dumas@gmail.com', 'billing@pay-ferronnerie.fr'],
+      'email.to.address': ['compta@client.fr'],
+      'email.attachments.file.hash.sha256': [zip.toUpperCase()],
+      'email.attachments.file.hash.md5': ['c'.repeat(32)],
+      'vigil.email.archive_files.hash.sha256': [exe],
+      'url.domain': ['pay.example.net.', 'cdn.example.org'],
+    };
+    const got = entities(mail);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        'self message:<m1@lookalike.test>',
+        'self sender:jean.dupont@ferronerie-dumas.fr',
+        'self recipient:compta@client.fr',
+        `self attachment:${zip}`,
+        `self hash:${zip}`,
+        `self hash:${exe}`,
+        `self hash:${'c'.repeat(32)}`,
+        'self domain:ferronerie-dumas.fr',
+        'self domain:pay-ferronnerie.fr',
+        'self domain:pay.example.net',
+        'self domain:cdn.example.org',
+      ]),
+    );
+    // A free mailbox's domain names no one in particular; a mail has no host.
+    expect(got.some((e) => e.includes('gmail.com') && e.includes('domain:'))).toBe(false);
+    expect(got.some((e) => e.includes(' host:'))).toBe(false);
+  });
+
+  it('links a mail to a Sysmon process whose image has the attachment’s hash', () => {
+    const exe = 'd'.repeat(64);
+    const mail = entities({
+      'event.module': 'vigil',
+      'event.dataset': 'email',
+      'email.from.address': 'x@sender.test',
+      'email.attachments.file.hash.sha256': ['e'.repeat(64), 'f'.repeat(64)],
+      'vigil.email.archive_files.hash.sha256': [exe],
+    });
+    const run = entities(
+      sysmon(1, {
+        ProcessGuid: '{6A3F1C2B-0001-0000-0010-000000000B01}',
+        Image: 'C:\\Users\\bob\\AppData\\Local\\Temp\\Temp1_facture.zip\\facture.exe',
+        Hashes: `SHA256=${exe.toUpperCase()}`,
+      }),
+    );
+    expect(mail).toContain(`self hash:${exe}`);
+    expect(run).toContain(`self hash:${exe}`);
+    // Two attachments: no single file, so the hash column stays empty (both are still entities).
+    const { fields } = mappings.flatten({
+      'event.module': 'vigil',
+      'email.attachments.file.hash.sha256': ['e'.repeat(64), 'f'.repeat(64)],
+    } as never);
+    expect(columns.map(fields).hash_sha256).toBeUndefined();
+    const one = mappings.flatten({
+      'event.module': 'vigil',
+      'email.attachments.file.hash.sha256': ['E'.repeat(64)],
+      'url.original': ['https://Pay.example.net/x', 'https://b.example.org/'],
+      'url.domain': ['Pay.example.net', 'b.example.org'],
+    } as never).fields;
+    expect(columns.map(one)).toMatchObject({
+      hash_sha256: 'e'.repeat(64),
+      url: 'https://Pay.example.net/x',
+      domain: 'pay.example.net',
+    });
+    expect(mail).toContain(`self hash:${'f'.repeat(64)}`);
+  });
 });

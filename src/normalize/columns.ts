@@ -5,8 +5,16 @@ import type { FieldValue, Scalar } from './flat-event.js';
 import { defaultMappingsDir, MappingError } from './mappings.js';
 
 /** How a field's value becomes a column value. */
-type Conversion = 'text' | 'int' | 'lower' | 'user' | 'hashes' | 'list';
-const CONVERSIONS: ReadonlySet<string> = new Set(['text', 'int', 'lower', 'user', 'hashes', 'list']);
+type Conversion = 'text' | 'int' | 'lower' | 'user' | 'hashes' | 'list' | 'single';
+const CONVERSIONS: ReadonlySet<string> = new Set([
+  'text',
+  'int',
+  'lower',
+  'user',
+  'hashes',
+  'list',
+  'single',
+]);
 
 interface ColumnRule {
   readonly column: string;
@@ -138,6 +146,14 @@ function convert(rule: ColumnRule, v: FieldValue, out: ColumnValues): void {
         out.user_domain = t.slice(0, slash);
         out[rule.column] = t.slice(slash + 1);
       } else out[rule.column] = t;
+      return;
+    }
+    case 'single': {
+      // Lower case, and only when the field holds one value: a column that names one file must
+      // not pick an arbitrary one of several (a mail's attachments).
+      if (Array.isArray(v) && (v as readonly Scalar[]).filter((x) => text(x) !== null).length !== 1) return;
+      const t = text(first(v));
+      if (t !== null && out[rule.column] === undefined) out[rule.column] = t.toLowerCase();
       return;
     }
     case 'lower': {
