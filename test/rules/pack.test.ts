@@ -17,6 +17,7 @@ const TACTIC_NAMES: ReadonlySet<string> = new Set(TACTICS);
 
 /** The tactics of each technique the pack uses (ATT&CK Enterprise). A new technique must be added here. */
 const TECHNIQUE_TACTICS: Record<string, string[]> = {
+  't1027.006': ['defense-evasion'],
   t1036: ['defense-evasion'],
   't1036.005': ['defense-evasion'],
   't1547.001': ['persistence', 'privilege-escalation'],
@@ -25,8 +26,13 @@ const TECHNIQUE_TACTICS: Record<string, string[]> = {
   't1056.001': ['collection', 'credential-access'],
   't1059.005': ['execution'],
   't1195.002': ['initial-access'],
+  't1204.002': ['execution'],
   't1204.003': ['execution'],
   t1525: ['persistence'],
+  t1566: ['initial-access'],
+  't1566.001': ['initial-access'],
+  't1566.002': ['initial-access'],
+  t1656: ['defense-evasion'],
   t1486: ['impact'],
   t1490: ['impact'],
   t1610: ['defense-evasion', 'execution'],
