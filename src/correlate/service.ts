@@ -1,4 +1,4 @@
-import type { Level } from '../detect/sigma/model.js';
+import { levelRank, type Level } from '../detect/sigma/model.js';
 import { sqlTime } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { parseStoredEntity, type Entity } from './entities.js';
@@ -20,6 +20,12 @@ export interface IncidentServiceStats {
   restored: number;
   lastError: string | null;
 }
+
+/**
+ * Told about an incident once it is stored: when it first appears, and each time its severity
+ * rises. Listeners must return quickly; an exception is logged and the pipeline goes on.
+ */
+export type IncidentListener = (tenant: string, incident: Incident, change: 'created' | 'escalated') => void;
 
 const RESTORE_LIMIT = 1_000_000;
 const FLUSH_MS = 2000;
@@ -79,6 +85,12 @@ export class IncidentService {
   /** Rows taken for the write under way: still unwritten until the store has them. */
   private writing = 0;
   private version = 0;
+  /** Incidents retired with changes, to be announced once their rows are written. */
+  private retiredChanged: { tenant: string; incident: Incident }[] = [];
+  /** The severity each open incident was last announced at (tenant NUL id → rank). */
+  private readonly announced = new Map<string, number>();
+  /** Hears incidents created and escalated, after they are written (the response engine). */
+  onIncident: IncidentListener | null = null;
 
   constructor(
     private readonly store: Store,
@@ -114,12 +126,16 @@ export class IncidentService {
       for (const m of b.takeMerges()) {
         this.stats.merges++;
         dirty.delete(m.from);
+        this.announced.delete(`${input.tenant}\u0000${m.from}`);
         this.pending.push(mergedRow(input.tenant, m.from, m.into, this.nextVersion(now), now));
       }
       // A retired incident leaves memory: its last state is written now.
-      for (const inc of b.retire())
-        if (dirty.delete(inc.id))
+      for (const inc of b.retire()) {
+        if (dirty.delete(inc.id)) {
           this.pending.push(incidentRow(input.tenant, inc, this.nextVersion(now), now));
+          this.retiredChanged.push({ tenant: input.tenant, incident: inc });
+        } else this.announced.delete(`${input.tenant}\u0000${inc.id}`);
+      }
     }
     this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
     if (this.flushing === null && now - this.lastFlush >= Math.max(FLUSH_MS, 4 * this.lastFlushCost))
@@ -145,13 +161,19 @@ export class IncidentService {
     const started = performance.now();
     const rows = this.pending;
     this.pending = [];
+    const written = this.retiredChanged;
+    this.retiredChanged = [];
+    const retired = written.length;
     let slice = performance.now();
     for (const [tenant, ids] of this.dirty) {
       const b = this.builders.get(tenant);
       for (const id of [...ids]) {
         ids.delete(id);
         const inc = b?.find(id) ?? null;
-        if (inc !== null) rows.push(incidentRow(tenant, inc, this.nextVersion(now), now));
+        if (inc !== null) {
+          rows.push(incidentRow(tenant, inc, this.nextVersion(now), now));
+          written.push({ tenant, incident: inc });
+        }
         this.writing = rows.length;
         if (performance.now() - slice > SLICE_MS) {
           await new Promise((ok) => setImmediate(ok));
@@ -164,13 +186,38 @@ export class IncidentService {
     try {
       await this.store.insert('incidents', Buffer.from(rows.join('\n')));
       this.lastFlushCost = performance.now() - started;
+      this.announce(written, retired);
     } catch (e) {
       // The alerts are stored: a restart rebuilds these incidents from them.
       this.stats.lastError = (e as Error).message;
       this.log(`storing incidents failed: ${(e as Error).message}`);
+      for (const { tenant, incident } of written.slice(0, retired))
+        this.announced.delete(`${tenant}\u0000${incident.id}`);
     } finally {
       this.writing = 0;
     }
+  }
+
+  /**
+   * Tells the listener which written incidents are new and which rose in severity. Runs only after
+   * a successful write: an incident whose write failed is announced with its next write. The first
+   * `retired` entries left memory, so they are forgotten once announced.
+   */
+  private announce(written: readonly { tenant: string; incident: Incident }[], retired: number): void {
+    written.forEach(({ tenant, incident }, i) => {
+      const key = `${tenant}\u0000${incident.id}`;
+      const rank = levelRank(incident.severity);
+      const before = this.announced.get(key);
+      if (i < retired) this.announced.delete(key);
+      else this.announced.set(key, Math.max(rank, before ?? rank));
+      const change = before === undefined ? 'created' : rank > before ? 'escalated' : null;
+      if (change === null || this.onIncident === null) return;
+      try {
+        this.onIncident(tenant, incident, change);
+      } catch (e) {
+        this.log(`incident listener failed on ${incident.id}: ${(e as Error).message}`);
+      }
+    });
   }
 
   /** Rebuilds the live builders from the alerts stored in the last week. */
@@ -217,7 +264,11 @@ export class IncidentService {
     // Incidents the crash left unwritten are written now.
     const out: string[] = [];
     for (const [tenant, b] of this.builders)
-      for (const inc of b.incidents()) out.push(incidentRow(tenant, inc, this.nextVersion(now), now));
+      for (const inc of b.incidents()) {
+        out.push(incidentRow(tenant, inc, this.nextVersion(now), now));
+        // Announced before the restart (or lost with it): only later changes are news.
+        this.announced.set(`${tenant}\u0000${inc.id}`, levelRank(inc.severity));
+      }
     if (out.length > 0) await this.store.insert('incidents', Buffer.from(out.join('\n')));
     if (rows.length > 0) this.log(`incidents: rebuilt from ${rows.length} recent alerts`);
   }

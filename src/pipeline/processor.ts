@@ -69,6 +69,13 @@ export interface ProcessorOptions {
 const posKey = (p: WalPosition) => `${p.segment}:${p.offset}`;
 
 /**
+ * Told about each stored group's alerts, per tenant, once they are in the store (a replay after a
+ * crash tells again: listeners dedupe by alert id). Must return quickly; an exception is logged
+ * and the pipeline goes on.
+ */
+export type AlertListener = (tenant: string, alerts: readonly CorrelationAlert[]) => void;
+
+/**
  * The single-node pipeline behind the ingest log: normalize → detect → correlate → store. Each
  * group of log records is stored with a deduplication token derived from its log positions, and
  * the group is fixed in the checkpoint before storing, so a crash at any point neither loses nor
@@ -101,6 +108,8 @@ export class Processor {
   private idleWaiters: (() => void)[] = [];
   private readonly groupBytes: number;
   private readonly retryMs: number;
+  /** Hears every stored alert (the response engine). */
+  onAlerts: AlertListener | null = null;
 
   constructor(
     private readonly wal: Wal,
@@ -265,12 +274,26 @@ export class Processor {
       }
     }
     this.stats.insertMs += performance.now() - insertStart;
+    this.announceAlerts(rows.incidents);
     await this.options.incidents?.record(rows.incidents);
     await writeDurableJson(this.checkpointPath, { position: to, pending: null } satisfies Checkpoint);
     this.position = to;
     this.wal.consumedTo(to);
     this.stats.events += rows.eventCount;
     this.stats.alerts += rows.alerts.length;
+  }
+
+  private announceAlerts(groups: readonly IncidentInput[]): void {
+    const listener = this.onAlerts;
+    if (listener === null) return;
+    for (const g of groups) {
+      if (g.alerts.length === 0) continue;
+      try {
+        listener(g.tenant, g.alerts);
+      } catch (e) {
+        this.options.log?.(`alert listener failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** Analysts' exceptions, applied from the next batch on (here and in every worker). */

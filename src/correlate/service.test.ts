@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Level } from '../detect/sigma/model.js';
+import { ChdbStore } from '../store/chdb.js';
+import { migrate, sqlTime } from '../store/index.js';
+import { storedEntity, type Entity, type EntityType } from './entities.js';
+import type { CorrelationAlert } from './incidents.js';
+import { IncidentService } from './service.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'vigil-incident-service-'));
+let store: ChdbStore;
+const T0 = Date.now() - 3_600_000;
+const empty = { sightings: [], lineage: [] };
+let n = 0;
+
+function alert(
+  host: string,
+  minutes: number,
+  level: Level,
+  entities: [EntityType, string, Entity['role']?][],
+) {
+  const id = `svc-${++n}`;
+  return {
+    id,
+    time: T0 + minutes * 60_000,
+    ruleId: `rule-${id}`,
+    title: `Rule ${id}`,
+    level,
+    tags: [],
+    host,
+    entities: [
+      { type: 'host', value: host.toLowerCase(), role: 'self' },
+      ...entities.map(([type, value, role]) => ({ type, value, role: role ?? ('self' as const) })),
+    ],
+  } satisfies CorrelationAlert;
+}
+
+beforeAll(async () => {
+  store = new ChdbStore(join(dir, 'store'));
+  await migrate(store, { retentionDays: 0 });
+});
+afterAll(async () => {
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('IncidentService: the incident listener', () => {
+  it('hears an incident once it is written, again when its severity rises, and not for more of the same', async () => {
+    const service = new IncidentService(store);
+    const heard: string[] = [];
+    service.onIncident = (tenant, incident, change) =>
+      heard.push(`${tenant} ${change} ${incident.severity} ${incident.alertCount}`);
+    await service.record([
+      {
+        tenant: 'acme',
+        facts: empty,
+        alerts: [
+          alert('WS01', 0, 'low', [
+            ['process', 'g-wscript'],
+            ['process', 'g-setup', 'parent'],
+          ]),
+        ],
+      },
+    ]);
+    await service.flush();
+    expect(heard).toEqual(['acme created low 1']);
+    // A linked alert of the same level: the incident grows, nothing to announce.
+    await service.record([
+      {
+        tenant: 'acme',
+        facts: empty,
+        alerts: [
+          alert('WS01', 1, 'low', [
+            ['process', 'g-child'],
+            ['process', 'g-wscript', 'parent'],
+          ]),
+        ],
+      },
+    ]);
+    await service.flush();
+    expect(heard).toHaveLength(1);
+    // A critical alert in the same tree: escalated, once.
+    await service.record([
+      {
+        tenant: 'acme',
+        facts: empty,
+        alerts: [
+          alert('WS01', 2, 'critical', [
+            ['process', 'g-grandchild'],
+            ['process', 'g-child', 'parent'],
+          ]),
+        ],
+      },
+    ]);
+    await service.flush();
+    expect(heard).toEqual(['acme created low 1', 'acme escalated critical 3']);
+    await service.flush();
+    expect(heard).toHaveLength(2);
+  });
+
+  it('a failing listener is logged and the incidents are still written', async () => {
+    const logged: string[] = [];
+    const service = new IncidentService(store, (m) => logged.push(m));
+    service.onIncident = () => {
+      throw new Error('listener broke');
+    };
+    await service.record([
+      { tenant: 'beta', facts: empty, alerts: [alert('DB01', 0, 'high', [['hash', 'f'.repeat(64)]])] },
+    ]);
+    await service.flush();
+    expect(logged).toEqual([expect.stringMatching(/incident listener failed on inc-.*: listener broke/)]);
+    const [row] = await store.query<{ n: string | number }>(
+      "SELECT count() AS n FROM incidents WHERE tenant = 'beta'",
+    );
+    expect(Number(row!.n)).toBe(1);
+    expect(service.unwritten).toBe(0);
+  });
+
+  it('after a restart, incidents rebuilt from stored alerts are not announced again', async () => {
+    // The restore reads alerts from the alerts table; one stored alert makes one incident.
+    await store.insert(
+      'alerts',
+      Buffer.from(
+        JSON.stringify({
+          tenant: 'gamma',
+          alert_id: 'restored-1',
+          kind: 'detection',
+          ts: sqlTime(T0),
+          created: sqlTime(Date.now()),
+          rule_id: 'rule-restored',
+          rule_title: 'Restored',
+          level: 'high',
+          tags: [],
+          host: 'APP01',
+          entities: [storedEntity({ type: 'host', value: 'app01', role: 'self' })],
+        }),
+      ),
+    );
+    const service = new IncidentService(store);
+    const heard: string[] = [];
+    service.onIncident = (_t, i, change) => heard.push(`${change} ${i.id}`);
+    await service.restore();
+    expect(service.stats.restored).toBe(1);
+    // The same detection again on the same host joins the restored incident: old news, same severity.
+    const again = { ...alert('APP01', 5, 'high', []), ruleId: 'rule-restored', title: 'Restored' };
+    await service.record([{ tenant: 'gamma', facts: empty, alerts: [again] }]);
+    await service.flush();
+    expect(service.stats.incidents).toBe(1);
+    expect(heard).toEqual([]);
+  });
+});
