@@ -52,13 +52,21 @@ export interface Subject {
   readonly triggerKey: string;
 }
 
+/** Entity types whose values name one thing whatever their case (an incident lists `WS01`, its alerts `ws01`). */
+const CASELESS: ReadonlySet<EntityType> = new Set(['host', 'user', 'domain', 'hash', 'ip', 'sender']);
+
 function entityMap(pairs: Iterable<{ type: EntityType; value: string }>): Map<EntityType, string[]> {
   const map = new Map<EntityType, string[]>();
+  const seen = new Set<string>();
   for (const { type, value } of pairs) {
     if (type === 'detection' || type === 'telemetry') continue;
+    // One value once: a step fanning out over hosts must not act on WS01 and ws01 twice.
+    const key = `${type}\u0000${CASELESS.has(type) ? value.toLowerCase() : value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
     let list = map.get(type);
     if (list === undefined) map.set(type, (list = []));
-    if (!list.includes(value)) list.push(value);
+    list.push(value);
   }
   return map;
 }
