@@ -14,6 +14,7 @@ import { ruleRoutes } from './routes/rules.js';
 import { overviewRoutes } from './routes/overview.js';
 import { UiAssets } from './ui.js';
 import { signIn, userRoutes } from './routes/users.js';
+import { responseRoutes } from './routes/response.js';
 
 /** The token in any of the forms shippers send: Bearer, Splunk (HEC), ApiKey and Basic (Beats). */
 export function credentialOf(req: IncomingMessage): string | null {
@@ -45,6 +46,7 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   overviewRoutes(router);
   userRoutes(router);
   adminRoutes(router);
+  responseRoutes(router);
   const ui = new UiAssets();
   const openapi = JSON.stringify(openApiDocument());
 
@@ -71,7 +73,12 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
         401,
         token === null ? 'an API token is required' : 'the API token is not valid',
         {},
-        { 'www-authenticate': 'Bearer' },
+        // Feed clients (firewall EDLs) send Basic credentials only when asked for them.
+        {
+          'www-authenticate': url.pathname.startsWith('/api/v1/feeds/')
+            ? 'Basic realm="vigil feeds", charset="UTF-8"'
+            : 'Bearer',
+        },
       );
     // Admins of an MSP may act for any tenant; every other token is bound to its own.
     const asked = req.headers['x-vigil-tenant'] ?? url.searchParams.get('tenant');

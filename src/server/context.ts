@@ -10,6 +10,7 @@ import type { SignInLimiter, UserStore } from './users.js';
 import type { LiveRules } from './rule-set.js';
 import type { ServerConfig } from './config.js';
 import type { Retention } from './retention.js';
+import type { ResponseService } from './response.js';
 
 /** Everything the routes share: built once by the server. */
 export interface Services {
@@ -31,6 +32,8 @@ export interface Services {
   readonly incidents: IncidentRepository;
   /** Builds incidents live from the pipeline's alerts. */
   readonly incidentBuilder: IncidentService;
+  /** Playbooks, runs, approvals, the kill switch, feeds and agent commands. */
+  readonly response: ResponseService;
   /** The rule errors of the loaded rule set, reported with retro-hunts over it. */
   ruleErrors: readonly RuleError[];
   /** A retro-hunt is running: they are heavy, so one at a time. */

@@ -46,7 +46,14 @@ export function openApiDocument(): Record<string, unknown> {
         'Ingest, search and administration. Every call except health and this document needs a token (Authorization: Bearer). A 2xx reply to an ingest call means the events are durable.',
     },
     components: {
-      securitySchemes: { token: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: {
+        token: { type: 'http', scheme: 'bearer' },
+        basic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'A token as the password, any user name: for shippers and feed clients',
+        },
+      },
       schemas: {
         Error: { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] },
         Rejection: {
@@ -372,6 +379,202 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/v1/suppressions/{id}': {
         delete: { summary: 'Remove an exception (analyst)', parameters: [idParam], responses: ok('Removed') },
+      },
+      ...responsePaths({ ok, json, errors, idParam }),
+    },
+  };
+}
+
+/** The response engine's routes: playbooks, runs and approvals, the kill switch, feeds, agents. */
+function responsePaths(o: {
+  ok: (description: string, schema?: Record<string, unknown>) => Record<string, unknown>;
+  json: (schema: Record<string, unknown>) => Record<string, unknown>;
+  errors: Record<string, unknown>;
+  idParam: Record<string, unknown>;
+}): Record<string, unknown> {
+  const { ok, json, errors, idParam } = o;
+  const conflict = {
+    '404': { description: 'No such run in this tenant' },
+    '409': { description: 'The run is not in a state that allows this, or the kill switch is on' },
+  };
+  const query = (
+    name: string,
+    description: string,
+    schema: Record<string, unknown> = { type: 'string' },
+  ) => ({
+    name,
+    in: 'query',
+    description,
+    schema,
+  });
+  return {
+    '/api/v1/playbooks': {
+      get: {
+        summary:
+          'The loaded playbooks (mode, triggers, conditions, steps, file:line) and every load problem at file:line',
+        responses: ok('playbooks, errors, paths, files, loaded'),
+      },
+    },
+    '/api/v1/playbooks/check': {
+      post: {
+        summary:
+          'Check a playbook (the body, YAML) as a reload would read it; each problem with its line. Nothing is loaded.',
+        requestBody: { content: { 'application/yaml': { schema: { type: 'string' } } } },
+        responses: { ...ok('valid, playbook, errors (file, line, message)'), ...errors },
+      },
+    },
+    '/api/v1/playbooks/reload': {
+      post: {
+        summary: 'Read the playbook files again (admin); runs already recorded keep their version',
+        responses: ok('playbooks and errors'),
+      },
+    },
+    '/api/v1/response/status': {
+      get: {
+        summary: 'The kill switch, the engine’s counters, and how many playbooks loaded',
+        responses: ok('Status'),
+      },
+    },
+    '/api/v1/response/runs': {
+      get: {
+        summary: 'Playbook runs of the tenant, newest first',
+        parameters: [
+          query(
+            'status',
+            'Comma-separated: pending_approval, queued, running, succeeded, failed, dry_run, rejected, expired, cancelled, interrupted, blocked, dropped',
+          ),
+          query('playbook', 'A playbook id'),
+          query('incident', 'The incident (or alert) id that triggered the run'),
+          query('limit', 'Default 50, at most 1000', { type: 'integer' }),
+          query('offset', 'At most 9000', { type: 'integer' }),
+        ],
+        responses: { ...ok('runs, and more (whether older runs follow)'), ...errors },
+      },
+    },
+    '/api/v1/response/runs/{id}': {
+      get: {
+        summary:
+          'One run: trigger, approval or rejection, each step’s inputs, plan, attempts, output or error, rollback; and its audit entries',
+        parameters: [idParam],
+        responses: { ...ok('run and audit'), '404': { description: 'No such run in this tenant' } },
+      },
+    },
+    '/api/v1/response/pending': {
+      get: {
+        summary: 'Runs waiting for a person, oldest first, with the parameters each step will act with',
+        responses: ok('runs'),
+      },
+    },
+    '/api/v1/response/runs/{id}/approve': {
+      post: {
+        summary: 'Approve a run waiting for approval (analyst): it acts now; the approver is recorded',
+        parameters: [idParam],
+        responses: { ...ok('The run'), ...errors, ...conflict },
+      },
+    },
+    '/api/v1/response/runs/{id}/reject': {
+      post: {
+        summary: 'Reject a run waiting for approval (analyst); a reason is required and kept',
+        parameters: [idParam],
+        requestBody: json({
+          type: 'object',
+          properties: { reason: { type: 'string' } },
+          required: ['reason'],
+        }),
+        responses: { ...ok('The run'), ...errors, ...conflict },
+      },
+    },
+    '/api/v1/response/runs/{id}/rollback': {
+      post: {
+        summary:
+          'Undo a finished run’s reversible steps, newest first (analyst); works with the kill switch on',
+        parameters: [idParam],
+        responses: {
+          ...ok('The run, with rollback status and notes on what was left as it is'),
+          ...errors,
+          ...conflict,
+        },
+      },
+    },
+    '/api/v1/response/kill-switch': {
+      get: {
+        summary: 'Whether the kill switch is on, who flipped it, when and why',
+        responses: ok('on, by, at, reason'),
+      },
+      put: {
+        summary:
+          'Turn the kill switch on or off (admin; every tenant): on aborts running steps, cancels queued runs, blocks new ones',
+        requestBody: json({
+          type: 'object',
+          properties: { on: { type: 'boolean' }, reason: { type: 'string' } },
+          required: ['on', 'reason'],
+        }),
+        responses: { ...ok('on, by, at, reason'), ...errors },
+      },
+    },
+    '/api/v1/response/audit': {
+      get: {
+        summary:
+          'The response audit log, newest first: runs, approvals, steps, rollbacks, the kill switch, agents’ answers',
+        parameters: [
+          query('run', 'Only this run'),
+          query('limit', 'Default 100, at most 1000', { type: 'integer' }),
+        ],
+        responses: ok('entries'),
+      },
+    },
+    '/api/v1/feeds/{feed}': {
+      get: {
+        summary:
+          'A block list as a feed for firewalls and proxies: hash, domain, ip or sender, as .txt (one value a line) or .stix (STIX 2.1 bundle). A read token as Bearer, or as the password of HTTP Basic auth. ETag and If-None-Match are honoured.',
+        parameters: [
+          {
+            name: 'feed',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', examples: ['hash.txt', 'domain.stix'] },
+          },
+        ],
+        security: [{ token: [] }, { basic: [] }],
+        responses: {
+          '200': {
+            description: 'The live entries (not removed, not expired)',
+            content: { 'text/plain': {}, 'application/stix+json;version=2.1': {} },
+          },
+          '304': { description: 'Unchanged since the ETag given in If-None-Match' },
+          '401': { description: 'No token (answers WWW-Authenticate: Basic)' },
+          '404': { description: 'No such feed' },
+        },
+      },
+    },
+    '/api/v1/agent/commands': {
+      get: {
+        summary:
+          'An endpoint agent polls for its host’s commands (ingest token): pending ones, and delivered ones not acked within 5 minutes (at least once; dedupe by id)',
+        parameters: [{ ...query('host', 'The agent’s host name (case-insensitive)'), required: true }],
+        responses: {
+          ...ok(
+            'commands: id, command (isolate, unisolate, kill_process), args, created, expires, deliveries',
+          ),
+          ...errors,
+        },
+      },
+    },
+    '/api/v1/agent/commands/{id}/ack': {
+      post: {
+        summary: 'An agent reports a command’s result (ingest token); it lands in the audit log',
+        parameters: [idParam],
+        requestBody: json({
+          type: 'object',
+          properties: { host: { type: 'string' }, ok: { type: 'boolean' }, output: { type: 'string' } },
+          required: ['host', 'ok'],
+        }),
+        responses: {
+          ...ok('id, state, command'),
+          ...errors,
+          '404': { description: 'No such command for this host' },
+          '409': { description: 'Expired, cancelled, or already acked with another result' },
+        },
       },
     },
   };

@@ -18,6 +18,7 @@ import { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
 import { startSyslog, type SyslogListeners } from './syslog.js';
+import { ResponseService } from './response.js';
 import { checkTenant } from './auth.js';
 
 /** The repository's own rule pack, from src/ or dist/src/. */
@@ -66,7 +67,12 @@ async function recordRules(store: Store, detector: Detector): Promise<void> {
 /** Starts `vigil serve`: store, ingest log, pipeline and HTTP API, in one process. */
 export async function startServer(
   config: ServerConfig,
-  options: { env?: NodeJS.ProcessEnv; log?: (m: string) => void } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    log?: (m: string) => void;
+    /** Load the example playbooks, made safe for a demo (`--sample-data` without a playbooks setting). */
+    examplePlaybooks?: boolean;
+  } = {},
 ): Promise<RunningServer> {
   const log = options.log ?? ((m: string) => console.error(`[vigil] ${m}`));
   const mappings = Mappings.load();
@@ -105,6 +111,16 @@ export async function startServer(
   const incidentBuilder = new IncidentService(store, log);
   await incidentBuilder.restore();
   const incidents = new IncidentRepository(store);
+  const response = await ResponseService.open({
+    config,
+    store,
+    incidents,
+    log,
+    examples: options.examplePlaybooks === true,
+    ...(options.env === undefined ? {} : { env: options.env }),
+  });
+  // The engine matches in memory and returns at once: the pipeline never waits for a response.
+  incidentBuilder.onIncident = (tenant, incident, change) => response.incident(tenant, incident, change);
   const processor = new Processor(
     intake.wal,
     store,
@@ -115,6 +131,7 @@ export async function startServer(
     { log, pool, incidents: incidentBuilder },
   );
   processor.setSuppressions(await incidents.suppressions(null));
+  processor.onAlerts = (tenant, alerts) => response.alerts(tenant, alerts);
   intake.onAppend = (position, batch) => processor.remember(position, batch);
   processor.start();
   const tokens = new TokenStore(store);
@@ -136,6 +153,7 @@ export async function startServer(
     columns,
     incidents,
     incidentBuilder,
+    response,
     ruleErrors: loaded.errors,
     log,
     inflightBytes: 0,
@@ -179,6 +197,7 @@ export async function startServer(
       });
       await syslog?.close();
       await processor.stop();
+      await response.stop();
       await rules.pool?.close();
       await store.close();
     },

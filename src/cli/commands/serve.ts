@@ -11,6 +11,7 @@ interface ServeFlags {
   clickhouseUrl?: string;
   retentionDays?: string;
   rules?: string[];
+  playbooks?: string[];
   tlsCert?: string;
   tlsKey?: string;
   sampleData?: boolean;
@@ -40,6 +41,7 @@ export function registerServeCommand(program: Command): void {
     .option('--clickhouse-url <url>', 'store events in a ClickHouse server instead of the embedded store')
     .option('--retention-days <days>', 'days to keep events and alerts (0 keeps them forever)')
     .option('-r, --rules <paths...>', "Sigma rule files or folders (default: Vigil's own rule pack)")
+    .option('--playbooks <paths...>', 'playbook files or folders (default: DATA/playbooks, if it exists)')
     .option('--tls-cert <file>', 'TLS certificate (PEM); serves HTTPS with --tls-key')
     .option('--tls-key <file>', 'TLS private key (PEM)')
     .option('--sample-data', 'load generated sample events into an empty store, for a first look')
@@ -56,6 +58,7 @@ export function registerServeCommand(program: Command): void {
             clickhouseUrl: flags.clickhouseUrl,
             retentionDays: flags.retentionDays,
             rules: flags.rules,
+            playbooks: flags.playbooks,
             tlsCert: flags.tlsCert,
             tlsKey: flags.tlsKey,
           },
@@ -66,7 +69,10 @@ export function registerServeCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
-      const server = await startServer(config);
+      // The demo shows the example playbooks (outbound ones only plan) unless playbooks are configured.
+      const server = await startServer(config, {
+        examplePlaybooks: flags.sampleData === true && !config.explicit.includes('playbooks'),
+      });
       console.log(
         `Vigil is listening on ${server.url} (data in ${config.dataDir}, ${server.services.store.kind} store)`,
       );
