@@ -315,4 +315,33 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.waitForSelector('text=role analyst');
     expect(await page.locator('#users').count()).toBe(0); // an analyst manages no users
   });
+
+  it('the Response page (g p) shows the example playbooks, runs waiting for approval and the run history', async () => {
+    const [books, pending] = await Promise.all([
+      api(vigil.url, '/api/v1/playbooks'),
+      api(vigil.url, '/api/v1/response/pending'),
+    ]);
+    await page.goto(`${vigil.url}/#/overview`);
+    await page.waitForSelector('#open-incidents');
+    await page.keyboard.press('g');
+    await page.keyboard.press('p');
+    await page.waitForSelector('#playbooks tbody tr');
+    await shot('response');
+    expect(await page.locator('#playbooks tbody tr').count()).toBe(books.body.playbooks.length);
+    // --sample-data loads the examples; the one that would send mail and webhooks only plans.
+    const notify = page.locator('#playbooks tr[data-playbook="notify-critical-incidents"]');
+    expect(await notify.textContent()).toMatch(/dry-run.*sample data: runs as a dry run/);
+    // The demo's critical incidents wait for a person to approve isolating their hosts.
+    expect(pending.body.runs.length).toBeGreaterThan(0);
+    expect(await page.locator('#pending article').count()).toBe(pending.body.runs.length);
+    const first = page.locator('#pending article').first();
+    expect(await first.locator('.incident-link').count()).toBe(1);
+    expect(await first.locator('.steps').textContent()).toMatch(/isolate/);
+    await first.locator('button.reject').click();
+    await page.waitForSelector('#pending article >> text=a rejection needs a reason');
+    // A run opens to its steps and audit.
+    await page.locator('#runs tbody tr[data-run]').first().click();
+    await page.waitForSelector('#runs tr.detail .steps');
+    await page.waitForSelector('#runs tr.detail .audit li');
+  });
 });

@@ -8,6 +8,7 @@ import { overviewPage } from './pages/overview.js';
 import { rulesPage } from './pages/rules.js';
 import { searchPage } from './pages/search.js';
 import { settingsPage } from './pages/settings.js';
+import { killSwitchNotice, responsePage } from './pages/response.js';
 
 /** Pages by hash route; later pages (containers, email, response) add themselves here. */
 const NAV: [string, string][] = [
@@ -16,6 +17,7 @@ const NAV: [string, string][] = [
   ['#/alerts', 'Alerts'],
   ['#/search', 'Search'],
   ['#/rules', 'Rules'],
+  ['#/response', 'Response'],
   ['#/settings', 'Settings'],
 ];
 
@@ -86,15 +88,22 @@ async function route(): Promise<void> {
     else if (path === '/overview') await overviewPage(main, params);
     else if (path === '/alerts') await alertsPage(main, params);
     else if (path === '/settings') await settingsPage(main);
+    else if (path === '/response') await responsePage(main, params);
     else await incidentsPage(main, params);
   } catch (e) {
     replace(main, h('p', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : String(e)));
   }
+  // While the response kill switch is on, every page says so.
+  if (path !== '/login' && token() !== null)
+    void killSwitchNotice().then((notice) => {
+      document.getElementById('kill-switch-nav')?.remove();
+      if (notice !== null) nav.querySelector('.brand')?.after(notice);
+    });
 }
 
 /**
- * Keys: / search, j and k move between rows (Enter opens), g then o, i, a, s, r go to overview,
- * incidents, alerts, search, rules. Typing in a field is left alone.
+ * Keys: / search, j and k move between rows (Enter opens), g then o, i, a, s, r, p go to overview,
+ * incidents, alerts, search, rules, response (playbooks). Typing in a field is left alone.
  */
 let pendingG = false;
 function onKey(e: KeyboardEvent): void {
@@ -103,10 +112,14 @@ function onKey(e: KeyboardEvent): void {
   if (pendingG) {
     pendingG = false;
     const to = (
-      { o: '#/overview', i: '#/incidents', a: '#/alerts', s: '#/search', r: '#/rules' } as Record<
-        string,
-        string
-      >
+      {
+        o: '#/overview',
+        i: '#/incidents',
+        a: '#/alerts',
+        s: '#/search',
+        r: '#/rules',
+        p: '#/response',
+      } as Record<string, string>
     )[e.key];
     if (to !== undefined) location.hash = to;
     return;

@@ -3,6 +3,7 @@ import { h, replace, time } from '../dom.js';
 import { drawGraph } from '../graph.js';
 import { pivotQuery, searchHref } from '../pivot.js';
 import type { IncidentDetail } from '../types.js';
+import { statusBadge, type Run } from './response.js';
 
 const VERDICTS = ['true-positive', 'benign-positive', 'false-positive', 'duplicate'];
 
@@ -171,6 +172,7 @@ export async function incidentPage(root: HTMLElement, id: string): Promise<void>
       ),
     ),
     exception,
+    responseRuns(inc.id),
     h(
       'section',
       { class: 'panel' },
@@ -200,6 +202,39 @@ export async function incidentPage(root: HTMLElement, id: string): Promise<void>
     inc,
     (type, value) => (location.hash = searchHref(pivotQuery(type, value), from - 86_400_000)),
   );
+}
+
+/** The playbook runs this incident triggered; filled in when they arrive, so the page never waits. */
+function responseRuns(id: string): HTMLElement {
+  const body = h('div', {}, h('p', { class: 'empty' }, 'Loading…'));
+  void api<{ runs: Run[] }>(`/api/v1/response/runs?${new URLSearchParams({ incident: id, limit: '20' })}`)
+    .then(({ runs }) =>
+      replace(
+        body,
+        runs.length === 0
+          ? h('p', { class: 'empty' }, 'No playbook ran for this incident.')
+          : h(
+              'ul',
+              { class: 'plain' },
+              runs.map((r) =>
+                h(
+                  'li',
+                  { 'data-run': r.id },
+                  statusBadge(r.status),
+                  ' ',
+                  h('a', { href: `#/response?${new URLSearchParams({ run: r.id })}` }, r.playbook.title),
+                  h('span', { class: 'hint' }, ` ${time(r.created)}`),
+                  r.approval ? h('span', { class: 'hint' }, ` · approved by ${r.approval.by}`) : null,
+                  r.reason ? h('span', { class: 'hint' }, ` · ${r.reason}`) : null,
+                ),
+              ),
+            ),
+      ),
+    )
+    .catch((e: unknown) =>
+      replace(body, h('p', { class: 'error' }, e instanceof ApiError ? e.message : String(e))),
+    );
+  return h('section', { class: 'panel', id: 'incident-response' }, h('h2', {}, 'Response'), body);
 }
 
 const EXPIRIES: [string, number][] = [
