@@ -17,6 +17,7 @@ import { LiveRules } from './rule-set.js';
 import { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
+import { startContainerWatch } from './containers.js';
 import { startSyslog, type SyslogListeners } from './syslog.js';
 import { ResponseService } from './response.js';
 import { checkTenant } from './auth.js';
@@ -183,6 +184,7 @@ export async function startServer(
       `syslog: tcp ${syslog.tcpPort ?? 'off'}, udp ${syslog.udpPort ?? 'off'} (tenant ${config.syslogTenant})`,
     );
   }
+  const containers = startContainerWatch(config, intake, log);
   const address = server.address() as AddressInfo;
   const scheme = config.tlsCert !== null ? 'https' : 'http';
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -196,6 +198,7 @@ export async function startServer(
         server.closeAllConnections();
       });
       await syslog?.close();
+      await containers?.stop();
       await processor.stop();
       await response.stop();
       await rules.pool?.close();
