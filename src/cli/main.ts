@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { readFileSync } from 'node:fs';
+import { registerClusterCommands } from './commands/cluster.js';
 import { registerContainersCommands } from './commands/containers.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEmailCommands } from './commands/email.js';
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerImageCommands(program);
   registerEmailCommands(program);
   registerPlaybookCommands(program);
+  registerClusterCommands(program);
   return program;
 }
 
