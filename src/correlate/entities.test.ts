@@ -87,6 +87,7 @@ describe('entitiesOf', () => {
       'event.module': 'vigil',
       'event.dataset': 'email',
       'email.message_id': '<m1@lookalike.test>',
+      'vigil.email.references': ['<Req-1@Lookalike.test>', '<req-0@lookalike.test>'],
       'email.from.address': 'Jean.Dupont@Ferronerie-Dumas.fr',
       'email.reply_to.address': ['jd.dumas@gmail.com', 'billing@pay-ferronnerie.fr'],
       'email.to.address': ['compta@client.fr'],
@@ -99,6 +100,9 @@ describe('entitiesOf', () => {
     expect(got).toEqual(
       expect.arrayContaining([
         'self message:<m1@lookalike.test>',
+        // the thread it answers, as written (Message-IDs are case-sensitive)
+        'self message:<Req-1@Lookalike.test>',
+        'self message:<req-0@lookalike.test>',
         'self sender:jean.dupont@ferronerie-dumas.fr',
         'self recipient:compta@client.fr',
         `self attachment:${zip}`,

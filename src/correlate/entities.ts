@@ -184,6 +184,13 @@ export function entitiesOf(fields: ReadonlyMap<string, FieldValue>, columns: Col
   }
 
   s.add('message', scalarText(fields.get('email.message_id')));
+  // A reply is part of the mail it answers (In-Reply-To, References).
+  const refs = fields.get('vigil.email.references');
+  for (const id of (Array.isArray(refs) ? (refs as readonly Scalar[]) : [refs as Scalar | undefined]).slice(
+    0,
+    20,
+  ))
+    s.add('message', scalarText(id ?? undefined));
   const sender = lower(col(columns, 'email_from'));
   s.add('sender', sender);
   const to = columns.email_to;

@@ -231,6 +231,23 @@ describe('analyzeRaw: attachments and links', () => {
     });
   });
 
+  it('keeps the thread a reply belongs to (In-Reply-To, References), bounded and cleaned', async () => {
+    const a = await analyzeRaw(
+      buildMessage(
+        {
+          From: 'a@sender.test',
+          To: 'b@client.fr',
+          Subject: 'RE: x',
+          'In-Reply-To': '<Req-1@Sender.test>',
+          References: '<req-0@sender.test> <Req-1@Sender.test> <not an id> junk',
+        },
+        'ok',
+      ),
+      { policy },
+    );
+    expect(a.event['vigil.email.references']).toEqual(['<Req-1@Sender.test>', '<req-0@sender.test>']);
+  });
+
   it('hashes executables in nested zips, within bounds, and skips encrypted ones', async () => {
     const exe = Buffer.concat([Buffer.from('MZ'), Buffer.alloc(64, 7)]);
     const inner = buildZip([{ name: 'run.js', data: 'WScript.Echo(1)' }]);

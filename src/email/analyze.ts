@@ -295,6 +295,10 @@ async function judge(
     time: date ?? context.receivedAt ?? new Date(),
     received: context.receivedAt ?? null,
     messageId: headerStrings(h.get('message-id'))[0] ?? null,
+    // The thread: the messages this one answers, so a reply joins the mail it answers.
+    references: [...headerStrings(h.get('in-reply-to')), ...headerStrings(h.get('references'))].flatMap(
+      (v) => v.match(/<[^<>\s@]{1,200}@[^<>\s@]{1,200}>/g) ?? [],
+    ),
     subject: subject === '' ? null : subject,
     from: sender.from,
     sender: sender.sender,

@@ -14,6 +14,8 @@ export interface EventInput {
   readonly time: Date;
   readonly received: Date | null;
   readonly messageId: string | null;
+  /** Message-IDs from In-Reply-To and References. */
+  readonly references?: readonly string[];
   readonly subject: string | null;
   readonly from: { name: string; address: string } | null;
   readonly sender: string | null;
@@ -66,6 +68,7 @@ export function buildEvent(i: EventInput): EmailEvent {
     if (l.length > 0) e[k] = l.map(text);
   };
   set('email.message_id', i.messageId);
+  setList('vigil.email.references', (i.references ?? []).slice(0, 20));
   set('email.subject', i.subject);
   set('email.from.address', i.from?.address);
   set('email.sender.address', i.sender);
