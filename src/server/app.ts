@@ -15,6 +15,7 @@ import { overviewRoutes } from './routes/overview.js';
 import { UiAssets } from './ui.js';
 import { signIn, userRoutes } from './routes/users.js';
 import { responseRoutes } from './routes/response.js';
+import { emailRoutes } from './routes/email.js';
 
 /** The token in any of the forms shippers send: Bearer, Splunk (HEC), ApiKey and Basic (Beats). */
 export function credentialOf(req: IncomingMessage): string | null {
@@ -47,6 +48,7 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   userRoutes(router);
   adminRoutes(router);
   responseRoutes(router);
+  emailRoutes(router);
   const ui = new UiAssets();
   const openapi = JSON.stringify(openApiDocument());
 

@@ -11,6 +11,7 @@ import type { LiveRules } from './rule-set.js';
 import type { ServerConfig } from './config.js';
 import type { Retention } from './retention.js';
 import type { ResponseService } from './response.js';
+import type { EmailService } from './email.js';
 
 /** Everything the routes share: built once by the server. */
 export interface Services {
@@ -34,6 +35,8 @@ export interface Services {
   readonly incidentBuilder: IncidentService;
   /** Playbooks, runs, approvals, the kill switch, feeds and agent commands. */
   readonly response: ResponseService;
+  /** Mail analysis: the policy, sender history, and the SMTP journaling listener. */
+  readonly email: EmailService;
   /** The rule errors of the loaded rule set, reported with retro-hunts over it. */
   ruleErrors: readonly RuleError[];
   /** A retro-hunt is running: they are heavy, so one at a time. */

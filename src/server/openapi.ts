@@ -85,6 +85,17 @@ export function openApiDocument(): Record<string, unknown> {
           responses: { ...ok('Durable', ingestResult), ...errors },
         },
       },
+      '/api/v1/ingest/email': {
+        post: {
+          summary:
+            'Ingest raw mail (one RFC 822 message, or an mbox as application/mbox): analyzed, stored, alerted on',
+          parameters: [idempotency],
+          requestBody: {
+            content: { 'message/rfc822': {}, 'application/octet-stream': {}, 'application/mbox': {} },
+          },
+          responses: { ...ok('Durable: event_id, verdict, score and reasons'), ...errors },
+        },
+      },
       '/api/v1/_bulk': {
         post: {
           summary: 'Elasticsearch bulk API (index and create actions)',
@@ -188,6 +199,24 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'One stored event with its original record',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: { ...ok('The event'), '404': { description: 'No such event in this tenant' } },
+        },
+      },
+      '/api/v1/email/messages': {
+        get: {
+          summary: 'Analyzed mail, newest first, with verdict counts',
+          parameters: ['from', 'to', 'verdict', 'limit', 'offset'].map((name) => ({
+            name,
+            in: 'query',
+            schema: { type: 'string' },
+          })),
+          responses: ok('total, counts and messages'),
+        },
+      },
+      '/api/v1/email/messages/{id}': {
+        get: {
+          summary: 'One analyzed message: its reasons with evidence, attachments and links',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { ...ok('The message'), '404': { description: 'No such message in this tenant' } },
         },
       },
       '/api/v1/alerts': {

@@ -20,6 +20,7 @@ import type { Services } from './context.js';
 import { startContainerWatch } from './containers.js';
 import { startSyslog, type SyslogListeners } from './syslog.js';
 import { ResponseService } from './response.js';
+import { EmailService } from './email.js';
 import { checkTenant } from './auth.js';
 
 /** The repository's own rule pack, from src/ or dist/src/. */
@@ -135,6 +136,7 @@ export async function startServer(
   processor.onAlerts = (tenant, alerts) => response.alerts(tenant, alerts);
   intake.onAppend = (position, batch) => processor.remember(position, batch);
   processor.start();
+  const email = await EmailService.open(config, store, intake, log);
   const tokens = new TokenStore(store);
   const bootstrapToken = await bootstrapAdmin(tokens, (options.env ?? process.env).VIGIL_ADMIN_TOKEN);
   await recordRules(store, detector);
@@ -155,6 +157,7 @@ export async function startServer(
     incidents,
     incidentBuilder,
     response,
+    email,
     ruleErrors: loaded.errors,
     log,
     inflightBytes: 0,
@@ -185,6 +188,7 @@ export async function startServer(
     );
   }
   const containers = startContainerWatch(config, intake, log);
+  await email.startListener(config);
   const address = server.address() as AddressInfo;
   const scheme = config.tlsCert !== null ? 'https' : 'http';
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
@@ -199,6 +203,7 @@ export async function startServer(
       });
       await syslog?.close();
       await containers?.stop();
+      await email.close();
       await processor.stop();
       await response.stop();
       await rules.pool?.close();

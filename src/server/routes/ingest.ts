@@ -20,7 +20,7 @@ const RETRY_AFTER_BACKLOG = '5';
  * Reads a body under admission control: while too many request bytes are being parsed at once,
  * new requests get 429 instead of memory.
  */
-async function admitBody(ctx: RequestContext): Promise<Buffer> {
+export async function admitBody(ctx: RequestContext): Promise<Buffer> {
   const s = ctx.services;
   const declared = Number(ctx.req.headers['content-length'] ?? 0) || 1024 * 1024;
   if (s.inflightBytes + declared > s.config.maxInflightBytes)
@@ -38,7 +38,7 @@ async function admitBody(ctx: RequestContext): Promise<Buffer> {
   }
 }
 
-function idempotencyKey(ctx: RequestContext): string | null {
+export function idempotencyKey(ctx: RequestContext): string | null {
   const key = ctx.req.headers['idempotency-key'] ?? ctx.req.headers['x-request-id'];
   if (typeof key !== 'string' || key === '') return null;
   if (key.length > 200) throw new HttpError(400, 'Idempotency-Key is longer than 200 characters');
