@@ -344,4 +344,28 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.waitForSelector('#runs tr.detail .steps');
     await page.waitForSelector('#runs tr.detail .audit li');
   });
+
+  it('the Email page shows the demo’s mail: a malicious one opens to its reasons and pivots', async () => {
+    await page.goto(`${vigil.url}/#/email`);
+    await page.waitForSelector('#emails tbody tr[data-verdict]');
+    await page.click('#verdict-malicious');
+    await page.waitForSelector('#verdict-malicious.active');
+    const rows = page.locator('#emails tbody tr[data-verdict]');
+    expect(await rows.count()).toBeGreaterThan(0);
+    expect(await page.locator('#emails tbody tr[data-verdict="clean"]').count()).toBe(0);
+    // The lookalike supplier's bank-change request: its reasons, each with analyzer, score and evidence.
+    await page
+      .locator('#emails tbody tr[data-verdict="malicious"]', { hasText: 'comptabilite@' })
+      .first()
+      .click();
+    await page.waitForSelector('#email-reasons tbody tr');
+    await shot('email');
+    const lookalike = page.locator('#email-reasons tr[data-code="lookalike.from-domain"]');
+    const followUp = page.locator('#email-reasons tr[data-code="authentication.dmarc-fail"]');
+    expect((await lookalike.count()) + (await followUp.count())).toBe(1);
+    expect(await page.textContent('#email-reasons')).toMatch(/partner domain .*target: /s);
+    expect(await page.locator('#email-reasons tr[data-code="iban.changed"]').count()).toBe(1);
+    // The sender's domain pivots to search.
+    expect(await page.getAttribute('#email-sender-domain', 'href')).toMatch(/^#\/search\?q=email_from/);
+  });
 });

@@ -9,6 +9,7 @@ import { rulesPage } from './pages/rules.js';
 import { searchPage } from './pages/search.js';
 import { settingsPage } from './pages/settings.js';
 import { killSwitchNotice, responsePage } from './pages/response.js';
+import { emailPage } from './pages/email.js';
 
 /** Pages by hash route; later pages (containers, email, response) add themselves here. */
 const NAV: [string, string][] = [
@@ -17,6 +18,7 @@ const NAV: [string, string][] = [
   ['#/alerts', 'Alerts'],
   ['#/search', 'Search'],
   ['#/rules', 'Rules'],
+  ['#/email', 'Email'],
   ['#/response', 'Response'],
   ['#/settings', 'Settings'],
 ];
@@ -89,6 +91,7 @@ async function route(): Promise<void> {
     else if (path === '/alerts') await alertsPage(main, params);
     else if (path === '/settings') await settingsPage(main);
     else if (path === '/response') await responsePage(main, params);
+    else if (path === '/email') await emailPage(main, params);
     else await incidentsPage(main, params);
   } catch (e) {
     replace(main, h('p', { class: 'error', role: 'alert' }, e instanceof ApiError ? e.message : String(e)));
