@@ -138,6 +138,7 @@ describe.skipIf(sigma === null)('the stories through SigmaHQ', () => {
   beforeAll(async () => {
     const loaded = await loadRules(SIGMAHQ_RULE_TREES.map((t) => join(sigma!, t)));
     detector = new Detector(loaded.rules, Mappings.load());
-  });
+    // Thousands of rules to parse and compile: past the default 10 s on a busy machine.
+  }, 120_000);
   checkSeeds('sigma', () => detector, 'recognised');
 });

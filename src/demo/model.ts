@@ -1,4 +1,5 @@
 import type { JsonObject } from '../ingest/types.js';
+import type { DemoMailPolicy } from './mail/office.js';
 
 /** Where an event comes from, and so which file `vigil demo` writes it to. */
 export type Layer = 'windows' | 'linux' | 'syslog' | 'container' | 'email' | 'network';
@@ -9,7 +10,10 @@ export interface DemoEvent {
   readonly layer: Layer;
   /** The id of the story this event belongs to, or null for background noise. */
   readonly story: string | null;
-  /** The text the sensor sent, where the record is parsed from it (syslog lines). */
+  /**
+   * The text the sensor sent, where the record is parsed from it (syslog lines), or the message
+   * itself (RFC 822) for mail, which Vigil analyzes.
+   */
   readonly raw?: string;
 }
 
@@ -47,6 +51,8 @@ export interface Scenario {
   /** In time order, stories interleaved with noise. */
   readonly events: DemoEvent[];
   readonly stories: StoryTruth[];
+  /** The organization's mail policy: its domain, its suppliers, the people whose names are borrowed. */
+  readonly mail?: DemoMailPolicy;
 }
 
 export interface ScenarioOptions {

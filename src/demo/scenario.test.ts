@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { parseSyslog, syslogToEvent } from '../ingest/syslog-format/index.js';
 import type { JsonObject } from '../ingest/types.js';
 import { Mappings } from '../normalize/index.js';
-import { generateScenario, STORY_NAMES, type DemoEvent, type Scenario } from './index.js';
+import { createHash } from 'node:crypto';
+import { isValidIban } from '../email/index.js';
+import { analyzeJournal, generateScenario, STORY_NAMES, type DemoEvent, type Scenario } from './index.js';
 import { entitiesOf, hostOf, type EntityKey } from './testing.js';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
@@ -60,7 +62,8 @@ describe('generateScenario', () => {
         expect(t.expectedRules.length).toBeGreaterThan(0);
         const own = s.events.filter((e) => e.story === t.id);
         expect(own.length).toBeGreaterThan(3);
-        for (const e of own.filter((x) => x.layer !== 'network'))
+        // Network sensors and mail name no host of their own.
+        for (const e of own.filter((x) => x.layer !== 'network' && x.layer !== 'email'))
           expect(t.hosts.map((h) => h.toLowerCase())).toContain(hostOf(e));
       }
     }
@@ -83,7 +86,8 @@ describe('generateScenario', () => {
   it('keeps the label beside the record, never inside it', () => {
     for (const e of scenario(1).events) {
       expect(JSON.stringify(e.record)).not.toMatch(/"story"|vpn-installer|container-escape/);
-      expect(['windows', 'linux', 'syslog', 'container', 'network']).toContain(e.layer);
+      expect(['windows', 'linux', 'syslog', 'container', 'network', 'email']).toContain(e.layer);
+      if (e.layer === 'email') expect(e.raw).not.toMatch(/vpn-installer|container-escape|X-Story/i);
     }
   });
 
@@ -170,6 +174,51 @@ describe('generateScenario', () => {
       const flat = mappings.flatten(e.record);
       expect(flat.shape).toBe('evtx');
       expect(flat.time).toBe(timeOf(e));
+    }
+  });
+
+  it('journals raw mail that Vigil’s analysis judges: both stories malicious, the noise clean', async () => {
+    for (const seed of SEEDS.slice(0, 6)) {
+      const s = scenario(seed);
+      const mail = s.events.filter((e) => e.layer === 'email');
+      expect(mail.every((e) => typeof e.raw === 'string' && /^Return-Path: /.test(e.raw))).toBe(true);
+      const events = await analyzeJournal(mail, s.mail!);
+      const verdicts = (story: string | null) =>
+        events.filter((_, i) => mail[i]!.story === story).map((e) => e['vigil.email.verdict']);
+      expect(verdicts(null).length, `seed ${seed}`).toBeGreaterThan(5);
+      expect(new Set(verdicts(null)), `seed ${seed}`).toEqual(new Set(['clean']));
+      // The real invoice, the lookalike's request, accounts payable's answer (about changed bank
+      // details, so suspicious itself), the spoofed follow-up.
+      expect(verdicts('bec'), `seed ${seed}`).toEqual(['clean', 'malicious', 'suspicious', 'malicious']);
+      expect(verdicts('phishing'), `seed ${seed}`).toEqual(['malicious']);
+      const request = events.filter((_, i) => mail[i]!.story === 'bec')[1]!;
+      const reasons = request['vigil.email.reasons'] as string[];
+      expect(reasons).toEqual(
+        expect.arrayContaining(['lookalike.from-domain', 'iban.changed', 'headers.impersonated-person']),
+      );
+      expect(s.mail!.partners).toContain(
+        JSON.parse((request['vigil.email.findings'] as string[])[reasons.indexOf('lookalike.from-domain')]!)
+          .evidence.target,
+      );
+      for (const iban of request['vigil.email.ibans'] as string[]) expect(isValidIban(iban)).toBe(true);
+    }
+  });
+
+  it('runs the very file the phishing mail carried: the same SHA256 in Sysmon as in the zip', async () => {
+    for (const seed of SEEDS.slice(0, 4)) {
+      const s = scenario(seed);
+      const mail = s.events.filter((e) => e.layer === 'email' && e.story === 'phishing');
+      const [event] = await analyzeJournal(mail, s.mail!);
+      const inner = (event!['vigil.email.archive_files.hash.sha256'] as string[])[0]!;
+      const run = s.events
+        .filter((e) => e.story === 'phishing' && system(e).EventID === 1)
+        .map(data)
+        .find((d) => String(d.Image).includes('\\Temp1_'))!;
+      expect(String(run.Hashes)).toContain(`SHA256=${inner.toUpperCase()}`);
+      expect(
+        String(run.Image).endsWith((event!['vigil.email.archive_files.name'] as string[])[0]!.split('/')[1]!),
+      ).toBe(true);
+      expect(createHash('sha256').update(inner).digest('hex')).not.toBe(inner); // a real digest, not a label
     }
   });
 

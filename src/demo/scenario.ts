@@ -1,3 +1,6 @@
+import { addMailNoise } from './mail/noise.js';
+import { MailOffice } from './mail/office.js';
+import { MailSensor } from './mail/sensor.js';
 import type { Scenario, ScenarioOptions, StoryTruth } from './model.js';
 import { addBackground, destinations } from './noise/index.js';
 import { Rng } from './prng.js';
@@ -37,6 +40,7 @@ export function generateScenario(o: ScenarioOptions): Scenario {
   const windows = new WindowsState(world, timeline, o.now);
   const linux = new LinuxState(timeline);
   const observer = `zeek-${world.org}-gw01`;
+  const office = new MailOffice(world);
 
   const played: { id: string; name: string; result: StoryResult }[] = [];
   const seen = new Map<string, number>();
@@ -54,6 +58,7 @@ export function generateScenario(o: ScenarioOptions): Scenario {
         win: new WindowsSensor(windows, r, id),
         lin: new LinuxSensor(linux, r, id),
         flat: new FlatSensors(timeline, r, id, observer),
+        mail: new MailSensor(timeline, r, id, office),
         start,
         mute: (gap) => timeline.mute(gap),
       });
@@ -80,6 +85,14 @@ export function generateScenario(o: ScenarioOptions): Scenario {
     background,
     o.now,
   );
+  // Mail from its own stream, after the rest: the other layers' noise is as it was.
+  addMailNoise(
+    new MailSensor(timeline, Rng.stream(seed, 'mail'), null, office),
+    [...world.primaryUser.values(), ...world.admins].filter((a) => !world.reservedAccounts.has(a)),
+    o.now - DAY,
+    o.now,
+    Math.round(background / 200),
+  );
 
   const { events, spans } = timeline.finish((host, channel) => {
     let h = seed;
@@ -100,5 +113,5 @@ export function generateScenario(o: ScenarioOptions): Scenario {
     };
     return result.gaps === undefined ? truth : { ...truth, gaps: result.gaps };
   });
-  return { events, stories };
+  return { events, stories, mail: office.policy() };
 }

@@ -2,7 +2,8 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { once } from 'node:events';
-import type { Layer, Scenario, StoryTruth } from './model.js';
+import { writeMailFiles } from './mail/journal.js';
+import type { DemoEvent, Layer, Scenario, StoryTruth } from './model.js';
 
 /** What `truth.json` holds: the stories, and the story of every line of every event file. */
 export interface TruthFile {
@@ -54,7 +55,8 @@ class LineFile {
 
 /**
  * Writes a scenario as `vigil demo` does: `<layer>.ndjson` per layer (one record per line, in
- * time order), `syslog.log` with the syslog lines as sent, and `truth.json`.
+ * time order), `syslog.log` with the syslog lines as sent, the mail files (see writeMailFiles),
+ * and `truth.json`.
  */
 export async function writeScenario(
   dir: string,
@@ -64,7 +66,13 @@ export async function writeScenario(
   await mkdir(dir, { recursive: true });
   const files = new Map<Layer, { file: LineFile; labels: (string | null)[] }>();
   let raw: LineFile | null = null;
+  const mail: DemoEvent[] = [];
   for (const e of scenario.events) {
+    // Mail is written as received (email.mbox) and as Vigil's analysis makes it (email.ndjson).
+    if (e.layer === 'email') {
+      mail.push(e);
+      continue;
+    }
     let entry = files.get(e.layer);
     if (entry === undefined)
       files.set(e.layer, (entry = { file: new LineFile(join(dir, `${e.layer}.ndjson`)), labels: [] }));
@@ -82,6 +90,11 @@ export async function writeScenario(
     written.push({ name: `${layer}.ndjson`, layer, events: entry.labels.length });
   }
   if (raw !== null) await raw.close();
+  if (mail.length > 0) {
+    await writeMailFiles(dir, mail, scenario.mail ?? { organization: [], partners: [], people: [] });
+    labels['email.ndjson'] = mail.map((e) => e.story);
+    written.push({ name: 'email.ndjson', layer: 'email', events: mail.length });
+  }
   const truth: TruthFile = {
     generator: 'vigil demo',
     seed: o.seed,

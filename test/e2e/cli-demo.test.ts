@@ -54,9 +54,20 @@ describe('vigil demo', () => {
       'syslog.log',
       'container.ndjson',
       'network.ndjson',
+      'email.ndjson',
+      'email.mbox',
+      'email-people.yml',
     ])
       expect(existsSync(join(out, f)), f).toBe(true);
-    for (const id of ['vpn-installer', 'ngrok', 'ransomware', 'waterbear', 'container-escape'])
+    for (const id of [
+      'vpn-installer',
+      'ngrok',
+      'ransomware',
+      'waterbear',
+      'container-escape',
+      'bec',
+      'phishing',
+    ])
       expect(run.stdout).toContain(id);
     expect(run.stdout).toMatch(
       /Wrote [\d,]+ events \(seed 5, 24 hosts, 2026-11-19 12:00 to 2026-11-20 12:00 UTC\)/,
@@ -74,6 +85,8 @@ describe('vigil demo', () => {
       'ransomware',
       'waterbear',
       'container-escape',
+      'bec',
+      'phishing',
     ]);
     let stories = 0;
     for (const [file, labels] of Object.entries(truth.labels)) {

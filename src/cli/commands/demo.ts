@@ -57,7 +57,7 @@ function summary(
   const width = Math.max(...files.map((f) => f.name.length));
   for (const f of files)
     lines.push(
-      `  ${f.name.padEnd(width)}  ${formatNumber(f.events).padStart(8)}${f.name === 'syslog.ndjson' ? '  (the lines as sent: syslog.log)' : ''}`,
+      `  ${f.name.padEnd(width)}  ${formatNumber(f.events).padStart(8)}${f.name === 'syslog.ndjson' ? '  (the lines as sent: syslog.log)' : f.name === 'email.ndjson' ? '  (as analyzed; the messages: email.mbox)' : ''}`,
     );
   lines.push('', `Stories (ground truth: ${join(dir, 'truth.json')}):`);
   const idWidth = Math.max(...s.stories.map((t) => t.id.length), 5);

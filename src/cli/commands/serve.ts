@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { generateScenario } from '../../demo/index.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { demoMailPolicy, generateScenario } from '../../demo/index.js';
 import { makeBatch } from '../../pipeline/index.js';
 import { ConfigError, loadConfig, startServer, type ServerConfig } from '../../server/index.js';
 
@@ -17,17 +20,38 @@ interface ServeFlags {
   sampleData?: boolean;
 }
 
-/** Loads a generated day (`vigil demo`'s, seed 7) once, through the same ingest log as any client. */
+const SAMPLE_SEED = 7;
+
+/**
+ * Loads a generated day (`vigil demo`'s, seed 7) once, through the same ingest log as any client.
+ * Its mail goes through the same analysis as real mail: the raw messages, in order.
+ */
 async function loadSampleData(server: Awaited<ReturnType<typeof startServer>>): Promise<number> {
-  const { store, intake } = server.services;
+  const { store, intake, email } = server.services;
   const [row] = await store.query<{ n: string }>("SELECT count() AS n FROM events WHERE tenant = 'default'");
   if (Number(row?.n ?? 0) > 0) return 0;
-  const events = generateScenario({ seed: 7, now: Date.now(), background: 20_000 }).events.map(
-    (e) => e.record,
-  );
+  const all = generateScenario({ seed: SAMPLE_SEED, now: Date.now(), background: 20_000 }).events;
+  const events = all.filter((e) => e.layer !== 'email').map((e) => e.record);
   for (let i = 0; i < events.length; i += 5000)
     await intake.append(makeBatch('default', `sample-data-${i}`, 'sample', events.slice(i, i + 5000)));
-  return events.length;
+  const mail = all.filter((e) => e.layer === 'email' && e.raw !== undefined);
+  for (const e of mail)
+    await email.ingest('default', Buffer.from(e.raw!, 'utf8'), { via: 'sample', source: 'sample' });
+  return events.length + mail.length;
+}
+
+/**
+ * The sample organization's mail policy (its domain, its suppliers, their contacts) as a people
+ * file in the data folder, used unless email_people is configured: the demo's mail is judged as
+ * that organization would judge it.
+ */
+function withSampleMailPolicy(config: ServerConfig): ServerConfig {
+  if (config.explicit.includes('emailPeople')) return config;
+  const dir = join(config.dataDir, 'sample-data');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, 'email-people.yml');
+  writeFileSync(file, stringify(demoMailPolicy(SAMPLE_SEED)));
+  return { ...config, emailPeople: file };
 }
 
 export function registerServeCommand(program: Command): void {
@@ -70,6 +94,7 @@ export function registerServeCommand(program: Command): void {
         return;
       }
       // The demo shows the example playbooks (outbound ones only plan) unless playbooks are configured.
+      if (flags.sampleData === true) config = withSampleMailPolicy(config);
       const server = await startServer(config, {
         examplePlaybooks: flags.sampleData === true && !config.explicit.includes('playbooks'),
       });

@@ -1,3 +1,4 @@
+import type { MailSensor } from '../mail/sensor.js';
 import type { TelemetryGap } from '../model.js';
 import type { Rng } from '../prng.js';
 import type { FlatSensors } from '../sensors/flat.js';
@@ -13,6 +14,8 @@ export interface StoryKit {
   readonly win: WindowsSensor;
   readonly lin: LinuxSensor;
   readonly flat: FlatSensors;
+  /** The organization's mail server, journaling what it receives (and the mail office it serves). */
+  readonly mail: MailSensor;
   /** Epoch ms of the story's first step. */
   readonly start: number;
   /** Silences a sensor from a time on (for the whole scenario, noise included). */
