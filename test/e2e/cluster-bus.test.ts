@@ -107,7 +107,7 @@ describe.skipIf(!natsPresent)('scale-out bus: 3-node JetStream, 3 workers, one w
     await store?.close();
     await nats?.stop();
     rmSync(dir, { recursive: true, force: true });
-  }, 60_000);
+  }, 180_000);
 
   it('stores every event exactly once, with the partitions shared among the workers', async () => {
     await publish(6000);
