@@ -1,11 +1,11 @@
 import type { WalPosition } from '../bus/wal.js';
 import type { JsonObject } from '../ingest/types.js';
 import type { Detector } from '../detect/hunt/detector.js';
-import { Correlator, type RuleHit } from '../detect/sigma/correlation/engine.js';
+import { Correlator } from '../detect/sigma/correlation/engine.js';
 import type { ColumnMapper } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
-import { entitiesOfColumns, type CorrelationAlert } from '../correlate/index.js';
-import { correlationAlertId, correlationAlertRow, type HitInfo } from '../pipeline/alerts.js';
+import type { CorrelationAlert } from '../correlate/index.js';
+import { correlateHits, type HitInfo } from '../pipeline/alerts.js';
 import { AnalyticsStage } from '../pipeline/analytics-stage.js';
 import type { IngestBatch } from '../pipeline/batch.js';
 import { BatchEnricher } from '../pipeline/enrich.js';
@@ -61,29 +61,7 @@ export class PartitionPipeline {
     let correlator = this.correlators.get(tenant);
     if (correlator === undefined)
       this.correlators.set(tenant, (correlator = new Correlator<HitInfo>(this.detector.rules)));
-    for (const h of hits) {
-      const hit: RuleHit<HitInfo> = {
-        keys: h.keys,
-        time: h.time,
-        field: (name) => h.fields[name],
-        event: { eventId: h.eventId, columns: h.columns },
-      };
-      for (const c of correlator.push(hit)) {
-        const list = entitiesOfColumns(c.hits.map((x) => x.event.columns));
-        alerts.push(correlationAlertRow(tenant, c, now, {}, list));
-        const last = c.hits.at(-1)?.event.columns.host;
-        incidentAlerts.push({
-          id: correlationAlertId(c),
-          time: c.last,
-          ruleId: c.rule.id ?? c.rule.title,
-          title: c.rule.title,
-          level: c.rule.level,
-          tags: c.rule.tags,
-          host: typeof last === 'string' ? last : '',
-          entities: list,
-        });
-      }
-    }
+    correlateHits(correlator, tenant, hits, now, alerts, incidentAlerts);
   }
 }
 

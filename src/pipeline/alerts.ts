@@ -1,9 +1,10 @@
 import type { Detection } from '../detect/hunt/detector.js';
 import { ruleKeys } from '../detect/sigma/model.js';
-import type { CorrelationHit, RuleHit } from '../detect/sigma/correlation/engine.js';
+import type { CorrelationHit, Correlator, RuleHit } from '../detect/sigma/correlation/engine.js';
 import type { ColumnValues } from '../normalize/columns.js';
 import { alertRow } from '../store/rows.js';
-import { storedEntity, type Entity } from '../correlate/index.js';
+import { entitiesOfColumns, storedEntity, type CorrelationAlert, type Entity } from '../correlate/index.js';
+import type { PlainHit } from './enrich.js';
 
 /** What correlations carry per hit: enough to write the correlation's alert. */
 export interface HitInfo {
@@ -91,4 +92,42 @@ export function correlationAlertRow(
     fields,
     entities: entities.map(storedEntity),
   });
+}
+
+/**
+ * Feeds one tenant's rule hits to its correlation rules; each correlation that fires becomes an
+ * alert row and an alert for incidents, about what its events are about. Shared by the single
+ * node's processor and the scale-out workers.
+ */
+export function correlateHits(
+  correlator: Correlator<HitInfo>,
+  tenant: string,
+  hits: readonly PlainHit[],
+  now: number,
+  alerts: string[],
+  incidentAlerts: CorrelationAlert[],
+): void {
+  for (const h of hits) {
+    const hit: RuleHit<HitInfo> = {
+      keys: h.keys,
+      time: h.time,
+      field: (name) => h.fields[name],
+      event: { eventId: h.eventId, columns: h.columns },
+    };
+    for (const c of correlator.push(hit)) {
+      const list = entitiesOfColumns(c.hits.map((x) => x.event.columns));
+      alerts.push(correlationAlertRow(tenant, c, now, {}, list));
+      const last = c.hits.at(-1)?.event.columns.host;
+      incidentAlerts.push({
+        id: correlationAlertId(c),
+        time: c.last,
+        ruleId: c.rule.id ?? c.rule.title,
+        title: c.rule.title,
+        level: c.rule.level,
+        tags: c.rule.tags,
+        host: typeof last === 'string' ? last : '',
+        entities: list,
+      });
+    }
+  }
 }

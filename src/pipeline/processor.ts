@@ -7,17 +7,12 @@ import {
   type WalPosition,
 } from '../bus/wal.js';
 import type { Detector } from '../detect/hunt/detector.js';
-import { Correlator, type RuleHit } from '../detect/sigma/correlation/engine.js';
+import { Correlator } from '../detect/sigma/correlation/engine.js';
 import type { ColumnMapper } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
 import type { Store } from '../store/index.js';
-import { correlationAlertId, correlationAlertRow, type HitInfo } from './alerts.js';
-import {
-  entitiesOfColumns,
-  type CorrelationAlert,
-  type IncidentInput,
-  type IncidentService,
-} from '../correlate/index.js';
+import { correlateHits, type HitInfo } from './alerts.js';
+import { type CorrelationAlert, type IncidentInput, type IncidentService } from '../correlate/index.js';
 import { Suppressions, type TenantSuppression } from '../detect/suppressions.js';
 import { BatchEnricher, type EnrichedBatch, type PlainHit } from './enrich.js';
 import type { EnrichPool } from './enrich-pool.js';
@@ -344,30 +339,7 @@ export class Processor {
     alerts: string[],
     incidentAlerts: CorrelationAlert[],
   ): void {
-    for (const h of hits) {
-      const hit: RuleHit<HitInfo> = {
-        keys: h.keys,
-        time: h.time,
-        field: (name) => h.fields[name],
-        event: { eventId: h.eventId, columns: h.columns },
-      };
-      for (const c of this.correlator(tenant).push(hit)) {
-        // A correlation is about what its events are about.
-        const list = entitiesOfColumns(c.hits.map((x) => x.event.columns));
-        alerts.push(correlationAlertRow(tenant, c, now, {}, list));
-        const last = c.hits.at(-1)?.event.columns.host;
-        incidentAlerts.push({
-          id: correlationAlertId(c),
-          time: c.last,
-          ruleId: c.rule.id ?? c.rule.title,
-          title: c.rule.title,
-          level: c.rule.level,
-          tags: c.rule.tags,
-          host: typeof last === 'string' ? last : '',
-          entities: list,
-        });
-      }
-    }
+    correlateHits(this.correlator(tenant), tenant, hits, now, alerts, incidentAlerts);
   }
 
   private correlator(tenant: string): Correlator<HitInfo> {
