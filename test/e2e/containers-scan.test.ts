@@ -1,11 +1,10 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient, type DockerEvent, type Finding } from '../../src/containers/index.js';
 import { runCli } from '../support/cli.js';
+import { podmanPresent, startPodman, type Podman } from '../support/podman.js';
 
 /**
  * `vigil containers scan` against a real Docker-compatible API: Debian's podman serving the
@@ -13,40 +12,8 @@ import { runCli } from '../support/cli.js';
  * created (podman cannot start them on these machines) and inspected through the API.
  */
 
-const podmanPresent = spawnSync('podman', ['--version']).status === 0;
 if (!podmanPresent)
   console.log('containers-scan e2e skipped: the podman binary is missing (apt-get install podman)');
-
-/** A tar archive holding one small file: enough of a root filesystem for `podman import`. */
-function tinyRootfs(): Buffer {
-  const content = Buffer.from('vigil\n');
-  const header = Buffer.alloc(512);
-  const put = (text: string, offset: number, length: number): void => {
-    header.write(text.slice(0, length), offset, 'ascii');
-  };
-  put('hello', 0, 100);
-  put('0000644\0', 100, 8);
-  put('0000000\0', 108, 8);
-  put('0000000\0', 116, 8);
-  put(content.length.toString(8).padStart(11, '0') + '\0', 124, 12);
-  put(
-    Math.floor(Date.now() / 1000)
-      .toString(8)
-      .padStart(11, '0') + '\0',
-    136,
-    12,
-  );
-  put('        ', 148, 8);
-  put('0', 156, 1);
-  put('ustar\0', 257, 6);
-  put('00', 263, 2);
-  let sum = 0;
-  for (const b of header) sum += b;
-  put(sum.toString(8).padStart(6, '0') + '\0 ', 148, 8);
-  const body = Buffer.alloc(512);
-  content.copy(body);
-  return Buffer.concat([header, body, Buffer.alloc(1024)]);
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -61,70 +28,20 @@ function freePort(): Promise<number> {
 }
 
 describe.skipIf(!podmanPresent)('vigil containers scan against podman', () => {
+  let pod: Podman;
   let dir: string;
   let socket: string;
   let tcp: string;
-  const services: ChildProcess[] = [];
-  let podmanArgs: string[];
-
-  const podman = (...args: string[]): string => {
-    const r = spawnSync('podman', [...podmanArgs, ...args], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`podman ${args.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-
-  /** Starts `podman system service` on an address; resolves once the API answers /version. */
-  async function startService(address: string, endpoint: string): Promise<void> {
-    const child = spawn('podman', [...podmanArgs, 'system', 'service', '--time', '0', address], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    services.push(child);
-    const client = new DockerClient(endpoint, { timeoutMs: 2000 });
-    for (let attempt = 0; ; attempt++) {
-      if (child.exitCode !== null) throw new Error(`podman system service exited: ${stderr}`);
-      try {
-        await client.version();
-        return;
-      } catch (e) {
-        if (attempt > 300)
-          throw new Error(`podman API at ${endpoint} did not come up: ${(e as Error).message} ${stderr}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-  }
+  const podman = (...args: string[]): string => pod.run(...args);
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-podman-'));
-    for (const sub of ['root', 'runroot', 'tmp', 'networks', 'volumes']) mkdirSync(join(dir, sub));
-    // Everything podman keeps goes under the temp folder: nothing global is touched.
-    podmanArgs = [
-      '--root',
-      join(dir, 'root'),
-      '--runroot',
-      join(dir, 'runroot'),
-      '--tmpdir',
-      join(dir, 'tmp'),
-      '--network-config-dir',
-      join(dir, 'networks'),
-      '--volumepath',
-      join(dir, 'volumes'),
-      '--storage-driver',
-      'vfs',
-      '--events-backend',
-      'file',
-      '--cgroup-manager',
-      'cgroupfs',
-    ];
+    // Everything podman keeps goes under a temp folder: nothing global is touched.
+    pod = await startPodman();
+    dir = pod.dir;
     socket = join(dir, 'api.sock');
-    await startService(`unix://${socket}`, `unix://${socket}`);
-    const port = await freePort();
-    tcp = `tcp://127.0.0.1:${port}`;
-    await startService(tcp, tcp);
-
-    writeFileSync(join(dir, 'rootfs.tar'), tinyRootfs());
-    podman('import', join(dir, 'rootfs.tar'), 'localhost/vigil-tiny:1');
+    tcp = `tcp://127.0.0.1:${await freePort()}`;
+    await pod.serve(tcp);
+    pod.importImage('localhost/vigil-tiny:1');
     podman('tag', 'localhost/vigil-tiny:1', 'localhost/library/docker:27-dind');
     // The "socket" is a plain file here: the container is never started, what matters is the bind.
     writeFileSync(join(dir, 'docker.sock'), '');
@@ -176,9 +93,8 @@ describe.skipIf(!podmanPresent)('vigil containers scan against podman', () => {
     podman('create', '--name', 'dind', '--network', 'none', 'localhost/library/docker:27-dind', '/hello');
   }, 120_000);
 
-  afterAll(() => {
-    for (const s of services) s.kill('SIGTERM');
-    if (dir) rmSync(dir, { recursive: true, force: true });
+  afterAll(async () => {
+    await pod?.stop();
   });
 
   const byTarget = (findings: Finding[], target: string): Finding[] =>

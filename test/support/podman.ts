@@ -40,6 +40,8 @@ export interface Podman {
   run(...args: string[]): string;
   /** `podman import` of a one-file root filesystem under this name. */
   importImage(name: string, content?: string): void;
+  /** Serves the same storage's API on another address too (tcp://127.0.0.1:PORT). */
+  serve(address: string): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,22 +72,27 @@ export async function startPodman(): Promise<Podman> {
     'cgroupfs',
   ];
   const endpoint = `unix://${join(dir, 'api.sock')}`;
-  const child: ChildProcess = spawn('podman', [...args, 'system', 'service', '--time', '0', endpoint], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-  const client = new DockerClient(endpoint, { timeoutMs: 2000 });
-  for (let attempt = 0; ; attempt++) {
-    if (child.exitCode !== null) throw new Error(`podman system service exited: ${stderr}`);
-    try {
-      await client.version();
-      break;
-    } catch (e) {
-      if (attempt > 300) throw new Error(`podman's API did not come up: ${(e as Error).message} ${stderr}`);
-      await new Promise((r) => setTimeout(r, 100));
+  const services: ChildProcess[] = [];
+  const serve = async (address: string): Promise<void> => {
+    const child = spawn('podman', [...args, 'system', 'service', '--time', '0', address], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    services.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const client = new DockerClient(address, { timeoutMs: 2000 });
+    for (let attempt = 0; ; attempt++) {
+      if (child.exitCode !== null) throw new Error(`podman system service exited: ${stderr}`);
+      try {
+        await client.version();
+        return;
+      } catch (e) {
+        if (attempt > 300) throw new Error(`podman's API did not come up: ${(e as Error).message} ${stderr}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
-  }
+  };
+  await serve(endpoint);
   const run = (...more: string[]): string => {
     const r = spawnSync('podman', [...args, ...more], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`podman ${more.join(' ')}: ${r.stderr}`);
@@ -100,11 +107,13 @@ export async function startPodman(): Promise<Podman> {
       writeFileSync(tar, tinyRootfs(content));
       run('import', tar, name);
     },
+    serve,
     async stop() {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await new Promise((ok) => child.once('exit', ok));
-      }
+      for (const child of services)
+        if (child.exitCode === null) {
+          child.kill('SIGTERM');
+          await new Promise((ok) => child.once('exit', ok));
+        }
       // vfs layers are plain directories; podman's own reset would touch its global config.
       rmSync(dir, { recursive: true, force: true });
     },
