@@ -1,6 +1,3 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerClient } from '../../src/containers/docker-api.js';
@@ -12,6 +9,7 @@ import {
   type RunRecord,
 } from '../../src/respond/index.js';
 import { playbookOf, testAlert } from '../../src/respond/testing.js';
+import { podmanPresent, startPodman, type Podman } from '../support/podman.js';
 
 /**
  * Container actions against a real Docker-compatible API: podman's service on a unix socket, with
@@ -20,49 +18,27 @@ import { playbookOf, testAlert } from '../../src/respond/testing.js';
  * tests assert what the real API answers to each call for it (disconnect and reconnect work; a
  * pause or kill of a container that is not running is refused; a stop of one succeeds).
  */
-const podmanPresent = spawnSync('podman', ['--version']).status === 0;
 if (!podmanPresent)
   console.log('respond-containers e2e skipped: the podman binary is missing (apt-get install podman)');
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
 describe.skipIf(!podmanPresent)('container actions against podman', () => {
+  let pod: Podman;
   let dir: string;
   let socket: string;
-  let args: string[];
-  let service: ChildProcess | null = null;
   let victim: string;
   let client: DockerClient;
 
-  const podman = (...rest: string[]): string => {
-    const r = spawnSync('podman', [...args, ...rest], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`podman ${rest.join(' ')}: ${r.stderr}`);
-    return r.stdout.trim();
-  };
-
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'vigil-respond-podman-'));
-    socket = join(dir, 'podman.sock');
-    for (const d of ['root', 'runroot', 'networks', 'rootfs/bin'])
-      mkdirSync(join(dir, d), { recursive: true });
-    args = [
-      '--storage-driver',
-      'vfs',
-      '--root',
-      join(dir, 'root'),
-      '--runroot',
-      join(dir, 'runroot'),
-      '--network-config-dir',
-      join(dir, 'networks'),
-    ];
-    // A root filesystem of one script, packed by tar and imported as an image.
-    writeFileSync(join(dir, 'rootfs/bin/idle'), '#!/bin/sh\nsleep 3600\n', { mode: 0o755 });
-    const tar = spawnSync('tar', ['-C', join(dir, 'rootfs'), '-cf', join(dir, 'rootfs.tar'), '.']);
-    if (tar.status !== 0) throw new Error(`tar: ${tar.stderr.toString()}`);
-    podman('import', join(dir, 'rootfs.tar'), 'localhost/vigil-respond-tiny:1');
-    podman('network', 'create', 'vigil-respond-a');
-    podman('network', 'create', 'vigil-respond-b');
-    victim = podman(
+    pod = await startPodman();
+    dir = pod.dir;
+    socket = pod.endpoint.slice('unix://'.length);
+    client = new DockerClient(pod.endpoint, { timeoutMs: 5000 });
+    pod.importImage('localhost/vigil-respond-tiny:1');
+    pod.run('network', 'create', 'vigil-respond-a');
+    pod.run('network', 'create', 'vigil-respond-b');
+    victim = pod.run(
       'create',
       '--name',
       'victim',
@@ -70,29 +46,12 @@ describe.skipIf(!podmanPresent)('container actions against podman', () => {
       '--network',
       'vigil-respond-a,vigil-respond-b',
       'localhost/vigil-respond-tiny:1',
-      '/bin/idle',
+      '/hello',
     );
-    service = spawn('podman', [...args, 'system', 'service', '--time', '0', `unix://${socket}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    client = new DockerClient(`unix://${socket}`, { timeoutMs: 5000 });
-    for (let i = 0; ; i++) {
-      try {
-        await client.version();
-        break;
-      } catch (e) {
-        if (i > 200) throw e;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
   });
 
-  afterAll(() => {
-    service?.kill('SIGTERM');
-    if (dir) {
-      spawnSync('podman', [...args, 'rm', '--force', '--all']);
-      rmSync(dir, { recursive: true, force: true });
-    }
+  afterAll(async () => {
+    await pod?.stop();
   });
 
   const networks = async () =>
