@@ -19,6 +19,7 @@ import {
   type DockerImageDoc,
 } from '../../src/containers/trust/index.js';
 import { runCli } from '../support/cli.js';
+import { startRegistry, type Registry } from '../support/registry.js';
 
 /*
  * Image trust against real peers started here on 127.0.0.1: Debian's docker-registry (fed by
@@ -200,41 +201,22 @@ afterAll(() => {
 });
 
 describe.skipIf(!registryPresent)('cosign-format signatures on a real registry', () => {
-  let registry: ReturnType<typeof spawnLogged>;
+  let registry: Registry | undefined;
   let host = '';
   let original: Layout;
   let other: Layout;
   const env = { VIGIL_IMAGE_KEY_PASSWORD: 'correct horse battery staple' };
 
   beforeAll(async () => {
-    const port = await freePort();
-    host = `127.0.0.1:${port}`;
-    const dir = join(work, 'registry');
-    mkdirSync(join(dir, 'data'), { recursive: true });
-    writeFileSync(
-      join(dir, 'config.yml'),
-      [
-        'version: 0.1',
-        'log:',
-        '  level: warn',
-        'storage:',
-        '  filesystem:',
-        `    rootdirectory: ${join(dir, 'data')}`,
-        'http:',
-        `  addr: ${host}`,
-        '  secret: vigil-test',
-        '',
-      ].join('\n'),
-    );
-    registry = spawnLogged('docker-registry', ['serve', join(dir, 'config.yml')], dir);
-    await waitReady(`http://${host}/v2/`, registry.child, registry.log);
+    registry = await startRegistry();
+    host = registry.host;
     original = imageLayout(join(work, 'layout-v1'), 'version one');
     other = imageLayout(join(work, 'layout-evil'), 'something else entirely');
     skopeoCopy(original, `${host}/test/app:v1`);
     skopeoCopy(original, `${host}/test/unsigned:v1`);
   });
   afterAll(async () => {
-    await stop(registry?.child);
+    await registry?.stop();
   });
 
   const key = (name: string): string => join(work, name);
@@ -977,7 +959,7 @@ describe('a hostile registry', () => {
 });
 
 describe.skipIf(!registryPresent || !notaryPresent)('Docker Content Trust: a real notary-server', () => {
-  let registry: ReturnType<typeof spawnLogged>;
+  let registry: Registry | undefined;
   let notary: ReturnType<typeof spawnLogged>;
   let regHost = '';
   let notaryUrl = '';
@@ -1004,15 +986,10 @@ describe.skipIf(!registryPresent || !notaryPresent)('Docker Content Trust: a rea
   };
 
   beforeAll(async () => {
-    const [rp, np] = [await freePort(), await freePort()];
-    regHost = `127.0.0.1:${rp}`;
+    const np = await freePort();
     notaryUrl = `http://127.0.0.1:${np}`;
     const dir = join(work, 'dct');
     mkdirSync(join(dir, 'data'), { recursive: true });
-    writeFileSync(
-      join(dir, 'registry.yml'),
-      `version: 0.1\nlog:\n  level: warn\nstorage:\n  filesystem:\n    rootdirectory: ${join(dir, 'data')}\nhttp:\n  addr: ${regHost}\n  secret: vigil-test\n`,
-    );
     writeFileSync(
       join(dir, 'notary-server.json'),
       JSON.stringify({
@@ -1022,9 +999,9 @@ describe.skipIf(!registryPresent || !notaryPresent)('Docker Content Trust: a rea
         logging: { level: 'error' },
       }),
     );
-    registry = spawnLogged('docker-registry', ['serve', join(dir, 'registry.yml')], dir);
+    registry = await startRegistry();
+    regHost = registry.host;
     notary = spawnLogged('notary-server', ['-config', join(dir, 'notary-server.json')], dir);
-    await waitReady(`http://${regHost}/v2/`, registry.child, registry.log);
     await waitReady(`${notaryUrl}/_notary_server/health`, notary.child, notary.log);
 
     signed = imageLayout(join(work, 'dct-v1'), 'dct one');
@@ -1047,7 +1024,7 @@ describe.skipIf(!registryPresent || !notaryPresent)('Docker Content Trust: a rea
     writeFileSync(join(work, 'other-root.pem'), rootCertOf(otherTrustDir(), `${regHost}/dct/other`));
   });
   afterAll(async () => {
-    await stop(registry?.child);
+    await registry?.stop();
     await stop(notary?.child);
   });
 
