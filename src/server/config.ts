@@ -65,9 +65,21 @@ export interface ServerConfig {
   readonly smtpMaxBytes: number;
   /** Client addresses allowed to send journal mail; empty: any. */
   readonly smtpAllow: readonly string[];
+  /** What this process runs: everything (`all`, single node) or only the front doors (`ingest`). */
+  readonly role: ServerRole;
+  /** NATS JetStream servers the `ingest` role publishes to. */
+  readonly nats: readonly string[];
+  /**
+   * `ingest` role: the accepted tokens, each as the SHA-256 hex of the token, optionally prefixed
+   * with `tenant=`; an ingest node has no store to look tokens up in.
+   */
+  readonly ingestTokens: readonly string[];
   /** Settings given in the file, the environment or a flag: these are not changed from the UI. */
   readonly explicit: readonly Setting[];
 }
+
+export const SERVER_ROLES = ['all', 'ingest', 'api'] as const;
+export type ServerRole = (typeof SERVER_ROLES)[number];
 
 export type Setting = Exclude<keyof ServerConfig, 'explicit'>;
 
@@ -107,11 +119,15 @@ export const DEFAULTS: ServerConfig = {
   smtpRequireTls: false,
   smtpMaxBytes: 50 * 1024 * 1024,
   smtpAllow: [],
+  role: 'all',
+  nats: [],
+  ingestTokens: [],
   explicit: [],
 };
 
+type Kind = 'string' | 'int' | 'list' | 'csv' | 'bool' | 'nullable';
 /** Config keys as written in YAML, environment (VIGIL_ + upper snake case) and flags (kebab case). */
-const KEYS: Record<Setting, { yaml: string; kind: 'string' | 'int' | 'list' | 'bool' | 'nullable' }> = {
+const KEYS: Record<Setting, { yaml: string; kind: Kind }> = {
   dataDir: { yaml: 'data', kind: 'string' },
   host: { yaml: 'host', kind: 'string' },
   port: { yaml: 'port', kind: 'int' },
@@ -147,6 +163,9 @@ const KEYS: Record<Setting, { yaml: string; kind: 'string' | 'int' | 'list' | 'b
   smtpRequireTls: { yaml: 'smtp_require_tls', kind: 'bool' },
   smtpMaxBytes: { yaml: 'smtp_max_bytes', kind: 'int' },
   smtpAllow: { yaml: 'smtp_allow', kind: 'list' },
+  role: { yaml: 'role', kind: 'string' },
+  nats: { yaml: 'nats', kind: 'csv' },
+  ingestTokens: { yaml: 'ingest_tokens', kind: 'csv' },
 };
 
 export class ConfigError extends VigilError {
@@ -174,6 +193,13 @@ function coerce(key: string, kind: string, v: unknown, from: string): unknown {
       if (Array.isArray(v)) return v.map(String);
       return String(v)
         .split(/[,:]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+    case 'csv':
+      // Items that contain colons themselves (URLs): split on commas only.
+      if (Array.isArray(v)) return v.map(String);
+      return String(v)
+        .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
     default:
@@ -238,5 +264,26 @@ export function loadConfig(options: {
     throw new ConfigError(`smtp_port ${config.smtpPort} is out of range`);
   if (config.smtpRequireTls && config.smtpTlsCert === null)
     throw new ConfigError('smtp_require_tls needs smtp_tls_cert and smtp_tls_key');
+  checkRole(config);
   return { ...config, dataDir: resolve(config.dataDir) };
+}
+
+const TOKEN_HASH = /^(?:([a-z0-9][a-z0-9_-]{0,62})=)?[0-9a-f]{64}$/;
+
+/** The scale-out roles' own rules: what each needs, and that only built roles are asked for. */
+function checkRole(config: ServerConfig): void {
+  if (!(SERVER_ROLES as readonly string[]).includes(config.role))
+    throw new ConfigError(
+      `role must be one of ${SERVER_ROLES.join(', ')}, not ${JSON.stringify(config.role)}`,
+    );
+  if (config.role === 'api') throw new ConfigError('role api is not built yet; use role all');
+  for (const t of config.ingestTokens)
+    if (!TOKEN_HASH.test(t))
+      throw new ConfigError(
+        'each ingest_tokens entry is the SHA-256 hex of a token, optionally prefixed with "tenant="',
+      );
+  if (config.role !== 'ingest') return;
+  if (config.nats.length === 0) throw new ConfigError('role ingest needs nats (the JetStream servers)');
+  if (config.ingestTokens.length === 0)
+    throw new ConfigError('role ingest needs ingest_tokens: it has no store to look tokens up in');
 }

@@ -2,7 +2,7 @@ import { KubePodWatcher } from '../containers/watch/pods.js';
 import { ContainerWatcher } from '../containers/watch/watcher.js';
 import { loadPolicy } from '../containers/trust/index.js';
 import type { JsonObject } from '../ingest/types.js';
-import type { IntakeLog } from '../pipeline/intake.js';
+import type { Intake } from './intake.js';
 import { makeBatch } from '../pipeline/batch.js';
 import { checkTenant } from './auth.js';
 import type { ServerConfig } from './config.js';
@@ -15,7 +15,7 @@ const DEFAULT_DOCKER = 'unix:///var/run/docker.sock';
  */
 export function startContainerWatch(
   config: ServerConfig,
-  intake: IntakeLog,
+  intake: Intake,
   log: (message: string) => void,
 ): { stop(): Promise<void> } | null {
   if (!config.containerWatch && !config.kubeWatch) return null;

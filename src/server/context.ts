@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Detector } from '../detect/hunt/detector.js';
 import type { RuleError } from '../detect/sigma/parse/errors.js';
 import type { IntakeLog, Processor } from '../pipeline/index.js';
+import type { Intake } from './intake.js';
 import type { ColumnMapper, Mappings } from '../normalize/index.js';
 import type { Store } from '../store/index.js';
 import type { IncidentRepository, IncidentService } from '../correlate/index.js';
@@ -44,6 +45,25 @@ export interface Services {
   readonly log: (message: string) => void;
   /** Request bytes being read and parsed right now, for admission control. */
   inflightBytes: number;
+}
+
+/** What the ingest endpoints need: an ingest node has only these. */
+export interface IngestServices {
+  readonly config: ServerConfig;
+  readonly intake: Intake;
+  readonly log: (message: string) => void;
+  /** Request bytes being read and parsed right now, for admission control. */
+  inflightBytes: number;
+}
+
+/** One ingest request: the services it needs, the caller, and the tenant it acts for. */
+export interface IngestContext {
+  readonly services: IngestServices;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly url: URL;
+  readonly principal: Principal;
+  readonly tenant: string;
 }
 
 /** One request: the services, the caller, and the tenant it acts for. */

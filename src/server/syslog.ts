@@ -2,7 +2,8 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, type Server } from 'node:net';
 import type { JsonObject } from '../ingest/types.js';
 import { datagramMessage, parseSyslog, SyslogFramer, syslogToEvent } from '../ingest/syslog-format/index.js';
-import { makeBatch, type IntakeLog } from '../pipeline/index.js';
+import { makeBatch } from '../pipeline/index.js';
+import type { Intake } from './intake.js';
 
 /** Events are appended in small groups: one fsync per group, not per message. */
 const FLUSH_MS = 200;
@@ -22,7 +23,7 @@ export interface SyslogListeners {
  * messages are dropped (and counted) and TCP connections are paused.
  */
 export async function startSyslog(
-  intake: IntakeLog,
+  intake: Intake,
   options: {
     host: string;
     tcpPort: number | null;

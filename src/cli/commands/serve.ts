@@ -4,7 +4,13 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { demoMailPolicy, generateScenario } from '../../demo/index.js';
 import { makeBatch } from '../../pipeline/index.js';
-import { ConfigError, loadConfig, startServer, type ServerConfig } from '../../server/index.js';
+import {
+  ConfigError,
+  loadConfig,
+  startIngestNode,
+  startServer,
+  type ServerConfig,
+} from '../../server/index.js';
 
 interface ServeFlags {
   config?: string;
@@ -18,6 +24,8 @@ interface ServeFlags {
   tlsCert?: string;
   tlsKey?: string;
   sampleData?: boolean;
+  role?: string;
+  nats?: string;
 }
 
 const SAMPLE_SEED = 7;
@@ -68,6 +76,8 @@ export function registerServeCommand(program: Command): void {
     .option('--playbooks <paths...>', 'playbook files or folders (default: DATA/playbooks, if it exists)')
     .option('--tls-cert <file>', 'TLS certificate (PEM); serves HTTPS with --tls-key')
     .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--role <role>', 'all (default: one node does everything) or ingest (front doors to JetStream)')
+    .option('--nats <urls>', 'NATS JetStream servers, comma-separated (role ingest)')
     .option('--sample-data', 'load generated sample events into an empty store, for a first look')
     .action(async (flags: ServeFlags) => {
       let config: ServerConfig;
@@ -85,12 +95,26 @@ export function registerServeCommand(program: Command): void {
             playbooks: flags.playbooks,
             tlsCert: flags.tlsCert,
             tlsKey: flags.tlsKey,
+            role: flags.role,
+            nats: flags.nats,
           },
         });
       } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         console.error(`vigil serve: ${e.message}`);
         process.exitCode = 2;
+        return;
+      }
+      if (config.role === 'ingest') {
+        const node = await startIngestNode(config);
+        console.log(`Vigil is listening on ${node.url} (role ingest, JetStream at ${config.nats.join(',')})`);
+        const stopNode = () =>
+          void node.close().then(
+            () => process.exit(0),
+            () => process.exit(1),
+          );
+        process.once('SIGINT', stopNode);
+        process.once('SIGTERM', stopNode);
         return;
       }
       // The demo shows the example playbooks (outbound ones only plan) unless playbooks are configured.

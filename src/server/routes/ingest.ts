@@ -10,7 +10,7 @@ import {
 } from '../../ingest/bodies.js';
 import { makeBatch } from '../../pipeline/index.js';
 import { authorize } from '../auth.js';
-import type { RequestContext } from '../context.js';
+import type { IngestContext } from '../context.js';
 import { HttpError, readBody, sendJson, type Router } from '../http.js';
 
 const RETRY_AFTER_BUSY = '1';
@@ -20,7 +20,7 @@ const RETRY_AFTER_BACKLOG = '5';
  * Reads a body under admission control: while too many request bytes are being parsed at once,
  * new requests get 429 instead of memory.
  */
-export async function admitBody(ctx: RequestContext): Promise<Buffer> {
+export async function admitBody(ctx: IngestContext): Promise<Buffer> {
   const s = ctx.services;
   const declared = Number(ctx.req.headers['content-length'] ?? 0) || 1024 * 1024;
   if (s.inflightBytes + declared > s.config.maxInflightBytes)
@@ -38,15 +38,15 @@ export async function admitBody(ctx: RequestContext): Promise<Buffer> {
   }
 }
 
-export function idempotencyKey(ctx: RequestContext): string | null {
+export function idempotencyKey(ctx: IngestContext): string | null {
   const key = ctx.req.headers['idempotency-key'] ?? ctx.req.headers['x-request-id'];
   if (typeof key !== 'string' || key === '') return null;
   if (key.length > 200) throw new HttpError(400, 'Idempotency-Key is longer than 200 characters');
   return key;
 }
 
-/** Appends parsed records to the ingest log; resolves once they are durable. */
-async function accept(ctx: RequestContext, via: string, parsed: ParsedBody): Promise<{ duplicate: boolean }> {
+/** Appends parsed records to the intake; resolves once they are durable. */
+async function accept(ctx: IngestContext, via: string, parsed: ParsedBody): Promise<{ duplicate: boolean }> {
   if (parsed.records.length === 0) return { duplicate: false };
   const batch = makeBatch(ctx.tenant, idempotencyKey(ctx), via, parsed.records, Date.now(), parsed.lines);
   try {
@@ -59,7 +59,7 @@ async function accept(ctx: RequestContext, via: string, parsed: ParsedBody): Pro
 }
 
 function reply(
-  ctx: RequestContext,
+  ctx: IngestContext,
   parsed: ParsedBody,
   duplicate: boolean,
   extra: Record<string, unknown> = {},
@@ -74,7 +74,8 @@ function reply(
   });
 }
 
-export function ingestRoutes(router: Router<RequestContext>): void {
+/** The ingest endpoints, for a single node (all routes) and for an ingest node (these alone). */
+export function ingestRoutes<C extends IngestContext>(router: Router<C>): void {
   router.on('POST', '/api/v1/ingest', async (ctx) => {
     authorize(ctx.principal, 'ingest');
     const parsed = await parseJsonBody(await admitBody(ctx));
@@ -91,7 +92,7 @@ export function ingestRoutes(router: Router<RequestContext>): void {
   });
 
   // Elasticsearch bulk API, so that Beats, Fluent Bit and Vector ship unchanged.
-  const bulk = async (ctx: RequestContext, params: Record<string, string>) => {
+  const bulk = async (ctx: C, params: Record<string, string>) => {
     authorize(ctx.principal, 'ingest');
     const started = Date.now();
     const parsed = parseBulkBody(await admitBody(ctx), params.index ?? null);

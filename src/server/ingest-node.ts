@@ -1,0 +1,153 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { EventBus, parseServers } from '../bus/jetstream.js';
+import { normalizedHost } from '../cluster/partition-pipeline.js';
+import { ColumnMapper, Mappings } from '../normalize/index.js';
+import { credentialOf } from './app.js';
+import { checkTenant, type Principal } from './auth.js';
+import type { ServerConfig } from './config.js';
+import { startContainerWatch } from './containers.js';
+import type { IngestContext, IngestServices } from './context.js';
+import { HttpError, Router, sendJson } from './http.js';
+import { BusIntake } from './intake.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { startSyslog, type SyslogListeners } from './syslog.js';
+
+export interface RunningIngestNode {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * The configured ingest tokens as hash → principal. An ingest node opens no store, so its tokens
+ * come from the configuration, stored as SHA-256 hex (the same digest the token table keeps).
+ */
+export function ingestTokenTable(entries: readonly string[]): Map<string, Principal> {
+  const table = new Map<string, Principal>();
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    const tenant = eq < 0 ? 'default' : entry.slice(0, eq);
+    const hash = entry.slice(eq + 1).toLowerCase();
+    table.set(hash, { tokenId: hash.slice(0, 16), tenant, role: 'ingest', name: 'ingest_tokens' });
+  }
+  return table;
+}
+
+/** A token as `ingest_tokens` lists it (the same as `printf %s TOKEN | sha256sum`). */
+export const ingestTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function handler(
+  services: IngestServices,
+  tokens: Map<string, Principal>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const router = new Router<IngestContext>();
+  ingestRoutes(router);
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://vigil.invalid');
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname === '/api/v1/health')
+      return sendJson(res, 200, { status: 'ok', role: 'ingest' });
+    const found = router.find(method, url.pathname);
+    if (found === null)
+      throw new HttpError(404, `no route for ${method} ${url.pathname} (this is an ingest node)`);
+    if (found === 'method') throw new HttpError(405, `${method} is not allowed on ${url.pathname}`);
+    const token = credentialOf(req);
+    const principal = token === null ? undefined : tokens.get(ingestTokenHash(token));
+    if (principal === undefined)
+      throw new HttpError(
+        401,
+        token === null ? 'an API token is required' : 'the API token is not valid',
+        {},
+        {
+          'www-authenticate': 'Bearer',
+        },
+      );
+    const asked = req.headers['x-vigil-tenant'] ?? url.searchParams.get('tenant');
+    if (typeof asked === 'string' && asked !== '' && asked !== principal.tenant)
+      throw new HttpError(403, 'this token cannot act for another tenant');
+    await found.handler(
+      { services, req, res, url, principal, tenant: checkTenant(principal.tenant) },
+      found.params,
+    );
+  };
+  return (req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (res.headersSent) return void res.destroy();
+      if (e instanceof HttpError) {
+        if (e.status === 413) res.setHeader('connection', 'close');
+        return sendJson(res, e.status, { error: e.message, ...e.details }, e.headers);
+      }
+      // Not acked by JetStream (no stream, backlog full, no leader within the deadline): the
+      // client keeps the events and retries.
+      const id = Math.random().toString(36).slice(2, 10);
+      services.log(`error ${id} on ${method(req)}: ${(e as Error).stack ?? String(e)}`);
+      sendJson(res, 503, { error: `not accepted (${id}); retry later` }, { 'retry-after': '5' });
+    });
+  };
+}
+
+const method = (req: IncomingMessage) => `${req.method} ${req.url?.split('?')[0]}`;
+
+/**
+ * `vigil serve --role ingest`: the HTTP and syslog front doors (and the container watcher, when
+ * configured), stateless. Each batch is published to JetStream and the client is answered only
+ * after JetStream acks it. No store, no pipeline: workers and the writer do the rest.
+ */
+export async function startIngestNode(
+  config: ServerConfig,
+  options: { log?: (m: string) => void } = {},
+): Promise<RunningIngestNode> {
+  const log = options.log ?? ((m: string) => console.error(`[vigil] ${m}`));
+  const bus = await EventBus.connect(parseServers(config.nats.join(',')), { name: 'vigil-ingest' });
+  const intake = new BusIntake(bus, normalizedHost(Mappings.load(), ColumnMapper.load()));
+  const services: IngestServices = { config, intake, log, inflightBytes: 0 };
+  const app = handler(services, ingestTokenTable(config.ingestTokens));
+  const server =
+    config.tlsCert !== null && config.tlsKey !== null
+      ? createHttpsServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
+      : createHttpServer(app);
+  server.requestTimeout = 5 * 60_000;
+  server.headersTimeout = 30_000;
+  try {
+    await new Promise<void>((ok, fail) => {
+      server.once('error', fail);
+      server.listen(config.port, config.host, () => ok());
+    });
+  } catch (e) {
+    await bus.close();
+    throw e;
+  }
+  let syslog: SyslogListeners | null = null;
+  if (config.syslogTcpPort !== null || config.syslogUdpPort !== null) {
+    syslog = await startSyslog(intake, {
+      host: config.host,
+      tcpPort: config.syslogTcpPort,
+      udpPort: config.syslogUdpPort,
+      tenant: checkTenant(config.syslogTenant),
+      log,
+    });
+    log(
+      `syslog: tcp ${syslog.tcpPort ?? 'off'}, udp ${syslog.udpPort ?? 'off'} (tenant ${config.syslogTenant})`,
+    );
+  }
+  const containers = startContainerWatch(config, intake, log);
+  if (config.smtpPort !== null) log('smtp_port is ignored on an ingest node: mail analysis needs the store');
+  const address = server.address() as AddressInfo;
+  const scheme = config.tlsCert !== null ? 'https' : 'http';
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  return {
+    url: `${scheme}://${host}:${address.port}`,
+    async close() {
+      await new Promise<void>((ok) => {
+        server.close(() => ok());
+        server.closeAllConnections();
+      });
+      await syslog?.close();
+      await containers?.stop();
+      await bus.close();
+    },
+  };
+}
