@@ -293,6 +293,12 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/api/v1/whoami': { get: { summary: "The token's id, name, role and tenant", responses: ok('Who') } },
       '/api/v1/status': { get: { summary: 'Pipeline, store and rule status', responses: ok('Status') } },
+      '/api/v1/metrics': {
+        get: {
+          summary: 'Prometheus metrics (text exposition format); read role',
+          responses: ok('Metrics'),
+        },
+      },
       '/api/v1/incidents': {
         get: {
           summary: 'Incidents active in a time range, highest risk first',

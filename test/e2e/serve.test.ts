@@ -81,6 +81,20 @@ describe('vigil serve: ingest through every front door, then search', () => {
     expect(alerts.body.alerts[0].host).toBe('WS1');
   });
 
+  it('Prometheus metrics: with a token only, counting what the pipeline stored', async () => {
+    expect((await api(vigil.url, '/api/v1/metrics', { token: null })).status).toBe(401);
+    const m = await api(vigil.url, '/api/v1/metrics');
+    expect(m.status).toBe(200);
+    expect(m.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+    const value = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(m.body as string)?.[1]);
+    const status = (await api(vigil.url, '/api/v1/status')).body;
+    expect(value('vigil_events_stored_total')).toBeGreaterThanOrEqual(3);
+    expect(value('vigil_events_stored_total')).toBeLessThanOrEqual(status.pipeline.events);
+    expect(value('vigil_alerts_total')).toBeGreaterThanOrEqual(1);
+    expect(value('vigil_retention_days')).toBe(status.retention.days);
+    expect(m.body).toMatch(/^# TYPE vigil_ingest_backlog_bytes gauge$/m);
+  });
+
   it('a JSON array, and a retried request with the same Idempotency-Key stored once', async () => {
     const events = [sysmon('ARRAY1', 1), sysmon('ARRAY1', 2)];
     const headers = { 'idempotency-key': 'array-batch-1', 'content-type': 'application/json' };

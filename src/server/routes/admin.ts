@@ -1,6 +1,9 @@
 import { authorize, ROLES, type Role } from '../auth.js';
 import type { RequestContext } from '../context.js';
 import { HttpError, readJson, sendJson, type Router } from '../http.js';
+import { renderMetrics, serverMetrics } from '../metrics.js';
+
+const STARTED = Date.now();
 
 export function adminRoutes(router: Router<RequestContext>): void {
   // Who the token is: the UI shows what its role may do.
@@ -80,6 +83,14 @@ export function adminRoutes(router: Router<RequestContext>): void {
         eventsLastDay: Number(r.events),
       })),
     });
+  });
+
+  // Prometheus scrapes with a token (bearer_token or authorization in its scrape config): no
+  // endpoint is open by default.
+  router.on('GET', '/api/v1/metrics', async (ctx) => {
+    authorize(ctx.principal, 'read');
+    const body = renderMetrics(serverMetrics(ctx.services, STARTED));
+    ctx.res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body);
   });
 
   router.on('GET', '/api/v1/status', async (ctx) => {
