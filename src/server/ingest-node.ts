@@ -1,8 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventBus, parseServers } from '../bus/jetstream.js';
 import { normalizedHost } from '../cluster/partition-pipeline.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
@@ -10,11 +7,11 @@ import { credentialOf } from './app.js';
 import { checkTenant, type Principal } from './auth.js';
 import type { ServerConfig } from './config.js';
 import { startContainerWatch } from './containers.js';
+import { listenHttp, startConfiguredSyslog, type HttpListener } from './front-doors.js';
 import type { IngestContext, IngestServices } from './context.js';
 import { HttpError, Router, sendJson } from './http.js';
 import { BusIntake } from './intake.js';
 import { ingestRoutes } from './routes/ingest.js';
-import { startSyslog, type SyslogListeners } from './syslog.js';
 
 export interface RunningIngestNode {
   readonly url: string;
@@ -105,46 +102,20 @@ export async function startIngestNode(
   const intake = new BusIntake(bus, normalizedHost(Mappings.load(), ColumnMapper.load()));
   const services: IngestServices = { config, intake, log, inflightBytes: 0 };
   const app = handler(services, ingestTokenTable(config.ingestTokens));
-  const server =
-    config.tlsCert !== null && config.tlsKey !== null
-      ? createHttpsServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
-      : createHttpServer(app);
-  server.requestTimeout = 5 * 60_000;
-  server.headersTimeout = 30_000;
+  let http: HttpListener;
   try {
-    await new Promise<void>((ok, fail) => {
-      server.once('error', fail);
-      server.listen(config.port, config.host, () => ok());
-    });
+    http = await listenHttp(config, app);
   } catch (e) {
     await bus.close();
     throw e;
   }
-  let syslog: SyslogListeners | null = null;
-  if (config.syslogTcpPort !== null || config.syslogUdpPort !== null) {
-    syslog = await startSyslog(intake, {
-      host: config.host,
-      tcpPort: config.syslogTcpPort,
-      udpPort: config.syslogUdpPort,
-      tenant: checkTenant(config.syslogTenant),
-      log,
-    });
-    log(
-      `syslog: tcp ${syslog.tcpPort ?? 'off'}, udp ${syslog.udpPort ?? 'off'} (tenant ${config.syslogTenant})`,
-    );
-  }
+  const syslog = await startConfiguredSyslog(config, intake, log);
   const containers = startContainerWatch(config, intake, log);
   if (config.smtpPort !== null) log('smtp_port is ignored on an ingest node: mail analysis needs the store');
-  const address = server.address() as AddressInfo;
-  const scheme = config.tlsCert !== null ? 'https' : 'http';
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `${scheme}://${host}:${address.port}`,
+    url: http.url,
     async close() {
-      await new Promise<void>((ok) => {
-        server.close(() => ok());
-        server.closeAllConnections();
-      });
+      await http.close();
       await syslog?.close();
       await containers?.stop();
       await bus.close();

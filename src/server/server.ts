@@ -1,7 +1,3 @@
-import { readFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IncidentRepository, IncidentService } from '../correlate/index.js';
@@ -18,10 +14,9 @@ import { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
 import { startContainerWatch } from './containers.js';
-import { startSyslog, type SyslogListeners } from './syslog.js';
+import { listenHttp, startConfiguredSyslog } from './front-doors.js';
 import { ResponseService } from './response.js';
 import { EmailService } from './email.js';
-import { checkTenant } from './auth.js';
 
 /** The repository's own rule pack, from src/ or dist/src/. */
 export function defaultRulesDir(): string {
@@ -164,43 +159,16 @@ export async function startServer(
     retroHuntBusy: false,
   };
   const app = createApp(services);
-  const server: Server =
-    config.tlsCert !== null && config.tlsKey !== null
-      ? createHttpsServer({ cert: readFileSync(config.tlsCert), key: readFileSync(config.tlsKey) }, app)
-      : createHttpServer(app);
-  server.requestTimeout = 5 * 60_000;
-  server.headersTimeout = 30_000;
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(config.port, config.host, () => ok());
-  });
-  let syslog: SyslogListeners | null = null;
-  if (config.syslogTcpPort !== null || config.syslogUdpPort !== null) {
-    syslog = await startSyslog(intake, {
-      host: config.host,
-      tcpPort: config.syslogTcpPort,
-      udpPort: config.syslogUdpPort,
-      tenant: checkTenant(config.syslogTenant),
-      log,
-    });
-    log(
-      `syslog: tcp ${syslog.tcpPort ?? 'off'}, udp ${syslog.udpPort ?? 'off'} (tenant ${config.syslogTenant})`,
-    );
-  }
+  const http = await listenHttp(config, app);
+  const syslog = await startConfiguredSyslog(config, intake, log);
   const containers = startContainerWatch(config, intake, log);
   await email.startListener(config);
-  const address = server.address() as AddressInfo;
-  const scheme = config.tlsCert !== null ? 'https' : 'http';
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `${scheme}://${host}:${address.port}`,
+    url: http.url,
     services,
     bootstrapToken,
     async close() {
-      await new Promise<void>((ok) => {
-        server.close(() => ok());
-        server.closeAllConnections();
-      });
+      await http.close();
       await syslog?.close();
       await containers?.stop();
       await email.close();
