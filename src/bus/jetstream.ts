@@ -69,6 +69,19 @@ export function hostKey(host: string): string {
   return createHash('sha256').update(host.toLowerCase()).digest('hex').slice(0, 16);
 }
 
+/**
+ * The partition NATS assigns to a host: `partition(N,1,2)` takes FNV-1a (32 bit) over the tenant
+ * and host-key tokens, concatenated, modulo N. Workers use it to find their hosts in the store.
+ */
+export function partitionOf(tenant: string, host: string, partitions: number): number {
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(subjectToken(tenant) + hostKey(host), 'utf8')) {
+    h ^= byte;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h % partitions;
+}
+
 export interface HostPart {
   readonly subject: string;
   readonly batch: IngestBatch;

@@ -9,17 +9,37 @@ import { correlateHits, type HitInfo } from '../pipeline/alerts.js';
 import { AnalyticsStage } from '../pipeline/analytics-stage.js';
 import type { IngestBatch } from '../pipeline/batch.js';
 import { BatchEnricher } from '../pipeline/enrich.js';
+import type { HistoryEvent } from './history.js';
 import type { PreparedRows } from './rows.js';
+
+/** Replayed events keep their stored ids; this position names nothing that is written. */
+const REPLAY_AT: WalPosition = { segment: 0, offset: 0 };
+
+/**
+ * How far back a new owner replays: the longest correlation timespan of the rule set, at least
+ * 15 minutes (the analytics' own windows), at most `cap`.
+ */
+export function replayWindow(rules: Detector['rules'], capMs: number): number {
+  let longest = 15 * 60_000;
+  for (const r of rules) if (r.type === 'correlation') longest = Math.max(longest, r.correlation.timespan);
+  return Math.min(longest, capMs);
+}
 
 /**
  * The single-node pipeline's stages for one partition: normalize → detect → rows (BatchEnricher),
  * then Sigma correlation and Vigil's analytics, whose state is per host and so lives with the
- * partition. A partition that moves to another worker starts this state afresh there.
+ * partition. A worker that takes a partition over rebuilds that state by replaying the partition's
+ * recent stored events (`rebuild`) before it consumes.
  */
 export class PartitionPipeline {
   private readonly enricher: BatchEnricher;
   private readonly correlators = new Map<string, Correlator<HitInfo>>();
   private readonly analytics = new AnalyticsStage();
+  /**
+   * Events the replay already fed to the state. The previous owner may have stored a message's
+   * rows and died before its ack: that message comes again, and must not count twice.
+   */
+  private replayed = new Set<string>();
 
   constructor(
     private readonly detector: Detector,
@@ -37,8 +57,10 @@ export class PartitionPipeline {
     const rows = this.enricher.enrich(batch, at, now);
     const alerts = [...rows.alerts];
     const incidentAlerts = [...rows.incidentAlerts];
-    this.correlate(rows.tenant, rows.hits, now, alerts, incidentAlerts);
-    const found = this.analytics.run(rows.tenant, rows.analytic, now);
+    const fresh = <T extends { eventId: string }>(list: T[]) =>
+      this.replayed.size === 0 ? list : list.filter((x) => !this.replayed.has(x.eventId));
+    this.correlate(rows.tenant, fresh(rows.hits), now, alerts, incidentAlerts);
+    const found = this.analytics.run(rows.tenant, fresh(rows.analytic), now);
     alerts.push(...found.rows);
     incidentAlerts.push(...found.alerts);
     return {
@@ -48,6 +70,47 @@ export class PartitionPipeline {
       alerts,
       incidents: [{ tenant: rows.tenant, facts: rows.facts, alerts: incidentAlerts }],
     };
+  }
+
+  /**
+   * Feeds stored events back through detection, correlation and analytics, in time order, and
+   * throws away what they emit: the previous owner already stored those alerts. Records that are
+   * no longer valid JSON are skipped. Returns the number of events replayed.
+   */
+  async rebuild(pages: AsyncIterable<readonly HistoryEvent[]>, now = Date.now()): Promise<number> {
+    const replayed = new Set<string>();
+    for await (const page of pages) {
+      for (let i = 0; i < page.length; ) {
+        const { tenant, received } = page[i]!;
+        const lines: string[] = [];
+        const records: JsonObject[] = [];
+        const ids: string[] = [];
+        for (; i < page.length && page[i]!.tenant === tenant; i++) {
+          const e = page[i]!;
+          let record: unknown;
+          try {
+            record = JSON.parse(e.raw);
+          } catch {
+            continue;
+          }
+          if (record === null || typeof record !== 'object' || Array.isArray(record)) continue;
+          lines.push(e.raw);
+          records.push(record as JsonObject);
+          ids.push(e.eventId);
+          replayed.add(e.eventId);
+        }
+        if (ids.length === 0) continue;
+        const rows = this.enricher.enrich(
+          { tenant, received, via: 'replay', lines, records, ids },
+          REPLAY_AT,
+          now,
+        );
+        this.correlate(tenant, rows.hits, now, [], []);
+        this.analytics.run(tenant, rows.analytic, now);
+      }
+    }
+    this.replayed = replayed;
+    return replayed.size;
   }
 
   /** As the single-node Processor correlates: over each batch's hits in order, per tenant. */

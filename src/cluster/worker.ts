@@ -6,7 +6,8 @@ import type { ColumnMapper } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
 import { decodeBatch } from '../pipeline/batch.js';
 import type { Store } from '../store/index.js';
-import { PartitionPipeline } from './partition-pipeline.js';
+import { readHistory, type HistorySource } from './history.js';
+import { PartitionPipeline, replayWindow } from './partition-pipeline.js';
 import { encodeRows, storeRows, type PreparedRows } from './rows.js';
 
 /** Where a worker's rows go once prepared. */
@@ -49,6 +50,12 @@ export interface WorkerOptions {
   readonly leaseTtlMs?: number;
   /** Messages per fetch. */
   readonly fetchMax?: number;
+  /** Where a partition's recent events are read back when this worker takes it over. */
+  readonly history?: HistorySource;
+  /** The longest replay, whatever the rules' timespans (24 h by default). */
+  readonly replayWindowMs?: number;
+  /** The most events replayed per partition taken over (200,000 by default): the newest. */
+  readonly replayMaxEvents?: number;
   readonly log?: (m: string) => void;
 }
 
@@ -62,6 +69,9 @@ export interface WorkerStats {
   /** Milliseconds in normalize → detect → correlate, and waiting for the sink. */
   prepareMs: number;
   sinkMs: number;
+  /** Stored events replayed to rebuild state on taking partitions over, and the time it took. */
+  replayed: number;
+  replayMs: number;
 }
 
 /**
@@ -79,6 +89,8 @@ export class ClusterWorker {
     damaged: 0,
     prepareMs: 0,
     sinkMs: 0,
+    replayed: 0,
+    replayMs: 0,
   };
   private readonly leases: PartitionLeases;
   private readonly loops = new Map<number, { stop: boolean; done: Promise<void> }>();
@@ -186,6 +198,7 @@ export class ClusterWorker {
   private async consume(partition: number, state: { stop: boolean }): Promise<void> {
     const consumer = await this.bus.retrying(() => this.bus.partitionConsumer(partition));
     const pipeline = new PartitionPipeline(this.tools.detector, this.tools.mappings, this.tools.columns);
+    await this.rebuild(partition, pipeline);
     while (!state.stop) {
       const msgs: JsMsg[] = [];
       try {
@@ -223,6 +236,30 @@ export class ClusterWorker {
         this.stats.events += r.eventCount;
         this.stats.alerts += r.alerts.length;
       }
+    }
+  }
+
+  /** Replays the partition's recent stored events into the new pipeline before consuming. */
+  private async rebuild(partition: number, pipeline: PartitionPipeline): Promise<void> {
+    const history = this.options.history;
+    if (history === undefined) return;
+    const started = performance.now();
+    const window = replayWindow(this.tools.detector.rules, this.options.replayWindowMs ?? 24 * 3600_000);
+    const request = {
+      partition,
+      partitions: this.options.partitions,
+      since: Date.now() - window,
+      limit: this.options.replayMaxEvents ?? 200_000,
+    };
+    try {
+      const n = await pipeline.rebuild(readHistory(history, request));
+      const ms = performance.now() - started;
+      this.stats.replayed += n;
+      this.stats.replayMs += ms;
+      this.log(`partition ${partition}: state rebuilt from ${n} stored events in ${Math.round(ms)} ms`);
+    } catch (e) {
+      // Consuming goes on: detection is whole, only correlations across the move may be missed.
+      this.log(`partition ${partition}: rebuilding state failed: ${(e as Error).message}`);
     }
   }
 

@@ -2,6 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import type { EventBus } from '../bus/jetstream.js';
 import type { IncidentService } from '../correlate/index.js';
 import type { Store } from '../store/index.js';
+import { serveHistory } from './history.js';
 import { decodeRows, storeRows, type PreparedRows } from './rows.js';
 
 export interface WriterStats {
@@ -21,6 +22,7 @@ export class RowsWriter {
   readonly stats: WriterStats = { messages: 0, events: 0, alerts: 0, damaged: 0, insertMs: 0 };
   private stopped = false;
   private loop: Promise<void> | null = null;
+  private history: { stop(): Promise<void> } | null = null;
 
   constructor(
     private readonly bus: EventBus,
@@ -32,7 +34,9 @@ export class RowsWriter {
     } = {},
   ) {}
 
+  /** Stores rows, and answers the workers' history requests (they cannot open this store). */
   start(): void {
+    this.history ??= serveHistory(this.bus, this.store, this.options.log);
     this.loop ??= this.run().catch((e: unknown) =>
       this.options.log?.(`writer stopped: ${(e as Error).message}`),
     );
@@ -40,6 +44,7 @@ export class RowsWriter {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    await this.history?.stop();
     await this.loop;
     await this.options.incidents?.flush();
   }

@@ -55,6 +55,8 @@ export interface BatchInput {
   readonly lines: readonly string[];
   /** The parsed records, when this thread has them. */
   readonly records?: readonly JsonObject[];
+  /** The events' ids when they have them already (a replay of stored events). */
+  readonly ids?: readonly string[];
 }
 
 export const eventIdOf = (p: WalPosition, i: number): string =>
@@ -103,7 +105,7 @@ export class BatchEnricher {
     for (let i = 0; i < batch.lines.length; i++) {
       const line = batch.lines[i]!;
       const record = batch.records?.[i] ?? (JSON.parse(line) as JsonObject);
-      const eventId = eventIdOf(at, i);
+      const eventId = batch.ids?.[i] ?? eventIdOf(at, i);
       const flat = this.mappings.flatten(record);
       const columns = this.columns.map(flat.fields);
       const entities = entitiesOf(flat.fields, columns);

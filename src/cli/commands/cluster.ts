@@ -6,6 +6,7 @@ import { PartitionLeases } from '../../bus/leases.js';
 import { clusterStatus, formatStatus, ingestRate } from '../../cluster/status.js';
 import { ClusterWorker, storeSink, writerSink } from '../../cluster/worker.js';
 import { RowsWriter } from '../../cluster/writer.js';
+import { busHistory, storeHistory } from '../../cluster/history.js';
 import { IncidentService } from '../../correlate/index.js';
 import { Detector } from '../../detect/hunt/detector.js';
 import { enabledRules, loadRules } from '../../detect/sigma/load.js';
@@ -84,7 +85,13 @@ export function registerClusterCommands(program: Command): void {
       bus,
       { detector, mappings, columns: ColumnMapper.load() },
       store === null ? writerSink(bus) : storeSink(store),
-      { id, partitions, leaseTtlMs: Number(process.env.VIGIL_LEASE_TTL_MS ?? 6000), log },
+      {
+        id,
+        partitions,
+        leaseTtlMs: Number(process.env.VIGIL_LEASE_TTL_MS ?? 6000),
+        history: store === null ? busHistory(bus) : storeHistory(store),
+        log,
+      },
     );
     await worker.start();
     log(`worker ${id} up: ${partitions} partitions, ${loaded.rules.length} rules`);
