@@ -7,6 +7,7 @@ import type { Store } from './store.js';
 export { applyRetention, EVENT_COLUMNS, migrate, type EventColumn, type SchemaOptions } from './schema.js';
 export { readMeta, writeMeta } from './meta.js';
 export { alertRow, eventRow, sqlTime, validTime, type StoredAlert, type StoredEvent } from './rows.js';
+export { clusterStatements, localTable, type ClusterLayout } from './cluster-ddl.js';
 export { StoreError, type InsertOptions, type Params, type Store } from './store.js';
 
 export interface OpenStoreOptions extends SchemaOptions {
@@ -14,12 +15,14 @@ export interface OpenStoreOptions extends SchemaOptions {
   readonly dataDir: string;
   /** A ClickHouse server instead of the embedded store. */
   readonly clickhouseUrl?: string | null;
+  /** With clickhouseUrl: create the tables ON CLUSTER, replicated and distributed (cluster-ddl.ts). */
+  readonly clickhouseCluster?: string | null;
 }
 
 /** Opens the configured store and brings its schema up to date. */
 export async function openStore(o: OpenStoreOptions): Promise<Store> {
   const store: Store = o.clickhouseUrl
-    ? new ServerStore({ url: o.clickhouseUrl })
+    ? new ServerStore({ url: o.clickhouseUrl, cluster: o.clickhouseCluster ?? null })
     : new ChdbStore(join(o.dataDir, 'store'));
   try {
     await migrate(store, o);

@@ -1,3 +1,4 @@
+import { clusterOf, localTable } from './cluster-ddl.js';
 import type { Store } from './store.js';
 
 export interface SchemaOptions {
@@ -244,6 +245,12 @@ export async function migrate(store: Store, options: SchemaOptions): Promise<voi
   if (options.retentionDays !== null) await applyRetention(store, options.retentionDays);
 }
 
+/**
+ * The table that holds a table's rows and TTL: itself, or on a cluster its replicated local table
+ * (the server store sends every DDL and ALTER there ON CLUSTER; see cluster-ddl.ts).
+ */
+const dataTable = (store: Store, table: string) => (clusterOf(store) === null ? table : localTable(table));
+
 /** Sets how many days events and alerts are kept (0: forever); ClickHouse drops older rows. */
 export async function applyRetention(store: Store, days: number): Promise<void> {
   if (!Number.isSafeInteger(days) || days < 0)
@@ -253,7 +260,7 @@ export async function applyRetention(store: Store, days: number): Promise<void> 
     else {
       const [row] = await store.query<{ n: string | number }>(
         `SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {t:String} AND create_table_query LIKE '%TTL %'`,
-        { t: table },
+        { t: dataTable(store, table) },
       );
       if (Number(row?.n ?? 0) > 0) await store.exec(`ALTER TABLE ${table} REMOVE TTL`);
     }
