@@ -14,20 +14,27 @@ export interface HistoryEvent {
   readonly raw: string;
 }
 
+/**
+ * Correlation windows run on event time, and logs may arrive late (a backfilled file): so the
+ * replay covers the events received since `receivedSince` whose time is within `windowMs` of the
+ * partition's newest event time among them, and at most `limit` of those, the newest.
+ */
 export interface HistoryPlanRequest {
   readonly partition: number;
   readonly partitions: number;
-  /** Events whose time is at least this (ms) are replayed... */
-  readonly since: number;
-  /** ...but never more than this many: the most recent ones. */
+  readonly receivedSince: number;
+  readonly windowMs: number;
   readonly limit: number;
 }
 
+/** A host of the partition, as stored, and where its replay starts in event time (ms). */
+export type HostStart = readonly [tenant: string, host: string, from: number];
+
 export interface HistoryPlan {
-  /** The partition's (tenant, host) pairs, as stored. */
-  readonly hosts: readonly (readonly [string, string])[];
-  /** Where the replay starts (ms), after the limit is applied. */
+  readonly hosts: readonly HostStart[];
+  /** Where the replay starts in event time (ms), after the limit is applied. */
   readonly from: number;
+  readonly receivedSince: number;
 }
 
 export interface Cursor {
@@ -36,8 +43,9 @@ export interface Cursor {
 }
 
 export interface HistoryPageRequest {
-  readonly hosts: readonly (readonly [string, string])[];
+  readonly hosts: readonly HostStart[];
   readonly from: number;
+  readonly receivedSince: number;
   readonly after: Cursor | null;
   readonly rows: number;
   /** Raw bytes per page (a NATS reply must fit the server's max_payload). */
@@ -55,18 +63,26 @@ export interface HistorySource {
   page(request: HistoryPageRequest): Promise<HistoryPage>;
 }
 
-/** The pairs as a condition: the first two terms let the table's key prune, the last is exact. */
+const PAIRS = 'arrayZip({tenants:Array(String)}, {hosts:Array(String)})';
+
+/** The hosts, each from its own start; the first terms let the table's key prune. */
 const IN_HOSTS = `tenant IN {tenants:Array(String)} AND lower(host) IN {lowered:Array(String)}
-  AND has(arrayZip({tenants:Array(String)}, {hosts:Array(String)}), (tenant, host))`;
+  AND ts >= fromUnixTimestamp64Milli({from:Int64})
+  AND has(${PAIRS}, (tenant, host))
+  AND ts >= fromUnixTimestamp64Milli({starts:Array(Int64)}[indexOf(${PAIRS}, (tenant, host))])`;
+
+const RECEIVED = 'received >= fromUnixTimestamp64Milli({recv:Int64})';
 
 /** ClickHouse's lower() changes ASCII letters only. */
 const asciiLower = (s: string) => s.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 
-function hostParams(hosts: HistoryPlan['hosts']) {
+function hostParams(hosts: HistoryPlan['hosts'], from: number) {
   return {
     tenants: hosts.map((h) => h[0]),
     hosts: hosts.map((h) => h[1]),
     lowered: hosts.map((h) => asciiLower(h[1])),
+    starts: hosts.map((h) => h[2]),
+    from,
   };
 }
 
@@ -74,21 +90,26 @@ function hostParams(hosts: HistoryPlan['hosts']) {
 export function storeHistory(store: Store): HistorySource {
   return {
     async plan(r) {
-      const seen = await store.query<{ tenant: string; host: string }>(
-        'SELECT DISTINCT tenant, host FROM events WHERE ts >= fromUnixTimestamp64Milli({since:Int64})',
-        { since: r.since },
+      // One host may be stored under several spellings (WS01, ws01): they are one host.
+      const seen = await store.query<{ tenant: string; spellings: string[]; latest: string | number }>(
+        `SELECT tenant, groupUniqArray(host) AS spellings, toUnixTimestamp64Milli(max(ts)) AS latest
+         FROM events WHERE ${RECEIVED} GROUP BY tenant, lower(host)`,
+        { recv: r.receivedSince },
       );
-      const hosts = seen
-        .filter((h) => partitionOf(h.tenant, h.host, r.partitions) === r.partition)
-        .map((h) => [h.tenant, h.host] as const);
-      if (hosts.length === 0 || r.limit <= 0) return { hosts, from: r.since };
+      const mine = seen.filter((h) => partitionOf(h.tenant, h.spellings[0]!, r.partitions) === r.partition);
+      // Each host from its own newest event: a late upload of old logs has its own window.
+      const hosts: HostStart[] = mine.flatMap((h) =>
+        h.spellings.map((host) => [h.tenant, host, Math.max(0, Number(h.latest) - r.windowMs)] as const),
+      );
+      const plan = { hosts, from: Math.min(...hosts.map((h) => h[2])), receivedSince: r.receivedSince };
+      if (hosts.length === 0 || r.limit <= 0) return { ...plan, hosts: [], from: 0 };
       const [oldest] = await store.query<{ t: string | number }>(
         `SELECT toUnixTimestamp64Milli(ts) AS t FROM events
-         WHERE ${IN_HOSTS} AND ts >= fromUnixTimestamp64Milli({since:Int64})
+         WHERE ${IN_HOSTS} AND ${RECEIVED}
          ORDER BY ts DESC LIMIT 1 OFFSET {skip:UInt64}`,
-        { ...hostParams(hosts), since: r.since, skip: r.limit - 1 },
+        { ...hostParams(hosts, plan.from), recv: r.receivedSince, skip: r.limit - 1 },
       );
-      return { hosts, from: oldest === undefined ? r.since : Number(oldest.t) };
+      return oldest === undefined ? plan : { ...plan, from: Math.max(plan.from, Number(oldest.t)) };
     },
 
     async page(r) {
@@ -103,10 +124,10 @@ export function storeHistory(store: Store): HistorySource {
       }>(
         `SELECT tenant, event_id, toUnixTimestamp64Milli(ts) AS t, toUnixTimestamp64Milli(received) AS r, raw
          FROM events
-         WHERE ${IN_HOSTS} AND ts >= fromUnixTimestamp64Milli({from:Int64})
+         WHERE ${IN_HOSTS} AND ${RECEIVED}
            AND (ts, event_id) > (fromUnixTimestamp64Milli({at:Int64}), {id:String})
          ORDER BY ts, event_id LIMIT {n:UInt32}`,
-        { ...hostParams(r.hosts), from: r.from, at: after.t, id: after.id, n: r.rows },
+        { ...hostParams(r.hosts, r.from), recv: r.receivedSince, at: after.t, id: after.id, n: r.rows },
       );
       const events: HistoryEvent[] = [];
       let bytes = 0;
@@ -178,7 +199,13 @@ function planRequest(b: Record<string, unknown>): HistoryPlanRequest {
   const partitions = int(b.partitions, 'partitions', 1);
   const partition = int(b.partition, 'partition');
   if (partition >= partitions) throw new Error('history request: partition out of range');
-  return { partition, partitions, since: int(b.since, 'since'), limit: int(b.limit, 'limit') };
+  return {
+    partition,
+    partitions,
+    receivedSince: int(b.receivedSince, 'receivedSince'),
+    windowMs: int(b.windowMs, 'windowMs'),
+    limit: int(b.limit, 'limit'),
+  };
 }
 
 function pageRequest(b: Record<string, unknown>): Omit<HistoryPageRequest, 'maxBytes'> {
@@ -186,11 +213,15 @@ function pageRequest(b: Record<string, unknown>): Omit<HistoryPageRequest, 'maxB
   if (
     !Array.isArray(hosts) ||
     !hosts.every(
-      (h): h is [string, string] =>
-        Array.isArray(h) && h.length === 2 && typeof h[0] === 'string' && typeof h[1] === 'string',
+      (h): h is [string, string, number] =>
+        Array.isArray(h) &&
+        h.length === 3 &&
+        typeof h[0] === 'string' &&
+        typeof h[1] === 'string' &&
+        Number.isSafeInteger(h[2]),
     )
   )
-    throw new Error('history request: hosts must be [tenant, host] pairs');
+    throw new Error('history request: hosts must be [tenant, host, from] triples');
   const after = b.after as Partial<Cursor> | null | undefined;
   const cursor =
     after === null || after === undefined
@@ -199,6 +230,7 @@ function pageRequest(b: Record<string, unknown>): Omit<HistoryPageRequest, 'maxB
   return {
     hosts,
     from: int(b.from, 'from'),
+    receivedSince: int(b.receivedSince, 'receivedSince'),
     after: cursor,
     rows: Math.min(int(b.rows, 'rows', 1), 5000),
   };
@@ -252,6 +284,7 @@ export async function* readHistory(
     const page = await source.page({
       hosts: plan.hosts,
       from: plan.from,
+      receivedSince: plan.receivedSince,
       after,
       rows: rowsPerPage,
       maxBytes: 8 << 20,

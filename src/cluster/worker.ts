@@ -2,6 +2,7 @@ import type { JsMsg } from '@nats-io/jetstream';
 import { EVENTS_STREAM, ROWS_SUBJECT, type EventBus } from '../bus/jetstream.js';
 import { PartitionLeases } from '../bus/leases.js';
 import type { Detector } from '../detect/hunt/detector.js';
+import type { TenantSuppression } from '../detect/suppressions.js';
 import type { ColumnMapper } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
 import { decodeBatch } from '../pipeline/batch.js';
@@ -52,7 +53,10 @@ export interface WorkerOptions {
   readonly fetchMax?: number;
   /** Where a partition's recent events are read back when this worker takes it over. */
   readonly history?: HistorySource;
-  /** The longest replay, whatever the rules' timespans (24 h by default). */
+  /**
+   * The longest replay, whatever the rules' timespans (24 h by default); also how far back in
+   * receive time a takeover looks for the partition's events.
+   */
   readonly replayWindowMs?: number;
   /** The most events replayed per partition taken over (200,000 by default): the newest. */
   readonly replayMaxEvents?: number;
@@ -99,6 +103,9 @@ export class ClusterWorker {
   private balancing: Promise<void> = Promise.resolve();
   private epoch = 0;
   private readonly ttl: number;
+  /** In force for the next batch of every partition; changed from the control stream (control.ts). */
+  private detector: Detector;
+  private suppressions: readonly TenantSuppression[] = [];
 
   constructor(
     private readonly bus: EventBus,
@@ -108,6 +115,17 @@ export class ClusterWorker {
   ) {
     this.ttl = options.leaseTtlMs ?? 6000;
     this.leases = new PartitionLeases(bus, options.id, options.partitions, this.ttl);
+    this.detector = tools.detector;
+  }
+
+  /** A rule set changed on an api node: each partition prepares its next batch with it. */
+  useRules(detector: Detector): void {
+    this.detector = detector;
+  }
+
+  /** The analysts' exceptions of every tenant, from each partition's next batch on. */
+  setSuppressions(list: readonly TenantSuppression[]): void {
+    this.suppressions = list;
   }
 
   get id(): string {
@@ -197,7 +215,7 @@ export class ClusterWorker {
 
   private async consume(partition: number, state: { stop: boolean }): Promise<void> {
     const consumer = await this.bus.retrying(() => this.bus.partitionConsumer(partition));
-    const pipeline = new PartitionPipeline(this.tools.detector, this.tools.mappings, this.tools.columns);
+    const pipeline = new PartitionPipeline(this.detector, this.tools.mappings, this.tools.columns);
     await this.rebuild(partition, pipeline);
     while (!state.stop) {
       const msgs: JsMsg[] = [];
@@ -210,6 +228,9 @@ export class ClusterWorker {
         await new Promise((r) => setTimeout(r, 250));
       }
       if (msgs.length === 0) continue;
+      // No await from here to the last prepare: a change reported applied holds for the whole batch.
+      pipeline.useRules(this.detector);
+      pipeline.setSuppressions(this.suppressions);
       const started = performance.now();
       const rows: PreparedRows[] = [];
       const good: JsMsg[] = [];
@@ -244,11 +265,12 @@ export class ClusterWorker {
     const history = this.options.history;
     if (history === undefined) return;
     const started = performance.now();
-    const window = replayWindow(this.tools.detector.rules, this.options.replayWindowMs ?? 24 * 3600_000);
+    const cap = this.options.replayWindowMs ?? 24 * 3600_000;
     const request = {
       partition,
       partitions: this.options.partitions,
-      since: Date.now() - window,
+      receivedSince: Date.now() - cap,
+      windowMs: replayWindow(this.tools.detector.rules, cap),
       limit: this.options.replayMaxEvents ?? 200_000,
     };
     try {
