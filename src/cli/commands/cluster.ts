@@ -6,6 +6,8 @@ import { PartitionLeases } from '../../bus/leases.js';
 import { clusterStatus, formatStatus, ingestRate } from '../../cluster/status.js';
 import { ClusterWorker, storeSink, writerSink } from '../../cluster/worker.js';
 import { RowsWriter } from '../../cluster/writer.js';
+import { metricsEndpointOptions, MetricsOptionError, serveMetrics } from '../../cluster/metrics-http.js';
+import { workerCollector, writerCollector } from '../../cluster/metrics.js';
 import { busHistory, storeHistory } from '../../cluster/history.js';
 import { IncidentService } from '../../correlate/index.js';
 import { Detector } from '../../detect/hunt/detector.js';
@@ -22,6 +24,53 @@ interface BusFlags {
 }
 
 const log = (m: string) => console.error(`[vigil] ${m}`);
+const STARTED = Date.now();
+
+interface MetricsFlags {
+  metrics?: string;
+  metricsTokenSha256?: string;
+  metricsInsecure?: boolean;
+  clickhouseUrl?: string;
+  clickhouseCluster?: string;
+}
+
+/** `--metrics` (off by default: no open endpoints) and the ClickHouse cluster, for worker and writer. */
+function metricsOptions(cmd: Command): Command {
+  return cmd
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (off by default)')
+    .option(
+      '--metrics-token-sha256 <hex>',
+      'require a bearer token whose SHA-256 is HEX (or VIGIL_METRICS_TOKEN_SHA256)',
+    )
+    .option('--metrics-insecure', 'allow --metrics on a non-loopback address without a token')
+    .option(
+      '--clickhouse-cluster <name>',
+      'with --clickhouse-url: create the tables ON CLUSTER NAME, replicated, behind Distributed tables',
+    );
+}
+
+/** The checked metrics endpoint (null: off), or false after a clear error (exit code 2). */
+function checkedOptions(flags: MetricsFlags, command: string) {
+  if (flags.clickhouseCluster !== undefined && flags.clickhouseUrl === undefined) {
+    console.error(`vigil ${command}: --clickhouse-cluster needs --clickhouse-url`);
+    process.exitCode = 2;
+    return false;
+  }
+  try {
+    return metricsEndpointOptions({
+      ...flags,
+      // The environment's token applies only where metrics are asked for.
+      metricsTokenSha256:
+        flags.metricsTokenSha256 ??
+        (flags.metrics === undefined ? undefined : process.env.VIGIL_METRICS_TOKEN_SHA256 || undefined),
+    });
+  } catch (e) {
+    if (!(e instanceof MetricsOptionError)) throw e;
+    console.error(`vigil ${command}: ${e.message}`);
+    process.exitCode = 2;
+    return false;
+  }
+}
 
 async function openBus(flags: BusFlags, name: string): Promise<EventBus> {
   const bus = await EventBus.connect(parseServers(flags.nats), {
@@ -59,19 +108,23 @@ function busOptions(cmd: Command): Command {
 }
 
 export function registerClusterCommands(program: Command): void {
-  busOptions(
-    program
-      .command('worker')
-      .description(
-        'Scale-out worker: consumes partitions of the event stream, runs the pipeline, stores rows',
-      )
-      .option('--id <name>', 'worker name (default host-pid)')
-      .option(
-        '--clickhouse-url <url>',
-        'insert straight into this ClickHouse server (else: through the writer)',
-      )
-      .option('-r, --rules <path...>', 'rule files or folders (default: the built-in pack)'),
-  ).action(async (flags: BusFlags & { id?: string; clickhouseUrl?: string; rules?: string[] }) => {
+  metricsOptions(
+    busOptions(
+      program
+        .command('worker')
+        .description(
+          'Scale-out worker: consumes partitions of the event stream, runs the pipeline, stores rows',
+        )
+        .option('--id <name>', 'worker name (default host-pid)')
+        .option(
+          '--clickhouse-url <url>',
+          'insert straight into this ClickHouse server (else: through the writer)',
+        )
+        .option('-r, --rules <path...>', 'rule files or folders (default: the built-in pack)'),
+    ),
+  ).action(async (flags: BusFlags & MetricsFlags & { id?: string; rules?: string[] }) => {
+    const metrics = checkedOptions(flags, 'worker');
+    if (metrics === false) return;
     const partitions = checkPartitions(Number(flags.partitions));
     const id = flags.id ?? `${hostname()}-${process.pid}`;
     const mappings = Mappings.load();
@@ -79,7 +132,12 @@ export function registerClusterCommands(program: Command): void {
     const detector = new Detector(enabledRules(loaded.rules, new Set()), mappings);
     const bus = await openBus(flags, `vigil-worker-${id}`);
     const store = flags.clickhouseUrl
-      ? await openStore({ dataDir: '.', clickhouseUrl: flags.clickhouseUrl, retentionDays: null })
+      ? await openStore({
+          dataDir: '.',
+          clickhouseUrl: flags.clickhouseUrl,
+          clickhouseCluster: flags.clickhouseCluster ?? null,
+          retentionDays: null,
+        })
       : null;
     const worker = new ClusterWorker(
       bus,
@@ -95,24 +153,33 @@ export function registerClusterCommands(program: Command): void {
     );
     await worker.start();
     log(`worker ${id} up: ${partitions} partitions, ${loaded.rules.length} rules`);
+    const endpoint =
+      metrics === null ? null : await serveMetrics(metrics, workerCollector(bus, worker, STARTED));
+    if (endpoint !== null) log(`metrics at ${endpoint.url}`);
     await untilSignal(async () => {
       await worker.stop();
+      await endpoint?.close();
       await bus.close();
       await store?.close();
     });
     log(`worker ${id} stopped: ${JSON.stringify(worker.stats)}`);
   });
 
-  busOptions(
-    program
-      .command('writer')
-      .description('Scale-out single writer: stores the workers’ rows in the embedded store (one process)')
-      .option('-d, --data <dir>', 'data directory of the embedded store', './vigil-data')
-      .option('--clickhouse-url <url>', 'a ClickHouse server instead'),
-  ).action(async (flags: BusFlags & { data: string; clickhouseUrl?: string }) => {
+  metricsOptions(
+    busOptions(
+      program
+        .command('writer')
+        .description('Scale-out single writer: stores the workers’ rows in the embedded store (one process)')
+        .option('-d, --data <dir>', 'data directory of the embedded store', './vigil-data')
+        .option('--clickhouse-url <url>', 'a ClickHouse server instead'),
+    ),
+  ).action(async (flags: BusFlags & MetricsFlags & { data: string }) => {
+    const metrics = checkedOptions(flags, 'writer');
+    if (metrics === false) return;
     const store = await openStore({
       dataDir: flags.data,
       clickhouseUrl: flags.clickhouseUrl ?? null,
+      clickhouseCluster: flags.clickhouseCluster ?? null,
       retentionDays: null,
     });
     const incidents = new IncidentService(store, log);
@@ -121,8 +188,12 @@ export function registerClusterCommands(program: Command): void {
     const writer = new RowsWriter(bus, store, { incidents, log });
     writer.start();
     log(`writer up, storing into ${flags.clickhouseUrl ?? flags.data}`);
+    const endpoint =
+      metrics === null ? null : await serveMetrics(metrics, writerCollector(bus, writer, STARTED));
+    if (endpoint !== null) log(`metrics at ${endpoint.url}`);
     await untilSignal(async () => {
       await writer.stop();
+      await endpoint?.close();
       await bus.close();
       await store.close();
     });
