@@ -10,6 +10,11 @@ export interface ServerConfig {
   readonly tlsCert: string | null;
   readonly tlsKey: string | null;
   readonly clickhouseUrl: string | null;
+  /**
+   * With clickhouse_url: the cluster (the servers' remote_servers) the tables are created on, ON
+   * CLUSTER, replicated behind Distributed tables; null: one server.
+   */
+  readonly clickhouseCluster: string | null;
   readonly retentionDays: number;
   /** Rule files and folders; Vigil's own pack when empty. */
   readonly rules: readonly string[];
@@ -74,6 +79,11 @@ export interface ServerConfig {
    * with `tenant=`; an ingest node has no store to look tokens up in.
    */
   readonly ingestTokens: readonly string[];
+  /**
+   * `ingest` role: the tokens that may read `GET /api/v1/metrics`, each as the SHA-256 hex of the
+   * token (ingest tokens cannot); none: the endpoint is off.
+   */
+  readonly metricsTokens: readonly string[];
   /** Settings given in the file, the environment or a flag: these are not changed from the UI. */
   readonly explicit: readonly Setting[];
 }
@@ -90,6 +100,7 @@ export const DEFAULTS: ServerConfig = {
   tlsCert: null,
   tlsKey: null,
   clickhouseUrl: null,
+  clickhouseCluster: null,
   retentionDays: 90,
   rules: [],
   maxBodyBytes: 64 * 1024 * 1024,
@@ -122,6 +133,7 @@ export const DEFAULTS: ServerConfig = {
   role: 'all',
   nats: [],
   ingestTokens: [],
+  metricsTokens: [],
   explicit: [],
 };
 
@@ -134,6 +146,7 @@ const KEYS: Record<Setting, { yaml: string; kind: Kind }> = {
   tlsCert: { yaml: 'tls_cert', kind: 'nullable' },
   tlsKey: { yaml: 'tls_key', kind: 'nullable' },
   clickhouseUrl: { yaml: 'clickhouse_url', kind: 'nullable' },
+  clickhouseCluster: { yaml: 'clickhouse_cluster', kind: 'nullable' },
   retentionDays: { yaml: 'retention_days', kind: 'int' },
   rules: { yaml: 'rules', kind: 'list' },
   maxBodyBytes: { yaml: 'max_body_bytes', kind: 'int' },
@@ -166,6 +179,7 @@ const KEYS: Record<Setting, { yaml: string; kind: Kind }> = {
   role: { yaml: 'role', kind: 'string' },
   nats: { yaml: 'nats', kind: 'csv' },
   ingestTokens: { yaml: 'ingest_tokens', kind: 'csv' },
+  metricsTokens: { yaml: 'metrics_tokens', kind: 'csv' },
 };
 
 export class ConfigError extends VigilError {
@@ -265,6 +279,7 @@ export function loadConfig(options: {
   if (config.smtpRequireTls && config.smtpTlsCert === null)
     throw new ConfigError('smtp_require_tls needs smtp_tls_cert and smtp_tls_key');
   checkRole(config);
+  checkClusterAndMetrics(config);
   return { ...config, dataDir: resolve(config.dataDir) };
 }
 
@@ -286,4 +301,27 @@ function checkRole(config: ServerConfig): void {
   if (config.nats.length === 0) throw new ConfigError('role ingest needs nats (the JetStream servers)');
   if (config.ingestTokens.length === 0)
     throw new ConfigError('role ingest needs ingest_tokens: it has no store to look tokens up in');
+}
+
+/** clickhouse_cluster needs a server to spread over; metrics_tokens are digests, kept apart from ingest's. */
+function checkClusterAndMetrics(config: ServerConfig): void {
+  if (config.clickhouseCluster !== null) {
+    if (config.clickhouseUrl === null)
+      throw new ConfigError('clickhouse_cluster needs clickhouse_url: the embedded store is one process');
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(config.clickhouseCluster))
+      throw new ConfigError(
+        "clickhouse_cluster must be a cluster name from the servers' remote_servers (letters, digits, _)",
+      );
+  }
+  const ingest = new Set(config.ingestTokens.map((t) => t.slice(t.indexOf('=') + 1)));
+  for (const t of config.metricsTokens) {
+    if (!/^[0-9a-f]{64}$/.test(t))
+      throw new ConfigError(
+        'each metrics_tokens entry is the SHA-256 hex of a token (printf %s TOKEN | sha256sum)',
+      );
+    if (ingest.has(t))
+      throw new ConfigError(
+        'a token is in both ingest_tokens and metrics_tokens: give metrics its own token',
+      );
+  }
 }

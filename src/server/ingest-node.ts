@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EventBus, parseServers } from '../bus/jetstream.js';
+import { METRICS_CONTENT_TYPE, tokenMatches } from '../cluster/metrics-http.js';
+import { IngestMeter, processMetrics } from '../cluster/metrics.js';
 import { normalizedHost } from '../cluster/partition-pipeline.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
 import { credentialOf } from './app.js';
@@ -10,6 +12,7 @@ import { startContainerWatch } from './containers.js';
 import { listenHttp, startConfiguredSyslog, type HttpListener } from './front-doors.js';
 import type { IngestContext, IngestServices } from './context.js';
 import { HttpError, Router, sendJson } from './http.js';
+import { renderMetrics } from './metrics.js';
 import { BusIntake } from './intake.js';
 import { ingestRoutes } from './routes/ingest.js';
 
@@ -36,9 +39,32 @@ export function ingestTokenTable(entries: readonly string[]): Map<string, Princi
 /** A token as `ingest_tokens` lists it (the same as `printf %s TOKEN | sha256sum`). */
 export const ingestTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** An ingest node's metrics: its counts, and the digests of the tokens that may read them. */
+interface IngestNodeMetrics {
+  readonly meter: IngestMeter;
+  readonly digests: readonly Buffer[];
+  readonly startedAt: number;
+}
+
+/** `GET /api/v1/metrics`: for metrics_tokens only (an ingest token cannot read it); off without them. */
+function sendMetrics(
+  req: IncomingMessage,
+  res: ServerResponse,
+  s: IngestServices,
+  m: IngestNodeMetrics,
+): void {
+  if (m.digests.length === 0)
+    throw new HttpError(404, 'metrics are off on this ingest node: set metrics_tokens');
+  if (!tokenMatches(credentialOf(req), m.digests))
+    throw new HttpError(401, 'a metrics token is required', {}, { 'www-authenticate': 'Bearer' });
+  res.writeHead(200, { 'content-type': METRICS_CONTENT_TYPE });
+  res.end(renderMetrics([...m.meter.metrics(s.inflightBytes), ...processMetrics(m.startedAt)]));
+}
+
 function handler(
   services: IngestServices,
   tokens: Map<string, Principal>,
+  metrics: IngestNodeMetrics,
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const router = new Router<IngestContext>();
   ingestRoutes(router);
@@ -47,6 +73,8 @@ function handler(
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname === '/api/v1/health')
       return sendJson(res, 200, { status: 'ok', role: 'ingest' });
+    if (method === 'GET' && url.pathname === '/api/v1/metrics')
+      return sendMetrics(req, res, services, metrics);
     const found = router.find(method, url.pathname);
     if (found === null)
       throw new HttpError(404, `no route for ${method} ${url.pathname} (this is an ingest node)`);
@@ -71,6 +99,7 @@ function handler(
     );
   };
   return (req, res) => {
+    res.once('finish', () => metrics.meter.answered(res.statusCode));
     handle(req, res).catch((e: unknown) => {
       if (res.headersSent) return void res.destroy();
       if (e instanceof HttpError) {
@@ -99,9 +128,14 @@ export async function startIngestNode(
 ): Promise<RunningIngestNode> {
   const log = options.log ?? ((m: string) => console.error(`[vigil] ${m}`));
   const bus = await EventBus.connect(parseServers(config.nats.join(',')), { name: 'vigil-ingest' });
-  const intake = new BusIntake(bus, normalizedHost(Mappings.load(), ColumnMapper.load()));
+  const meter = new IngestMeter();
+  const intake = meter.meter(new BusIntake(bus, normalizedHost(Mappings.load(), ColumnMapper.load())));
   const services: IngestServices = { config, intake, log, inflightBytes: 0 };
-  const app = handler(services, ingestTokenTable(config.ingestTokens));
+  const app = handler(services, ingestTokenTable(config.ingestTokens), {
+    meter,
+    digests: config.metricsTokens.map((h) => Buffer.from(h, 'hex')),
+    startedAt: Date.now(),
+  });
   let http: HttpListener;
   try {
     http = await listenHttp(config, app);

@@ -91,6 +91,7 @@ export async function startServer(
   const store = await openStore({
     dataDir: config.dataDir,
     clickhouseUrl: config.clickhouseUrl,
+    clickhouseCluster: config.clickhouseCluster,
     retentionDays: null,
   });
   const retention = await Retention.open(store, config);

@@ -18,6 +18,7 @@ interface ServeFlags {
   host?: string;
   port?: string;
   clickhouseUrl?: string;
+  clickhouseCluster?: string;
   retentionDays?: string;
   rules?: string[];
   playbooks?: string[];
@@ -71,6 +72,10 @@ export function registerServeCommand(program: Command): void {
     .option('--host <address>', 'address to listen on (default 127.0.0.1: local only)')
     .option('-p, --port <port>', 'HTTP port (default 8080)')
     .option('--clickhouse-url <url>', 'store events in a ClickHouse server instead of the embedded store')
+    .option(
+      '--clickhouse-cluster <name>',
+      'with --clickhouse-url: create the tables ON CLUSTER NAME, replicated',
+    )
     .option('--retention-days <days>', 'days to keep events and alerts (0 keeps them forever)')
     .option('-r, --rules <paths...>', "Sigma rule files or folders (default: Vigil's own rule pack)")
     .option('--playbooks <paths...>', 'playbook files or folders (default: DATA/playbooks, if it exists)')
@@ -90,6 +95,7 @@ export function registerServeCommand(program: Command): void {
             host: flags.host,
             port: flags.port,
             clickhouseUrl: flags.clickhouseUrl,
+            clickhouseCluster: flags.clickhouseCluster,
             retentionDays: flags.retentionDays,
             rules: flags.rules,
             playbooks: flags.playbooks,
