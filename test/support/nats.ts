@@ -15,6 +15,8 @@ export interface NatsNode {
   readonly url: string;
   /** Whether its process is running. */
   readonly running: boolean;
+  /** Its process id while it runs (for CPU and memory readings). */
+  readonly pid: number | undefined;
 }
 
 export interface NatsCluster {
@@ -133,6 +135,9 @@ export async function startNatsCluster(options: { partitions: number; size?: num
       url: `nats://127.0.0.1:${n.port}`,
       get running() {
         return n.child !== null && alive(n.child);
+      },
+      get pid() {
+        return n.child?.pid;
       },
     })),
     urls: nodes.map((n) => `nats://127.0.0.1:${n.port}`).join(','),
