@@ -12,6 +12,8 @@ import { subjectToken } from './jetstream.js';
  */
 export const LEASES_STREAM = 'VIGIL_LEASES';
 const LEASE = 'vigil.lease.p';
+/** The single writer's lease: one active writer, the others stand by. */
+export const WRITER_LEASE = 'vigil.lease.writer';
 const PRESENCE = 'vigil.lease.w';
 
 export interface LeaseValue {
@@ -44,6 +46,8 @@ export class PartitionLeases {
     readonly workerId: string,
     readonly partitions: number,
     readonly ttlMs: number,
+    /** Where the leases live: the partitions' by default; a singleton role uses its own. */
+    private readonly subject = LEASE,
   ) {}
 
   static async ensureStream(bus: EventBus, replicas = 3): Promise<void> {
@@ -69,7 +73,7 @@ export class PartitionLeases {
   async read(): Promise<LeaseView[]> {
     const out: LeaseView[] = [];
     for (let p = 0; p < this.partitions; p++) {
-      const { seq, value } = await this.get(`${LEASE}.${p}`);
+      const { seq, value } = await this.get(`${this.subject}.${p}`);
       out.push({ partition: p, owner: value?.owner ?? '', seq, at: value?.at ?? 0 });
     }
     return out;
@@ -99,7 +103,7 @@ export class PartitionLeases {
    * the TTL as seen from here). False if another worker holds it or won the race.
    */
   async tryTake(partition: number, now = Date.now()): Promise<boolean> {
-    const subject = `${LEASE}.${partition}`;
+    const subject = `${this.subject}.${partition}`;
     const { seq, value } = await this.get(subject);
     const free = value === null || value.owner === '' || value.owner === this.workerId;
     if (!free && !this.stale(subject, seq, now)) return false;
@@ -120,7 +124,7 @@ export class PartitionLeases {
   }
 
   private async write(partition: number, expected: number, owner: string): Promise<boolean> {
-    const subject = `${LEASE}.${partition}`;
+    const subject = `${this.subject}.${partition}`;
     try {
       const ack = await this.bus.retrying(() =>
         this.bus.js.publish(subject, JSON.stringify({ owner, at: Date.now() } satisfies LeaseValue), {

@@ -65,6 +65,8 @@ export function decodeRows(payload: Uint8Array): PreparedRows {
 export async function storeRows(store: Store, rows: PreparedRows): Promise<void> {
   if (rows.alerts.length > 0)
     await store.insert('alerts', Buffer.from(rows.alerts.join('\n')), { dedupToken: `ca:${rows.id}` });
+  // A message for incident building only (the worker stored its rows itself) has no events.
+  if (rows.events.byteLength === 0) return;
   const events = Buffer.from(rows.events.buffer, rows.events.byteOffset, rows.events.byteLength);
   await store.insert('events', events, { dedupToken: `ce:${rows.id}` });
 }

@@ -28,11 +28,24 @@ export function writerSink(bus: EventBus): RowsSink {
   };
 }
 
-/** Straight into a shared ClickHouse server: every worker inserts its own rows. */
-export function storeSink(store: Store): RowsSink {
+/**
+ * Straight into a shared ClickHouse server: every worker inserts its own rows. What incident
+ * building needs still goes through the rows stream to the writer, the one stage that sees every
+ * partition's alerts and so links stories across hosts.
+ */
+export function storeSink(store: Store, bus: EventBus): RowsSink {
   return {
-    async write(rows) {
+    async write(rows, partition) {
       for (const r of rows) await storeRows(store, r);
+      await Promise.all(
+        rows.map((r) =>
+          bus.publish(
+            `${ROWS_SUBJECT}.${partition}`,
+            encodeRows({ ...r, eventCount: 0, events: new Uint8Array(0), alerts: [] }),
+            `i-${r.id}`,
+          ),
+        ),
+      );
     },
   };
 }

@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import type { JsMsg } from '@nats-io/jetstream';
 import type { EventBus } from '../bus/jetstream.js';
+import { PartitionLeases, WRITER_LEASE } from '../bus/leases.js';
 import type { IncidentService } from '../correlate/index.js';
 import type { Store } from '../store/index.js';
 import { serveHistory } from './history.js';
@@ -16,7 +18,12 @@ export interface WriterStats {
 /**
  * The single writer: the one process that opens the embedded store. It drains the rows stream,
  * stores each message with tokens from its source message (a redelivery is dropped by ClickHouse),
- * acks it, then links its alerts into incidents (which dedupe by alert id).
+ * acks it, then links its alerts into incidents (which dedupe by alert id). This is also the
+ * second, cross-host stage: it sees every partition's alerts, so stories that span hosts (one
+ * hash on many machines, lateral movement) become one incident whatever worker saw each part.
+ *
+ * One writer is active at a time, under a lease; others (with a ClickHouse server, where several
+ * can run) stand by and take over when its lease goes stale, rebuilding incidents from the store.
  */
 export class RowsWriter {
   readonly stats: WriterStats = { messages: 0, events: 0, alerts: 0, damaged: 0, insertMs: 0 };
@@ -31,8 +38,15 @@ export class RowsWriter {
       readonly incidents?: IncidentService;
       readonly fetchMax?: number;
       readonly log?: (m: string) => void;
+      /** This writer's name in the lease (default host-pid). */
+      readonly id?: string;
+      /** A lease unchanged this long is taken over (6 s by default). */
+      readonly leaseTtlMs?: number;
     } = {},
   ) {}
+
+  /** Whether this writer holds the lease and is writing (else it stands by). */
+  active = false;
 
   /** Stores rows, and answers the workers' history requests (they cannot open this store). */
   start(): void {
@@ -50,8 +64,59 @@ export class RowsWriter {
   }
 
   private async run(): Promise<void> {
-    const consumer = await this.bus.retrying(() => this.bus.writerConsumer());
+    const ttl = this.options.leaseTtlMs ?? 6000;
+    const lease = new PartitionLeases(
+      this.bus,
+      this.options.id ?? `${hostname()}-${process.pid}`,
+      1,
+      ttl,
+      WRITER_LEASE,
+    );
     while (!this.stopped) {
+      if (!(await this.takeLease(lease, ttl))) return;
+      const renewing = setInterval(
+        () =>
+          void lease.renew(0).then(
+            (held) => {
+              if (!held) this.active = false;
+            },
+            () => {},
+          ),
+        Math.max(200, Math.floor(ttl / 3)),
+      );
+      try {
+        await this.write();
+      } finally {
+        clearInterval(renewing);
+        if (this.active) await lease.release(0).catch(() => {});
+        else this.options.log?.('writer lease lost: standing by');
+        this.active = false;
+      }
+    }
+  }
+
+  /** Waits for the lease; false if stopped first. A writer that waited rebuilds incidents. */
+  private async takeLease(lease: PartitionLeases, ttl: number): Promise<boolean> {
+    let waited = false;
+    while (!this.stopped) {
+      if (await lease.tryTake(0).catch(() => false)) {
+        if (waited) {
+          this.options.log?.('writer lease taken over: active');
+          await this.options.incidents?.restore();
+        }
+        this.active = true;
+        return true;
+      }
+      if (!waited) this.options.log?.('another writer is active: standing by');
+      waited = true;
+      await new Promise((r) => setTimeout(r, Math.max(200, Math.floor(ttl / 3))));
+    }
+    return false;
+  }
+
+  private async write(): Promise<void> {
+    const consumer = await this.bus.retrying(() => this.bus.writerConsumer());
+    while (!this.stopped && this.active) {
       const msgs: JsMsg[] = [];
       try {
         const batch = await consumer.fetch({ max_messages: this.options.fetchMax ?? 64, expires: 1000 });

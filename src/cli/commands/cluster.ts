@@ -142,7 +142,7 @@ export function registerClusterCommands(program: Command): void {
     const worker = new ClusterWorker(
       bus,
       { detector, mappings, columns: ColumnMapper.load() },
-      store === null ? writerSink(bus) : storeSink(store),
+      store === null ? writerSink(bus) : storeSink(store, bus),
       {
         id,
         partitions,
