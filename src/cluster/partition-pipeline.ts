@@ -9,6 +9,7 @@ import { correlateHits, type HitInfo } from '../pipeline/alerts.js';
 import { AnalyticsStage } from '../pipeline/analytics-stage.js';
 import type { IngestBatch } from '../pipeline/batch.js';
 import { BatchEnricher } from '../pipeline/enrich.js';
+import { Suppressions, type TenantSuppression } from '../detect/suppressions.js';
 import type { HistoryEvent } from './history.js';
 import type { PreparedRows } from './rows.js';
 
@@ -32,7 +33,8 @@ export function replayWindow(rules: Detector['rules'], capMs: number): number {
  * recent stored events (`rebuild`) before it consumes.
  */
 export class PartitionPipeline {
-  private readonly enricher: BatchEnricher;
+  private enricher: BatchEnricher;
+  private suppressionList: readonly TenantSuppression[] = [];
   private readonly correlators = new Map<string, Correlator<HitInfo>>();
   private readonly analytics = new AnalyticsStage();
   /**
@@ -42,11 +44,31 @@ export class PartitionPipeline {
   private replayed = new Set<string>();
 
   constructor(
-    private readonly detector: Detector,
-    mappings: Mappings,
-    columns: ColumnMapper,
+    private detector: Detector,
+    private readonly mappings: Mappings,
+    private readonly columns: ColumnMapper,
   ) {
     this.enricher = new BatchEnricher(detector, mappings, columns);
+  }
+
+  /**
+   * Switches to another rule set (changed on an api node) for the next batches; Sigma
+   * correlations start over with the new rules, as on a single node. The same set is a no-op.
+   */
+  useRules(detector: Detector): void {
+    if (detector === this.detector) return;
+    const suppressions = this.enricher.suppressions;
+    this.detector = detector;
+    this.enricher = new BatchEnricher(detector, this.mappings, this.columns);
+    this.enricher.suppressions = suppressions;
+    this.correlators.clear();
+  }
+
+  /** Analysts' exceptions, applied from the next batch on. The same list is a no-op. */
+  setSuppressions(list: readonly TenantSuppression[]): void {
+    if (list === this.suppressionList) return;
+    this.suppressionList = list;
+    this.enricher.suppressions = new Suppressions(list);
   }
 
   /**

@@ -9,6 +9,7 @@ import { RowsWriter } from '../../cluster/writer.js';
 import { metricsEndpointOptions, MetricsOptionError, serveMetrics } from '../../cluster/metrics-http.js';
 import { workerCollector, writerCollector } from '../../cluster/metrics.js';
 import { busHistory, storeHistory } from '../../cluster/history.js';
+import { followControl } from '../../cluster/control.js';
 import { IncidentService } from '../../correlate/index.js';
 import { Detector } from '../../detect/hunt/detector.js';
 import { enabledRules, loadRules } from '../../detect/sigma/load.js';
@@ -151,12 +152,20 @@ export function registerClusterCommands(program: Command): void {
         log,
       },
     );
+    // Rule changes and suppressions made on an api node are in force before any partition is taken.
+    const control = await followControl(bus, worker, {
+      base: loaded.rules,
+      mappings,
+      replicas: Number(flags.replicas),
+      log,
+    });
     await worker.start();
     log(`worker ${id} up: ${partitions} partitions, ${loaded.rules.length} rules`);
     const endpoint =
       metrics === null ? null : await serveMetrics(metrics, workerCollector(bus, worker, STARTED));
     if (endpoint !== null) log(`metrics at ${endpoint.url}`);
     await untilSignal(async () => {
+      await control.stop();
       await worker.stop();
       await endpoint?.close();
       await bus.close();
