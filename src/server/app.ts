@@ -3,6 +3,7 @@ import { StoreError } from '../store/index.js';
 import { checkTenant, type Principal } from './auth.js';
 import type { RequestContext, Services } from './context.js';
 import { HttpError, Router, sendJson } from './http.js';
+import { IntakeUnavailableError } from './intake.js';
 import { SearchRequestError } from '../search/index.js';
 import { openApiDocument } from './openapi.js';
 import { adminRoutes } from './routes/admin.js';
@@ -55,7 +56,12 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://vigil.invalid');
     const method = req.method ?? 'GET';
-    if (method === 'GET' && url.pathname === '/api/v1/health') return sendJson(res, 200, { status: 'ok' });
+    if (method === 'GET' && url.pathname === '/api/v1/health')
+      return sendJson(
+        res,
+        200,
+        services.config.role === 'all' ? { status: 'ok' } : { status: 'ok', role: services.config.role },
+      );
     // The UI's files are public (it signs in with a token); everything it reads goes through the API.
     if (method === 'GET' && ui.serve(url.pathname, res)) return;
     // The one call without a token: it is how a user gets one.
@@ -108,6 +114,12 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
       if (e instanceof HttpError) {
         if (e.status === 413) res.setHeader('connection', 'close');
         sendJson(res, e.status, { error: e.message, ...e.details }, e.headers);
+        return;
+      }
+      // Not acked by JetStream (api node): nothing was promised, the client keeps the events.
+      if (e instanceof IntakeUnavailableError) {
+        services.log(`${req.method} ${req.url?.split('?')[0]}: ${e.message}`);
+        sendJson(res, 503, { error: 'not accepted; retry later' }, { 'retry-after': '5' });
         return;
       }
       // Store failures are the server's problem, not the client's: say so without internals.

@@ -70,10 +70,17 @@ export interface ServerConfig {
   readonly smtpMaxBytes: number;
   /** Client addresses allowed to send journal mail; empty: any. */
   readonly smtpAllow: readonly string[];
-  /** What this process runs: everything (`all`, single node) or only the front doors (`ingest`). */
+  /**
+   * What this process runs: everything (`all`, single node), only the front doors (`ingest`), or
+   * the API and UI of a scale-out cluster (`api`).
+   */
   readonly role: ServerRole;
-  /** NATS JetStream servers the `ingest` role publishes to. */
+  /** NATS JetStream servers the `ingest` and `api` roles publish to. */
   readonly nats: readonly string[];
+  /** `api` role: the partitions of the event stream (the servers' mapping and the workers' `--partitions`). */
+  readonly partitions: number;
+  /** `api` role: replicas of the streams it creates when missing. */
+  readonly replicas: number;
   /**
    * `ingest` role: the accepted tokens, each as the SHA-256 hex of the token, optionally prefixed
    * with `tenant=`; an ingest node has no store to look tokens up in.
@@ -132,6 +139,8 @@ export const DEFAULTS: ServerConfig = {
   smtpAllow: [],
   role: 'all',
   nats: [],
+  partitions: 6,
+  replicas: 3,
   ingestTokens: [],
   metricsTokens: [],
   explicit: [],
@@ -178,6 +187,8 @@ const KEYS: Record<Setting, { yaml: string; kind: Kind }> = {
   smtpAllow: { yaml: 'smtp_allow', kind: 'list' },
   role: { yaml: 'role', kind: 'string' },
   nats: { yaml: 'nats', kind: 'csv' },
+  partitions: { yaml: 'partitions', kind: 'int' },
+  replicas: { yaml: 'replicas', kind: 'int' },
   ingestTokens: { yaml: 'ingest_tokens', kind: 'csv' },
   metricsTokens: { yaml: 'metrics_tokens', kind: 'csv' },
 };
@@ -285,22 +296,39 @@ export function loadConfig(options: {
 
 const TOKEN_HASH = /^(?:([a-z0-9][a-z0-9_-]{0,62})=)?[0-9a-f]{64}$/;
 
-/** The scale-out roles' own rules: what each needs, and that only built roles are asked for. */
+/** The scale-out roles' own rules: what each needs. */
 function checkRole(config: ServerConfig): void {
   if (!(SERVER_ROLES as readonly string[]).includes(config.role))
     throw new ConfigError(
       `role must be one of ${SERVER_ROLES.join(', ')}, not ${JSON.stringify(config.role)}`,
     );
-  if (config.role === 'api') throw new ConfigError('role api is not built yet; use role all');
   for (const t of config.ingestTokens)
     if (!TOKEN_HASH.test(t))
       throw new ConfigError(
         'each ingest_tokens entry is the SHA-256 hex of a token, optionally prefixed with "tenant="',
       );
-  if (config.role !== 'ingest') return;
-  if (config.nats.length === 0) throw new ConfigError('role ingest needs nats (the JetStream servers)');
-  if (config.ingestTokens.length === 0)
-    throw new ConfigError('role ingest needs ingest_tokens: it has no store to look tokens up in');
+  if (config.partitions < 1 || config.partitions > 1024)
+    throw new ConfigError(`partitions must be 1..1024, not ${config.partitions}`);
+  if (config.replicas < 1 || config.replicas > 5)
+    throw new ConfigError(`replicas must be 1..5 (JetStream's limit), not ${config.replicas}`);
+  if (config.role === 'all') return;
+  if (config.nats.length === 0)
+    throw new ConfigError(`role ${config.role} needs nats (the JetStream servers)`);
+  if (config.role === 'ingest') {
+    if (config.ingestTokens.length === 0)
+      throw new ConfigError('role ingest needs ingest_tokens: it has no store to look tokens up in');
+    return;
+  }
+  // role api: one store, named explicitly (the default data folder is not a choice made).
+  const data = config.explicit.includes('dataDir');
+  if (data && config.clickhouseUrl !== null)
+    throw new ConfigError(
+      'role api takes data or clickhouse_url, not both: data is the embedded store this node writes as the single writer; clickhouse_url is a ClickHouse server the workers or `vigil writer` fill',
+    );
+  if (!data && config.clickhouseUrl === null)
+    throw new ConfigError(
+      'role api needs its store: data DIR (the embedded store; this node is then also the single writer, so no `vigil writer` may run) or clickhouse_url URL (a ClickHouse server)',
+    );
 }
 
 /** clickhouse_cluster needs a server to spread over; metrics_tokens are digests, kept apart from ingest's. */

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Detector } from '../detect/hunt/detector.js';
 import type { RuleError } from '../detect/sigma/parse/errors.js';
-import type { IntakeLog, Processor } from '../pipeline/index.js';
 import type { Intake } from './intake.js';
+import type { PipelineControl } from './pipeline-control.js';
 import type { ColumnMapper, Mappings } from '../normalize/index.js';
 import type { Store } from '../store/index.js';
 import type { IncidentRepository, IncidentService } from '../correlate/index.js';
@@ -20,8 +20,10 @@ export interface Services {
   readonly store: Store;
   /** How long events and alerts are kept; admins may change it unless the configuration sets it. */
   readonly retention: Retention;
-  readonly intake: IntakeLog;
-  readonly processor: Processor;
+  /** Where ingest puts batches: the ingest log (role all) or the event stream (role api). */
+  readonly intake: Intake;
+  /** Status, metrics, rule and suppression changes of the pipeline, local or on the workers. */
+  readonly pipeline: PipelineControl;
   readonly tokens: TokenStore;
   readonly users: UserStore;
   readonly signIns: SignInLimiter;
@@ -32,8 +34,11 @@ export interface Services {
   readonly columns: ColumnMapper;
   /** Incidents, their lifecycle, and suppressions in the store. */
   readonly incidents: IncidentRepository;
-  /** Builds incidents live from the pipeline's alerts. */
-  readonly incidentBuilder: IncidentService;
+  /**
+   * Builds incidents live from the pipeline's alerts; null on an api node that reads a ClickHouse
+   * server, where `vigil writer` builds them.
+   */
+  readonly incidentBuilder: IncidentService | null;
   /** Playbooks, runs, approvals, the kill switch, feeds and agent commands. */
   readonly response: ResponseService;
   /** Mail analysis: the policy, sender history, and the SMTP journaling listener. */

@@ -12,11 +12,12 @@ import {
   type JournalListener,
 } from '../email/index.js';
 import type { JsonObject } from '../ingest/types.js';
-import { makeBatch, type IntakeLog } from '../pipeline/index.js';
+import { makeBatch } from '../pipeline/index.js';
 import { eventIdOf } from '../pipeline/enrich.js';
 import type { Store } from '../store/index.js';
 import { checkTenant } from './auth.js';
 import type { ServerConfig } from './config.js';
+import type { Intake } from './intake.js';
 
 export interface IngestedMail {
   readonly analysis: EmailAnalysis;
@@ -31,9 +32,10 @@ export type MailVia = 'http:email' | 'smtp' | 'sample';
 
 /**
  * Mail in `vigil serve`: one EmailPolicy built from the settings (the lookalike index is built
- * once), sender history per tenant in the store, and one path into the ingest log for mail posted
- * to the API, journaled over SMTP, or loaded as sample data. Each message becomes the event
- * analyzeRaw builds, so rules, incidents and search see mail like any other source.
+ * once), sender history per tenant in the store, and one path into the intake (the ingest log,
+ * or the event stream on an api node) for mail posted to the API, journaled over SMTP, or loaded
+ * as sample data. Each message becomes the event analyzeRaw builds, so rules, incidents and
+ * search see mail like any other source.
  */
 export class EmailService {
   private readonly histories = new Map<string, StoreSenderHistory>();
@@ -42,14 +44,14 @@ export class EmailService {
   private constructor(
     readonly policy: EmailPolicy,
     private readonly store: Store,
-    private readonly intake: IntakeLog,
+    private readonly intake: Intake,
     private readonly log: (m: string) => void,
   ) {}
 
   static async open(
     config: ServerConfig,
     store: Store,
-    intake: IntakeLog,
+    intake: Intake,
     log: (m: string) => void,
   ): Promise<EmailService> {
     const people = config.emailPeople === null ? null : loadPeople(config.emailPeople);
@@ -99,6 +101,8 @@ export class EmailService {
     const record: JsonObject = { ...analysis.event, ...extra };
     const id = key ?? `email:${createHash('sha256').update(raw).digest('hex')}`;
     const accepted = await this.intake.append(makeBatch(tenant, id, via, [record]));
+    // One record is one message on the bus too, so its event id is known on either intake.
+    if (accepted.position === null) throw new Error('the mail event was accepted without a position');
     if (!accepted.duplicate) await recordInHistory(this.history(tenant), analysis);
     return { analysis, eventId: eventIdOf(accepted.position, 0), duplicate: accepted.duplicate };
   }

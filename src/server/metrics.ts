@@ -1,7 +1,8 @@
+import type { ProcessorStats } from '../pipeline/index.js';
 import type { Services } from './context.js';
 
 /** One Prometheus metric: its help, type and samples (label set → value). */
-interface Metric {
+export interface Metric {
   readonly name: string;
   readonly help: string;
   readonly type: 'counter' | 'gauge';
@@ -25,14 +26,10 @@ export function renderMetrics(metrics: readonly Metric[]): string {
   return out.join('\n') + '\n';
 }
 
-const one = (value: number) => [{ value }];
+export const one = (value: number) => [{ value }];
 
-/** What `vigil serve` (role all) exposes: the pipeline, incidents, response and the process. */
-export function serverMetrics(s: Services, startedAt: number): Metric[] {
-  const p = s.processor.stats;
-  const inc = s.incidentBuilder.stats;
-  const r = s.response.engine.stats;
-  const mem = process.memoryUsage();
+/** The single node's pipeline: what its processor did, and the ingest log not yet processed. */
+export function pipelineMetrics(p: ProcessorStats, backlogBytes: number): Metric[] {
   return [
     {
       name: 'vigil_events_stored_total',
@@ -77,26 +74,45 @@ export function serverMetrics(s: Services, startedAt: number): Metric[] {
       name: 'vigil_ingest_backlog_bytes',
       help: 'Accepted bytes the pipeline has not processed yet.',
       type: 'gauge',
-      samples: one(s.intake.wal.lagBytes()),
+      samples: one(backlogBytes),
     },
-    {
-      name: 'vigil_incidents_open',
-      help: 'Incidents open in memory (all tenants).',
-      type: 'gauge',
-      samples: one(inc.incidents),
-    },
-    {
-      name: 'vigil_incidents_unwritten',
-      help: 'Incident changes not yet written to the store.',
-      type: 'gauge',
-      samples: one(s.incidentBuilder.unwritten),
-    },
-    {
-      name: 'vigil_incident_merges_total',
-      help: 'Incidents merged by a bridging alert.',
-      type: 'counter',
-      samples: one(inc.merges),
-    },
+  ];
+}
+
+/**
+ * What `vigil serve` exposes: the pipeline's metrics (the local pipeline on role all, the cluster
+ * on role api), then incidents, response, rules and the process.
+ */
+export function serverMetrics(s: Services, startedAt: number, pipeline: readonly Metric[]): Metric[] {
+  const b = s.incidentBuilder;
+  const r = s.response.engine.stats;
+  const mem = process.memoryUsage();
+  const incidents: Metric[] =
+    b === null
+      ? []
+      : [
+          {
+            name: 'vigil_incidents_open',
+            help: 'Incidents open in memory (all tenants).',
+            type: 'gauge',
+            samples: one(b.stats.incidents),
+          },
+          {
+            name: 'vigil_incidents_unwritten',
+            help: 'Incident changes not yet written to the store.',
+            type: 'gauge',
+            samples: one(b.unwritten),
+          },
+          {
+            name: 'vigil_incident_merges_total',
+            help: 'Incidents merged by a bridging alert.',
+            type: 'counter',
+            samples: one(b.stats.merges),
+          },
+        ];
+  return [
+    ...pipeline,
+    ...incidents,
     {
       name: 'vigil_response_triggers_total',
       help: 'Response triggers heard.',

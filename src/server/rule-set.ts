@@ -1,10 +1,12 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { Detector } from '../detect/hunt/detector.js';
 import { enabledRules, loadRules } from '../detect/sigma/load.js';
 import { ruleKeys, type SigmaRule } from '../detect/sigma/model.js';
 import type { RuleError } from '../detect/sigma/parse/errors.js';
+import { parseRules } from '../detect/sigma/parse/rule.js';
+import type { RuleChanges } from '../cluster/control.js';
 import type { Mappings } from '../normalize/index.js';
 import { EnrichPool } from '../pipeline/index.js';
 
@@ -61,9 +63,43 @@ export class LiveRules {
   /** Keeps an uploaded rule (already checked) as a file of its own; returns the file. */
   addRule(yaml: string, id: string): string {
     mkdirSync(this.customDir, { recursive: true });
-    const file = join(this.customDir, `${createHash('sha256').update(id).digest('hex').slice(0, 16)}.yml`);
+    const file = join(this.customDir, uploadedFileName(id));
     writeAtomically(file, yaml);
     return file;
+  }
+
+  /** What this node changed in the configured rule set: what an api node hands to the workers. */
+  changes(): RuleChanges {
+    const uploaded: { id: string; yaml: string }[] = [];
+    for (const name of this.uploadedFiles()) {
+      const yaml = readFileSync(join(this.customDir, name), 'utf8');
+      const id = parseRules(yaml, name).rules[0]?.id;
+      if (id !== undefined) uploaded.push({ id, yaml });
+    }
+    return { uploaded, disabled: [...this.disabled()] };
+  }
+
+  /**
+   * Makes the files say what the cluster says (an api node starting, or another api node's
+   * change): uploaded rules it lacks are written, ones not listed removed, the switches replaced.
+   */
+  applyChanges(changes: RuleChanges): void {
+    mkdirSync(this.customDir, { recursive: true });
+    const keep = new Set(changes.uploaded.map((u) => uploadedFileName(u.id)));
+    for (const name of this.uploadedFiles())
+      if (!keep.has(name)) rmSync(join(this.customDir, name), { force: true });
+    for (const u of changes.uploaded) this.addRule(u.yaml, u.id);
+    writeAtomically(
+      join(this.customDir, 'disabled.json'),
+      JSON.stringify([...new Set(changes.disabled)].sort(), null, 2),
+    );
+  }
+
+  private uploadedFiles(): string[] {
+    if (!existsSync(this.customDir)) return [];
+    return readdirSync(this.customDir)
+      .filter((n) => /^[0-9a-f]{16}\.yml$/.test(n))
+      .sort();
   }
 
   setEnabled(id: string, enabled: boolean): void {
@@ -74,6 +110,8 @@ export class LiveRules {
     writeAtomically(join(this.customDir, 'disabled.json'), JSON.stringify([...disabled].sort(), null, 2));
   }
 }
+
+const uploadedFileName = (id: string) => `${createHash('sha256').update(id).digest('hex').slice(0, 16)}.yml`;
 
 function writeAtomically(file: string, text: string): void {
   const tmp = `${file}.tmp`;

@@ -13,6 +13,7 @@ import { LiveRules } from './rule-set.js';
 import { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
+import { LocalPipeline } from './pipeline-control.js';
 import { startContainerWatch } from './containers.js';
 import { listenHttp, startConfiguredSyslog } from './front-doors.js';
 import { ResponseService } from './response.js';
@@ -132,51 +133,92 @@ export async function startServer(
   processor.onAlerts = (tenant, alerts) => response.alerts(tenant, alerts);
   intake.onAppend = (position, batch) => processor.remember(position, batch);
   processor.start();
-  const email = await EmailService.open(config, store, intake, log);
-  const tokens = new TokenStore(store);
-  const bootstrapToken = await bootstrapAdmin(tokens, (options.env ?? process.env).VIGIL_ADMIN_TOKEN);
-  await recordRules(store, detector);
-
-  const services: Services = {
+  const api = await openApi(
     config,
-    store,
-    retention,
-    intake,
-    processor,
-    tokens,
-    users: new UserStore(store),
-    signIns: new SignInLimiter(),
-    detector,
-    rules,
-    mappings,
-    columns,
-    incidents,
-    incidentBuilder,
-    response,
-    email,
-    ruleErrors: loaded.errors,
-    log,
-    inflightBytes: 0,
-    retroHuntBusy: false,
-  };
-  const app = createApp(services);
-  const http = await listenHttp(config, app);
+    {
+      store,
+      retention,
+      intake,
+      pipeline: new LocalPipeline(processor, intake),
+      rules,
+      ruleErrors: loaded.errors,
+      mappings,
+      columns,
+      incidents,
+      incidentBuilder,
+      response,
+      log,
+    },
+    options.env,
+  );
   const syslog = await startConfiguredSyslog(config, intake, log);
   const containers = startContainerWatch(config, intake, log);
-  await email.startListener(config);
+  await api.email.startListener(config);
   return {
-    url: http.url,
-    services,
-    bootstrapToken,
+    url: api.url,
+    services: api.services,
+    bootstrapToken: api.bootstrapToken,
     async close() {
-      await http.close();
+      await api.closeHttp();
       await syslog?.close();
       await containers?.stop();
-      await email.close();
+      await api.email.close();
       await processor.stop();
       await response.stop();
       await rules.pool?.close();
       await store.close();
     },
   };
+}
+
+/** What a role brings to the API: the store and its parts, and where ingest and the pipeline are. */
+export type ApiParts = Pick<
+  Services,
+  | 'store'
+  | 'retention'
+  | 'intake'
+  | 'pipeline'
+  | 'rules'
+  | 'ruleErrors'
+  | 'mappings'
+  | 'columns'
+  | 'incidents'
+  | 'incidentBuilder'
+  | 'response'
+  | 'log'
+>;
+
+/**
+ * The API over a store, the same for role all and role api: mail analysis, the token table (and
+ * the first admin), the rules on record, the routes and the HTTP listener.
+ */
+export async function openApi(
+  config: ServerConfig,
+  parts: ApiParts,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<{
+  readonly url: string;
+  readonly services: Services;
+  readonly bootstrapToken: string | null;
+  readonly email: EmailService;
+  closeHttp(): Promise<void>;
+}> {
+  const { store, log } = parts;
+  const email = await EmailService.open(config, store, parts.intake, log);
+  const tokens = new TokenStore(store);
+  const bootstrapToken = await bootstrapAdmin(tokens, (env ?? process.env).VIGIL_ADMIN_TOKEN);
+  await recordRules(store, parts.rules.detector);
+  const services: Services = {
+    ...parts,
+    config,
+    tokens,
+    users: new UserStore(store),
+    signIns: new SignInLimiter(),
+    detector: parts.rules.detector,
+    email,
+    inflightBytes: 0,
+    retroHuntBusy: false,
+  };
+  const http = await listenHttp(config, createApp(services));
+  return { url: http.url, services, bootstrapToken, email, closeHttp: () => http.close() };
 }

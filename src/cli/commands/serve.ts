@@ -7,6 +7,7 @@ import { makeBatch } from '../../pipeline/index.js';
 import {
   ConfigError,
   loadConfig,
+  startApiNode,
   startIngestNode,
   startServer,
   type ServerConfig,
@@ -27,6 +28,8 @@ interface ServeFlags {
   sampleData?: boolean;
   role?: string;
   nats?: string;
+  partitions?: string;
+  replicas?: string;
 }
 
 const SAMPLE_SEED = 7;
@@ -81,8 +84,16 @@ export function registerServeCommand(program: Command): void {
     .option('--playbooks <paths...>', 'playbook files or folders (default: DATA/playbooks, if it exists)')
     .option('--tls-cert <file>', 'TLS certificate (PEM); serves HTTPS with --tls-key')
     .option('--tls-key <file>', 'TLS private key (PEM)')
-    .option('--role <role>', 'all (default: one node does everything) or ingest (front doors to JetStream)')
-    .option('--nats <urls>', 'NATS JetStream servers, comma-separated (role ingest)')
+    .option(
+      '--role <role>',
+      'all (default: one node does everything), ingest (front doors to JetStream) or api (API and UI of a cluster)',
+    )
+    .option('--nats <urls>', 'NATS JetStream servers, comma-separated (roles ingest and api)')
+    .option(
+      '--partitions <n>',
+      'partitions of the event stream, as the workers have them (role api; default 6)',
+    )
+    .option('--replicas <n>', 'replicas of the streams it creates when missing (role api; default 3)')
     .option('--sample-data', 'load generated sample events into an empty store, for a first look')
     .action(async (flags: ServeFlags) => {
       let config: ServerConfig;
@@ -103,6 +114,8 @@ export function registerServeCommand(program: Command): void {
             tlsKey: flags.tlsKey,
             role: flags.role,
             nats: flags.nats,
+            partitions: flags.partitions,
+            replicas: flags.replicas,
           },
         });
       } catch (e) {
@@ -125,11 +138,15 @@ export function registerServeCommand(program: Command): void {
       }
       // The demo shows the example playbooks (outbound ones only plan) unless playbooks are configured.
       if (flags.sampleData === true) config = withSampleMailPolicy(config);
-      const server = await startServer(config, {
-        examplePlaybooks: flags.sampleData === true && !config.explicit.includes('playbooks'),
-      });
+      const examplePlaybooks = flags.sampleData === true && !config.explicit.includes('playbooks');
+      const server =
+        config.role === 'api'
+          ? await startApiNode(config, { examplePlaybooks })
+          : await startServer(config, { examplePlaybooks });
       console.log(
-        `Vigil is listening on ${server.url} (data in ${config.dataDir}, ${server.services.store.kind} store)`,
+        config.role === 'api'
+          ? `Vigil is listening on ${server.url} (role api, ${server.services.store.kind} store, JetStream at ${config.nats.join(',')})`
+          : `Vigil is listening on ${server.url} (data in ${config.dataDir}, ${server.services.store.kind} store)`,
       );
       if (server.bootstrapToken !== null) {
         console.log('');

@@ -4,6 +4,7 @@ import { parseCount, parseRange } from '../../search/index.js';
 import { authorize } from '../auth.js';
 import type { RequestContext } from '../context.js';
 import { HttpError, readJson, sendJson, type Router } from '../http.js';
+import type { Propagation } from '../pipeline-control.js';
 
 const MONTH = 30 * 8.64e7;
 
@@ -83,22 +84,25 @@ export function incidentRoutes(router: Router<RequestContext>): void {
     authorize(ctx.principal, 'write');
     const body = await jsonObject(ctx);
     const s = await asked(() => ctx.services.incidents.addSuppression(ctx.tenant, body, authorOf(ctx)));
-    await reloadSuppressions(ctx);
+    const propagation = await reloadSuppressions(ctx);
     ctx.services.log(`suppression ${s.id} added by ${authorOf(ctx)}: ${s.reason}`);
-    sendJson(ctx.res, 201, s);
+    sendJson(ctx.res, 201, propagation === null ? s : { ...s, propagation });
   });
 
   router.on('DELETE', '/api/v1/suppressions/:id', async (ctx, params) => {
     authorize(ctx.principal, 'write');
     if (!(await ctx.services.incidents.deleteSuppression(ctx.tenant, params.id!)))
       throw new HttpError(404, `no suppression ${params.id}`);
-    await reloadSuppressions(ctx);
+    const propagation = await reloadSuppressions(ctx);
     ctx.services.log(`suppression ${params.id} removed by ${authorOf(ctx)}`);
-    sendJson(ctx.res, 200, { deleted: params.id });
+    sendJson(ctx.res, 200, { deleted: params.id, ...(propagation === null ? {} : { propagation }) });
   });
 }
 
-/** The pipeline applies the new list from its next batch on. */
-async function reloadSuppressions(ctx: RequestContext): Promise<void> {
-  ctx.services.processor.setSuppressions(await ctx.services.incidents.suppressions(null));
+/**
+ * The pipeline applies the new list from its next batch on; on an api node, the workers do once
+ * they have it (the answer says which have).
+ */
+async function reloadSuppressions(ctx: RequestContext): Promise<Propagation | null> {
+  return ctx.services.pipeline.setSuppressions(await ctx.services.incidents.suppressions(null));
 }

@@ -85,12 +85,13 @@ export function retroHuntRoutes(router: Router<RequestContext>): void {
         columns: s.columns,
         storeAlerts: store,
         suppressions: new Suppressions(await s.incidents.suppressions(ctx.tenant)),
-        // New findings join the live incidents of their hosts and processes.
+        // New findings join the live incidents of their hosts and processes (where this process
+        // builds them: not on an api node over a ClickHouse server).
         onStored: async (alerts) => {
-          await s.incidentBuilder.record([
-            { tenant: ctx.tenant, facts: { sightings: [], lineage: [] }, alerts },
-          ]);
-          await s.incidentBuilder.flush();
+          const builder = s.incidentBuilder;
+          if (builder === null) return;
+          await builder.record([{ tenant: ctx.tenant, facts: { sightings: [], lineage: [] }, alerts }]);
+          await builder.flush();
         },
         maxMatches: parseCount(b.max_matches, 100_000, 1_000_000, 'max_matches'),
       });

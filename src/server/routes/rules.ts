@@ -6,6 +6,7 @@ import { parseCount } from '../../search/index.js';
 import { authorize } from '../auth.js';
 import type { RequestContext, Services } from '../context.js';
 import { HttpError, readBody, readJson, sendJson, type Router } from '../http.js';
+import type { Propagation } from '../pipeline-control.js';
 
 const MAX_RULE_BYTES = 1024 * 1024;
 const DAY = 8.64e7;
@@ -89,9 +90,14 @@ export function ruleRoutes(router: Router<RequestContext>): void {
     if (taken !== undefined && !taken.source.file.startsWith(s.rules.customDir))
       throw new HttpError(409, `${rule.id} is the id of a rule of the configured rule set (${taken.title})`);
     s.rules.addRule(yaml, rule.id);
-    await reloadRules(s);
+    const propagation = await reloadRules(s);
     s.log(`rule ${rule.id} (${rule.title}) uploaded by ${ctx.principal.tokenId}`);
-    sendJson(ctx.res, 201, { id: rule.id, title: rule.title, compiled: s.detector.compiledRuleCount });
+    sendJson(ctx.res, 201, {
+      id: rule.id,
+      title: rule.title,
+      compiled: s.detector.compiledRuleCount,
+      ...(propagation === null ? {} : { propagation }),
+    });
   });
 
   router.on('PATCH', '/api/v1/rules/:id', async (ctx, params) => {
@@ -102,9 +108,14 @@ export function ruleRoutes(router: Router<RequestContext>): void {
     if (!s.rules.all.some((r) => (r.id ?? r.title) === params.id))
       throw new HttpError(404, `no loaded rule ${params.id}`);
     s.rules.setEnabled(params.id!, body.enabled);
-    await reloadRules(s);
+    const propagation = await reloadRules(s);
     s.log(`rule ${params.id} ${body.enabled ? 'enabled' : 'disabled'} by ${ctx.principal.tokenId}`);
-    sendJson(ctx.res, 200, { id: params.id, enabled: body.enabled, compiled: s.detector.compiledRuleCount });
+    sendJson(ctx.res, 200, {
+      id: params.id,
+      enabled: body.enabled,
+      compiled: s.detector.compiledRuleCount,
+      ...(propagation === null ? {} : { propagation }),
+    });
   });
 
   /** Parses and compiles posted Sigma YAML as the server would, and reports each problem at its line. */
@@ -139,13 +150,14 @@ function checkRules(yaml: string, ctx: RequestContext) {
   return { parsed, compiled, errors };
 }
 
-let reloading: Promise<void> = Promise.resolve();
+let reloading: Promise<unknown> = Promise.resolve();
 
 /**
  * Builds the rule set again and hands it to the pipeline, one reload at a time. The new workers
- * must start before the switch; the old ones finish what they were given, then close.
+ * must start before the switch; the old ones finish what they were given, then close. On an api
+ * node the pipeline is the cluster's workers: the answer says how far the change reached.
  */
-function reloadRules(s: Services): Promise<void> {
+export function reloadRules(s: Services): Promise<Propagation | null> {
   const run = async () => {
     const old = s.rules.pool;
     const loaded = await s.rules.load();
@@ -158,11 +170,15 @@ function reloadRules(s: Services): Promise<void> {
         );
         usable = undefined;
       });
-    s.processor.useRules(s.rules.detector, usable);
     s.detector = s.rules.detector;
     s.ruleErrors = loaded.errors;
-    void old?.retire();
+    try {
+      return await s.pipeline.useRules(s.rules.detector, usable);
+    } finally {
+      void old?.retire();
+    }
   };
-  reloading = reloading.then(run, run);
-  return reloading;
+  const next = reloading.then(run, run);
+  reloading = next;
+  return next;
 }
