@@ -189,9 +189,10 @@ describe('scale-out metric sets', () => {
   });
 
   it('writer: counters, insert seconds and its backlog (absent when unread)', () => {
-    const stats = { messages: 3, events: 30, alerts: 1, damaged: 0, insertMs: 2000 };
+    const stats = { messages: 3, events: 30, alerts: 1, damaged: 0, insertMs: 2000, skipped: 2 };
     const f = parseExposition(renderMetrics(writerMetrics(stats, { pending: 4, ackPending: 1 })));
     expect(sampleValue(f, 'vigil_writer_insert_seconds_total')).toBe(2);
+    expect(sampleValue(f, 'vigil_writer_already_stored_total')).toBe(2);
     expect(sampleValue(f, 'vigil_writer_pending')).toBe(4);
     const unread = parseExposition(renderMetrics(writerMetrics(stats, undefined)));
     expect(sampleValue(unread, 'vigil_writer_pending')).toBeUndefined();

@@ -172,6 +172,11 @@ export function writerMetrics(stats: WriterStats, backlog: ConsumerBacklog | und
       stats.damaged,
     ),
     counter(
+      'vigil_writer_already_stored_total',
+      'Rows messages found already stored (redelivered after a crash) and left out.',
+      stats.skipped,
+    ),
+    counter(
       'vigil_writer_insert_seconds_total',
       'Time spent storing rows (with retries).',
       stats.insertMs / 1000,

@@ -5,7 +5,7 @@ import { PartitionLeases, WRITER_LEASE } from '../bus/leases.js';
 import type { IncidentService } from '../correlate/index.js';
 import type { Store } from '../store/index.js';
 import { serveHistory } from './history.js';
-import { decodeRows, storeRows, type PreparedRows } from './rows.js';
+import { decodeRows, storeRowsBatch, type PreparedRows } from './rows.js';
 
 export interface WriterStats {
   messages: number;
@@ -13,12 +13,14 @@ export interface WriterStats {
   alerts: number;
   damaged: number;
   insertMs: number;
+  /** Messages whose rows were already stored (redelivered after a crash): left out. */
+  skipped: number;
 }
 
 /**
  * The single writer: the one process that opens the embedded store. It drains the rows stream,
- * stores each message with tokens from its source message (a redelivery is dropped by ClickHouse),
- * acks it, then links its alerts into incidents (which dedupe by alert id). This is also the
+ * stores what it fetched with one insert per table (leaving out messages already stored, see
+ * storeRowsBatch), acks, then links the alerts into incidents (which dedupe by alert id). This is also the
  * second, cross-host stage: it sees every partition's alerts, so stories that span hosts (one
  * hash on many machines, lateral movement) become one incident whatever worker saw each part.
  *
@@ -26,7 +28,14 @@ export interface WriterStats {
  * can run) stand by and take over when its lease goes stale, rebuilding incidents from the store.
  */
 export class RowsWriter {
-  readonly stats: WriterStats = { messages: 0, events: 0, alerts: 0, damaged: 0, insertMs: 0 };
+  readonly stats: WriterStats = {
+    messages: 0,
+    events: 0,
+    alerts: 0,
+    damaged: 0,
+    insertMs: 0,
+    skipped: 0,
+  };
   private stopped = false;
   private loop: Promise<void> | null = null;
   private history: { stop(): Promise<void> } | null = null;
@@ -119,7 +128,7 @@ export class RowsWriter {
     while (!this.stopped && this.active) {
       const msgs: JsMsg[] = [];
       try {
-        const batch = await consumer.fetch({ max_messages: this.options.fetchMax ?? 64, expires: 1000 });
+        const batch = await consumer.fetch({ max_messages: this.options.fetchMax ?? 256, expires: 1000 });
         for await (const m of batch) msgs.push(m);
       } catch (e) {
         this.options.log?.(`writer fetch: ${(e as Error).message}`);
@@ -129,36 +138,39 @@ export class RowsWriter {
         await this.options.incidents?.flush();
         continue;
       }
+      const rows: PreparedRows[] = [];
+      const good: JsMsg[] = [];
       for (const m of msgs) {
-        let rows: PreparedRows;
         try {
-          rows = decodeRows(m.data);
+          rows.push(decodeRows(m.data));
+          good.push(m);
         } catch (e) {
           this.stats.damaged++;
           this.options.log?.(`rows message ${m.seq} unreadable, dropped: ${(e as Error).message}`);
           m.term();
-          continue;
         }
-        const started = performance.now();
-        await this.storeWithRetry(rows, m);
-        this.stats.insertMs += performance.now() - started;
-        await m.ackAck().catch(() => false);
-        this.stats.messages++;
-        this.stats.events += rows.eventCount;
-        this.stats.alerts += rows.alerts.length;
-        await this.options.incidents?.record(rows.incidents);
       }
+      const started = performance.now();
+      this.stats.skipped += await this.storeWithRetry(rows, good);
+      this.stats.insertMs += performance.now() - started;
+      await Promise.all(good.map((m) => m.ackAck().catch(() => false)));
+      for (const r of rows) {
+        this.stats.messages++;
+        this.stats.events += r.eventCount;
+        this.stats.alerts += r.alerts.length;
+      }
+      await this.options.incidents?.record(rows.flatMap((r) => r.incidents));
     }
   }
 
-  private async storeWithRetry(rows: PreparedRows, m: JsMsg): Promise<void> {
+  /** Returns the messages found already stored. */
+  private async storeWithRetry(rows: readonly PreparedRows[], msgs: readonly JsMsg[]): Promise<number> {
     for (let delay = 200; ; delay = Math.min(delay * 2, 5000)) {
       try {
-        await storeRows(this.store, rows);
-        return;
+        return await storeRowsBatch(this.store, rows);
       } catch (e) {
-        this.options.log?.(`storing rows ${rows.id} failed, retrying: ${(e as Error).message}`);
-        m.working();
+        this.options.log?.(`storing ${rows.length} rows messages failed, retrying: ${(e as Error).message}`);
+        for (const m of msgs) m.working();
         await new Promise((r) => setTimeout(r, delay));
       }
     }
