@@ -85,6 +85,7 @@ export async function startApiNode(
     store = await openStore({
       dataDir: config.dataDir,
       clickhouseUrl: config.clickhouseUrl,
+      clickhouseCluster: config.clickhouseCluster,
       retentionDays: null,
     });
     const retention = await Retention.open(store, config);
