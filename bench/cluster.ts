@@ -5,10 +5,10 @@
  *
  *   npm run bench:cluster -- [--events N] [--workers 1,2,3] [--partitions N] [--rules DIR]...
  *
- * For each worker count, on a fresh cluster and store: the workers start and settle their leases,
- * then the events are published as ingest nodes publish them (split by host, with message ids),
- * faster than the workers drain them. The rate is taken from the end of publishing until 10% of
- * the backlog is left. CPU comes from /proc for the workers and the NATS servers, and from this
+ * For each worker count, on a fresh cluster and store: the events are published as ingest nodes
+ * publish them (split by host, with message ids), then the workers start on that backlog. The
+ * rate is taken from the moment every worker is up with its fair share of partitions until 10%
+ * of the backlog is left. CPU comes from /proc for the workers and the NATS servers, and from this
  * process for the writer. The store is checked to hold every event exactly once. Baseline in the
  * same run: JSON.parse of the same events.
  */
@@ -36,7 +36,7 @@ const corpus = resolve(root, '../shared/corpus');
 const TICK = 100; // clock ticks per second in /proc/<pid>/stat (USER_HZ on Linux)
 
 function args(argv: string[]) {
-  let events = 120_000;
+  let events = 300_000;
   let workers = [1, 2, 3];
   let partitions = 6;
   const rules: string[] = [];
@@ -94,7 +94,7 @@ interface RunResult {
   /** NATS CPU per event while publishing (R3 writes). */
   natsPublishUs: number;
   drainPerS: number;
-  /** From the first publish until the store held every event. */
+  /** From starting the workers (rules load included) until the store held every event. */
   storedSeconds: number;
   /** CPU µs per event in the steady window. */
   workerUs: number;
@@ -120,11 +120,35 @@ async function run(
     const natsPids = nats.nodes.map((n) => n.pid);
     const total = records.length;
 
-    // 1. The writer and the workers start, and settle their leases on a fair share.
+    // 1. The backlog, published as ingest nodes publish (split by host, message ids, R3 acks).
+    const natsBefore = natsPids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0);
+    const publishStart = performance.now();
+    // The backlog is read in messages (one host's part of a request each): events per message
+    // converts it back.
+    let messages = 0;
+    for (let i = 0; i < total; i += 1000) {
+      const batch = makeBatch('default', `b${i}`, 'bench', records.slice(i, i + 1000) as never[]);
+      messages += (await bus.publishBatch(batch, hostOf)).messages;
+    }
+    const perMessage = total / messages;
+    const publishSeconds = (performance.now() - publishStart) / 1000;
+    const natsPublishUs =
+      ((natsPids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0) - natsBefore) * 1e6) / total;
+
+    // 2. The writer and the workers start on it. The clock runs from the moment every worker is
+    //    up with its fair share of partitions until 10% of the backlog is left.
     const store = await openStore({ dataDir: dir, retentionDays: null });
     const writer = new RowsWriter(bus, store, { incidents: new IncidentService(store) });
     writer.start();
+    // The bench holds every partition's lease while the workers load their rules, so that none
+    // starts draining before the others are up; releasing them is the starting gun.
+    const hold = new PartitionLeases(bus, 'bench-hold', partitions, 6000);
+    for (let p = 0; p < partitions; p++) await hold.tryTake(p);
+    const holding = setInterval(() => {
+      for (const p of hold.owned()) void hold.renew(p).catch(() => {});
+    }, 1000);
     const cli = join(root, 'dist/src/cli/main.js');
+    const startedWorkers = performance.now();
     const up: Promise<void>[] = [];
     for (let i = 0; i < count; i++) {
       const child = spawn(
@@ -160,6 +184,7 @@ async function run(
         const c = await bus.jsm.consumers.info(EVENTS_STREAM, consumerName(p)).catch(() => null);
         left += c === null ? 0 : c.num_pending + c.num_ack_pending;
       }
+      left *= perMessage;
       return {
         t: performance.now(),
         left,
@@ -169,6 +194,8 @@ async function run(
       };
     };
     await Promise.all(up);
+    clearInterval(holding);
+    for (const p of hold.owned()) await hold.release(p);
     const share = Math.ceil(partitions / count);
     for (let settled = false; !settled;) {
       const s = await clusterStatus(bus, partitions);
@@ -177,20 +204,10 @@ async function run(
       settled = !per.has('') && [...per.values()].every((n) => n <= share) && per.size === count;
       if (!settled) await new Promise((r) => setTimeout(r, 200));
     }
-    // 2. The events, published as ingest nodes publish them (split by host, message ids, R3
-    //    acks): faster than the workers drain them, so a backlog builds. The clock then runs
-    //    from the end of publishing until the backlog is down to 10%.
-    const natsBefore = natsPids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0);
-    const publishStart = performance.now();
-    for (let i = 0; i < total; i += 1000) {
-      const batch = makeBatch('default', `b${i}`, 'bench', records.slice(i, i + 1000) as never[]);
-      await bus.publishBatch(batch, hostOf);
-    }
-    const publishSeconds = (performance.now() - publishStart) / 1000;
-    const natsPublishUs =
-      ((natsPids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0) - natsBefore) * 1e6) / total;
-
     const first = await sample();
+    console.log(
+      `  workers up after ${((performance.now() - startedWorkers) / 1000).toFixed(1)} s, ${first.left} events left`,
+    );
     let last = first;
     while (last.left > total * 0.1) {
       await new Promise((r) => setTimeout(r, 250));
@@ -219,7 +236,7 @@ async function run(
       publishPerS: total / publishSeconds,
       natsPublishUs,
       drainPerS: windowEvents / windowSeconds,
-      storedSeconds: (stored - publishStart) / 1000,
+      storedSeconds: (stored - startedWorkers) / 1000,
       workerUs: us(first.workers, last.workers),
       natsUs: us(first.nats, last.nats),
       writerUs: us(first.self, last.self),
@@ -262,7 +279,7 @@ async function main(): Promise<void> {
     results.push(r);
     console.log(
       `${n} worker${n === 1 ? ' ' : 's'}: drain ${Math.round(r.drainPerS).toLocaleString('en')} ev/s, ` +
-        `all stored ${r.storedSeconds.toFixed(1)} s after the first publish; ` +
+        `all stored ${r.storedSeconds.toFixed(1)} s after starting the workers; ` +
         `publish ${Math.round(r.publishPerS).toLocaleString('en')} ev/s (NATS ${r.natsPublishUs.toFixed(0)} µs/event); ` +
         `CPU per event while draining: workers ${r.workerUs.toFixed(0)} µs, NATS ${r.natsUs.toFixed(0)} µs, writer ${r.writerUs.toFixed(0)} µs; ` +
         `worker peak RSS ${r.workerRssMiB.toFixed(0)} MiB`,
