@@ -67,6 +67,7 @@ export class Detector {
     this.notes = compiled.notes;
     this.ruleSet = new RuleSet(
       compiled.compiled.map((c) => ({ payload: c, pred: c.pred, indexed: c.detection, buckets: c.buckets })),
+      { bucketFields: compiled.bucketFields },
     );
   }
 

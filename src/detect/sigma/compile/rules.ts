@@ -23,7 +23,7 @@ export interface CompiledRule {
   readonly pred: Pred;
   /** The detection alone (with filters): what the engine indexes, since buckets cover the rest. */
   readonly detection: Pred;
-  /** Required values of the engine's bucket fields (`_source`, `Channel`, `EventID`), or null. */
+  /** Required values of each of the outcome's `bucketFields`, or null for any. */
   readonly buckets: readonly (readonly string[] | null)[];
   /** Sigma field name → event field name for this variant. */
   readonly fieldMap: Readonly<Record<string, string>>;
@@ -31,6 +31,12 @@ export interface CompiledRule {
 
 export interface CompileOutcome {
   readonly compiled: CompiledRule[];
+  /**
+   * Fields the engine buckets rules by: `_source`, `Channel`, `EventID`, then every other field a
+   * logsource variant's conditions name (`event.module`, `_path`...), so that an event meets only
+   * the rules of its own kind of source.
+   */
+  readonly bucketFields: readonly string[];
   readonly errors: RuleError[];
   /** Rules that compiled with a caveat (unknown logsource, wildcard placeholder, ...). */
   readonly notes: { rule: DetectionRule; note: string }[];
@@ -77,7 +83,9 @@ export function compileRules(
   resolve: VariantResolver,
   options: RulesCompileOptions = {},
 ): CompileOutcome {
-  const outcome: CompileOutcome = { compiled: [], errors: [], notes: [] };
+  const outcome = { errors: [] as RuleError[], notes: [] as { rule: DetectionRule; note: string }[] };
+  const compiled: { rule: Omit<CompiledRule, 'buckets'>; variant: LogsourceVariant }[] = [];
+  const bucketFields = [...DEFAULT_BUCKET_FIELDS];
   const filtersByRule = new Map<string, FilterRule[]>();
   for (const r of rules) {
     if (r.type !== 'filter') continue;
@@ -100,7 +108,7 @@ export function compileRules(
       variants = [UNMAPPED];
     }
     const filters = ruleKeys(rule).flatMap((k) => filtersByRule.get(k) ?? []);
-    const done: CompiledRule[] = [];
+    const done: typeof compiled = [];
     let current: SigmaRule = rule;
     try {
       for (const variant of variants) {
@@ -117,17 +125,19 @@ export function compileRules(
           pred = and([pred, not(compileDetection(f.detection, opts, f.source.line))]);
         }
         done.push({
-          rule,
-          variant: variant.name,
-          pred: and([variant === UNMAPPED ? UNRECOGNISED_SHAPE : preconditionOf(variant), pred]),
-          detection: pred,
-          buckets: DEFAULT_BUCKET_FIELDS.map((f) =>
-            variant === UNMAPPED ? (f === '_source' ? [''] : null) : valuesOf(variant, f),
-          ),
-          fieldMap: variant.fields,
+          rule: {
+            rule,
+            variant: variant.name,
+            pred: and([variant === UNMAPPED ? UNRECOGNISED_SHAPE : preconditionOf(variant), pred]),
+            detection: pred,
+            fieldMap: variant.fields,
+          },
+          variant,
         });
       }
-      outcome.compiled.push(...done);
+      compiled.push(...done);
+      for (const { variant } of done)
+        for (const c of variant.conditions) if (!bucketFields.includes(c.field)) bucketFields.push(c.field);
     } catch (e) {
       if (!(e instanceof RuleSyntaxError)) {
         // A defect must not stop the other rules from loading; report it like a bad rule.
@@ -144,5 +154,14 @@ export function compileRules(
       outcome.errors.push(new RuleError(e.message + what, current.source.file, e.line));
     }
   }
-  return outcome;
+  return {
+    ...outcome,
+    bucketFields,
+    compiled: compiled.map(({ rule, variant }) => ({
+      ...rule,
+      buckets: bucketFields.map((f) =>
+        variant === UNMAPPED ? (f === '_source' ? [''] : null) : valuesOf(variant, f),
+      ),
+    })),
+  };
 }
