@@ -1,44 +1,67 @@
 import { longestLiteral } from '../compile/glob.js';
 import type { Pred } from '../compile/predicate.js';
 import { isFoldable } from './aho-corasick.js';
+import { regexLiterals } from './regex-literals.js';
 
 /** Anchors on this field are looked for in every value of the event (keyword searches). */
 export const ANY_FIELD = '*';
 
-/** A literal that must occur (lower-cased) in a field's value for a predicate to hold. */
+/**
+ * A literal that must occur in a field's lower-cased value for a predicate to hold: somewhere in
+ * it, at its start, at its end, or (both) as the whole value.
+ */
 export interface Anchor {
   /** The field, or ANY_FIELD for keyword searches. */
   readonly field: string;
   readonly literal: string;
+  readonly atStart: boolean;
+  readonly atEnd: boolean;
 }
 
-/** Literals shorter than this hit too often to be worth indexing. */
+/** Literals shorter than this hit too often to be worth indexing (whole values may be short). */
 const MIN_LITERAL = 2;
+/** Most anchor groups an entry is indexed by: each must hit before the entry is evaluated. */
+export const MAX_GROUPS = 2;
+
+const NONE: ReadonlySet<string> = new Set();
 
 function score(anchors: readonly Anchor[]): number {
   let min = Infinity;
-  for (const a of anchors) min = Math.min(min, a.literal.length);
+  // A tie to the start or end of the value narrows a literal like one more character.
+  for (const a of anchors) min = Math.min(min, a.literal.length + Number(a.atStart) + Number(a.atEnd));
   // Longer shortest literal first, then fewer literals.
   return min * 1000 - anchors.length;
 }
 
 /**
  * A set of anchors at least one of which occurs in every event the predicate accepts, or null
- * when no such set is known. The engine evaluates a rule only when one of its anchors hit.
+ * when no such set is known. Tests of `ignored` fields give no anchors (fields the engine's
+ * buckets already settle).
  */
-export function necessaryAnchors(p: Pred): Anchor[] | null {
+export function necessaryAnchors(p: Pred, ignored: ReadonlySet<string> = NONE): Anchor[] | null {
   switch (p.k) {
     case 'str': {
+      if (p.field !== null && ignored.has(p.field)) return null;
       const literal = (p.op === 'glob' ? longestLiteral(p.pattern) : p.text).toLowerCase();
+      // Where the literal sits in each of the field's values (keywords: anywhere in any value).
+      const atStart = p.field !== null && (p.op === 'eq' || p.op === 'prefix');
+      const atEnd = p.field !== null && (p.op === 'eq' || p.op === 'suffix');
       // ASCII only: the index folds ASCII case, and non-ASCII case rules have exceptions.
-      return literal.length >= MIN_LITERAL && isFoldable(literal)
-        ? [{ field: p.field ?? ANY_FIELD, literal }]
-        : null;
+      const long = literal.length >= (atStart && atEnd ? 1 : MIN_LITERAL);
+      return long && isFoldable(literal) ? [{ field: p.field ?? ANY_FIELD, literal, atStart, atEnd }] : null;
+    }
+    case 're': {
+      if (p.field !== null && ignored.has(p.field)) return null;
+      const literals = regexLiterals(p.re, MIN_LITERAL);
+      const field = p.field ?? ANY_FIELD;
+      return literals === null
+        ? null
+        : literals.map((literal) => ({ field, literal, atStart: false, atEnd: false }));
     }
     case 'and': {
       let best: Anchor[] | null = null;
       for (const item of p.items) {
-        const a = necessaryAnchors(item);
+        const a = necessaryAnchors(item, ignored);
         if (a !== null && (best === null || score(a) > score(best))) best = a;
       }
       return best;
@@ -46,7 +69,7 @@ export function necessaryAnchors(p: Pred): Anchor[] | null {
     case 'or': {
       const all: Anchor[] = [];
       for (const item of p.items) {
-        const a = necessaryAnchors(item);
+        const a = necessaryAnchors(item, ignored);
         if (a === null) return null;
         all.push(...a);
       }
@@ -57,4 +80,23 @@ export function necessaryAnchors(p: Pred): Anchor[] | null {
     default:
       return null;
   }
+}
+
+/**
+ * Up to MAX_GROUPS anchor sets that must each hit for the predicate to hold: the best ones of a
+ * conjunction's items (every item of an AND is necessary), else the predicate's own set; null
+ * when none is known.
+ */
+export function anchorGroups(p: Pred, ignored: ReadonlySet<string> = NONE): Anchor[][] | null {
+  if (p.k !== 'and') {
+    const one = necessaryAnchors(p, ignored);
+    return one === null ? null : [one];
+  }
+  const groups: Anchor[][] = [];
+  for (const item of p.items) {
+    const a = necessaryAnchors(item, ignored);
+    if (a !== null) groups.push(a);
+  }
+  if (groups.length === 0) return null;
+  return groups.sort((a, b) => score(b) - score(a)).slice(0, MAX_GROUPS);
 }

@@ -1,6 +1,6 @@
 import type { Pred } from '../compile/predicate.js';
-import { AhoCorasick } from './aho-corasick.js';
-import { ANY_FIELD, necessaryAnchors } from './anchors.js';
+import { AhoCorasick, type Pattern } from './aho-corasick.js';
+import { ANY_FIELD, anchorGroups, MAX_GROUPS, type Anchor } from './anchors.js';
 import { compileMatcher, type Matcher } from './closure.js';
 import { MatchContext } from './context.js';
 import type { EventView, FieldValue, Scalar } from './event-view.js';
@@ -15,24 +15,93 @@ export interface EngineEntry<T> {
    * (lower-case; '' means absent), or null for any. The engine only uses these to skip work.
    */
   readonly buckets: readonly (readonly string[] | null)[];
-  /** The part of `pred` to take index literals from (default `pred`); must be implied by it. */
+  /**
+   * The part of `pred` to take index literals from first (default `pred`); must be implied by it.
+   * When it has none, they are taken from `pred` (a logsource precondition on other fields).
+   */
   readonly indexed?: Pred;
 }
 
-/** One automaton per field over the literals of every rule anchored on it, built on first use. */
-interface FieldIndex {
-  readonly literals: Map<string, number[]>;
-  automaton: AhoCorasick | null;
-  entriesByPattern: (readonly number[])[];
+/**
+ * A slot is one anchor group of one entry: `entry * SLOTS_PER_ENTRY + group`. An entry becomes a
+ * candidate once every one of its groups has a hit, so each group is counted once per event.
+ */
+const SLOTS_PER_ENTRY = MAX_GROUPS;
+
+/** Every entry's anchors on one field (or ANY_FIELD), by literal and where it sits. */
+class FieldAnchors {
+  private readonly anchors = new Map<string, { pattern: Pattern; slots: number[] }>();
+
+  constructor(readonly field: string) {}
+
+  add(a: Anchor, slot: number): void {
+    const key = `${Number(a.atStart)}${Number(a.atEnd)}${a.literal}`;
+    const known = this.anchors.get(key);
+    if (known === undefined)
+      this.anchors.set(key, {
+        pattern: { text: a.literal, atStart: a.atStart, atEnd: a.atEnd },
+        slots: [slot],
+      });
+    else if (known.slots.at(-1) !== slot) known.slots.push(slot);
+  }
+
+  /** The anchors of a bucket's members, each with its members' slots only. */
+  of(member: Uint8Array): { key: string; pattern: Pattern; slots: Int32Array }[] {
+    const out: { key: string; pattern: Pattern; slots: Int32Array }[] = [];
+    for (const [key, { pattern, slots }] of this.anchors) {
+      const mine = slots.filter((slot) => member[(slot / SLOTS_PER_ENTRY) | 0] === 1);
+      if (mine.length > 0) out.push({ key, pattern, slots: Int32Array.from(mine) });
+    }
+    return out;
+  }
+}
+
+/**
+ * One field's scan in one bucket: an automaton over the literals of the bucket's members only
+ * (small tables stay in cache), whose states lead straight to the slots of the literals ending there.
+ */
+class FieldScan {
+  private readonly visit: (state: number) => boolean;
+
+  constructor(
+    readonly field: string,
+    private readonly automaton: AhoCorasick,
+    slotsAt: ReadonlyMap<number, Int32Array>,
+    take: (slots: Int32Array) => void,
+  ) {
+    this.visit = (state) => {
+      take(slotsAt.get(state)!);
+      return true;
+    };
+  }
+
+  /** Feeds `take` the slots of the anchors found in each of a value's scalars. */
+  scan(v: FieldValue | undefined): void {
+    if (v === undefined || v === null) return;
+    const automaton = this.automaton;
+    if (typeof v === 'string') automaton.scanStates(v, this.visit);
+    else if (Array.isArray(v)) {
+      for (const x of v as readonly Scalar[]) if (x !== null) automaton.scanStates(String(x), this.visit);
+    } else automaton.scanStates(String(v), this.visit);
+  }
 }
 
 /** The work for one bucket (source, channel, event id): entries always evaluated, fields to scan. */
 interface Plan {
-  readonly always: readonly number[];
-  readonly fields: readonly string[];
+  readonly always: Int32Array;
+  /** Named fields, each scanned in that field's value only. */
+  readonly fields: readonly FieldScan[];
+  /** The keyword scan, over every value of the event, when this bucket needs it. */
+  readonly keywords: FieldScan | null;
   /** 1 for entries in this bucket: anchor hits on other entries are ignored. */
   readonly member: Uint8Array;
 }
+
+/** Plans cached by an event's raw bucket values: one Map level per bucket field, plans at the last. */
+type RawPlans = Map<unknown, RawPlans | Plan>;
+
+/** Cached plans at most: a hostile stream of distinct channels must not grow memory without limit. */
+const MAX_PLANS = 4096;
 
 export interface RuleSetOptions {
   /** Fields whose values split rules into buckets (default `_source`, `Channel`, `EventID`). */
@@ -51,32 +120,49 @@ function key(v: FieldValue | undefined): string | null {
   return v === null ? '' : String(v).toLowerCase();
 }
 
-/** Scans the text of each of a value's scalars (numbers as written); nulls have no text. */
-function scanValue(automaton: AhoCorasick, v: FieldValue | undefined, hits: number[]): void {
-  if (v === undefined || v === null) return;
-  if (typeof v === 'string') automaton.scanInto(v, hits);
-  else if (Array.isArray(v)) {
-    for (const x of v as readonly Scalar[]) if (x !== null) automaton.scanInto(String(x), hits);
-  } else automaton.scanInto(String(v), hits);
-}
-
 /**
  * Matches events against many rules at once. Rules are bucketed by the channel and event id
- * their logsource requires; within a bucket, the literals each rule needs are compiled into one
- * automaton per field, so a rule is evaluated only when one of its literals occurs in the event.
+ * their logsource requires; within a bucket, the literals each rule needs (tied to the start or
+ * end of a value where its test is) are compiled into one automaton per field, so a rule is
+ * evaluated only when its literals occur in the event: one of each of its (at most two) groups.
  */
 export class RuleSet<T> {
   private readonly matchers: Matcher[];
-  private readonly anchors: ReturnType<typeof necessaryAnchors>[];
+  /** Anchor groups of each entry; 0 for entries evaluated on every event of their buckets. */
+  private readonly groups: Uint8Array;
   private readonly plans = new Map<string, Plan>();
-  private readonly fieldIndex = new Map<string, FieldIndex>();
+  private readonly rawPlans: RawPlans = new Map();
+  private rawPlanCount = 0;
+  private readonly fieldAnchors = new Map<string, FieldAnchors>();
+  /** Automata by field and literals: buckets with the same literals on a field share one. */
+  private readonly automata = new Map<string, AhoCorasick>();
   private readonly bucketFields: readonly string[];
   private readonly bucketSets: (ReadonlySet<string> | null)[][];
-  private readonly seen: Int32Array;
-  private stamp = 0;
   private readonly ctx = new MatchContext();
-  /** Pattern hits of one field scan, reused across events. */
-  private readonly hits: number[] = [];
+  // Per-event state of the scans: the bucket's members, stamps of slots and entries already
+  // counted, groups hit per entry, and the queue of candidates (each entry at most once per
+  // event, so the queue never outgrows the entry count).
+  private member: Uint8Array = new Uint8Array(0);
+  private stamp = 0;
+  private readonly slotSeen: Int32Array;
+  private readonly entrySeen: Int32Array;
+  private readonly hitGroups: Uint8Array;
+  private readonly candidates: Int32Array;
+  private count = 0;
+  private readonly take = (slots: Int32Array): void => {
+    const { member, stamp, slotSeen, entrySeen, hitGroups, groups } = this;
+    for (let s = 0; s < slots.length; s++) {
+      const slot = slots[s]!;
+      const i = (slot / SLOTS_PER_ENTRY) | 0;
+      if (member[i] !== 1 || slotSeen[slot] === stamp) continue;
+      slotSeen[slot] = stamp;
+      if (entrySeen[i] !== stamp) {
+        entrySeen[i] = stamp;
+        hitGroups[i] = 0;
+      }
+      if (++hitGroups[i]! === groups[i]) this.candidates[this.count++] = i;
+    }
+  };
   /** Rules fully evaluated, for statistics. */
   evaluations = 0;
 
@@ -89,35 +175,57 @@ export class RuleSet<T> {
       this.bucketFields.map((_, i) => (e.buckets[i] ? new Set(e.buckets[i]) : null)),
     );
     this.matchers = entries.map((e) => compileMatcher(e.pred));
-    this.anchors = entries.map((e) => necessaryAnchors(e.indexed ?? e.pred));
-    this.seen = new Int32Array(entries.length);
-    this.anchors.forEach((anchors, i) => {
-      for (const a of anchors ?? []) {
-        let index = this.fieldIndex.get(a.field);
-        if (!index)
-          this.fieldIndex.set(
-            a.field,
-            (index = { literals: new Map(), automaton: null, entriesByPattern: [] }),
-          );
-        const list = index.literals.get(a.literal);
-        if (list) {
-          if (list.at(-1) !== i) list.push(i);
-        } else index.literals.set(a.literal, [i]);
-      }
+    this.groups = new Uint8Array(entries.length);
+    this.slotSeen = new Int32Array(entries.length * SLOTS_PER_ENTRY);
+    this.entrySeen = new Int32Array(entries.length);
+    this.hitGroups = new Uint8Array(entries.length);
+    this.candidates = new Int32Array(entries.length);
+    entries.forEach((e, i) => {
+      // Tests of the fields an entry's bucket pins hold for every event of the bucket: no use as anchors.
+      const ignored = new Set(
+        this.bucketFields.filter((_, f) => e.buckets[f] !== null && e.buckets[f] !== undefined),
+      );
+      let groups = anchorGroups(e.indexed ?? e.pred, ignored);
+      if (groups === null && e.indexed !== undefined) groups = anchorGroups(e.pred, ignored);
+      if (groups === null) return;
+      this.groups[i] = groups.length;
+      groups.forEach((group, g) => {
+        for (const a of group) {
+          let anchors = this.fieldAnchors.get(a.field);
+          if (!anchors) this.fieldAnchors.set(a.field, (anchors = new FieldAnchors(a.field)));
+          anchors.add(a, i * SLOTS_PER_ENTRY + g);
+        }
+      });
     });
   }
 
-  /** The plan of an event's bucket, found by string concatenation only (no arrays per event). */
+  /**
+   * The plan of an event's bucket. Most events find it by their raw bucket values, with no
+   * lower-casing or string building; the rest (first of their bucket, lists) go the long way.
+   */
   private planOfEvent(view: EventView): Plan {
-    let k = '';
-    let ambiguous = false;
-    for (const f of this.bucketFields) {
-      const v = key(view.get(f));
-      if (v === null) ambiguous = true;
-      k += (v ?? '\u0000any') + '\u0000';
+    const fields = this.bucketFields;
+    let level: RawPlans | Plan | undefined = this.rawPlans;
+    for (let f = 0; f < fields.length && level !== undefined; f++)
+      level = (level as RawPlans).get(view.get(fields[f]!));
+    return level === undefined || level instanceof Map ? this.planOfValues(view) : level;
+  }
+
+  private planOfValues(view: EventView): Plan {
+    const raw = this.bucketFields.map((f) => view.get(f));
+    const plan = this.planFor(raw.map(key));
+    // Lists are never cached by identity: each event brings its own.
+    if (this.rawPlanCount < MAX_PLANS && raw.length > 0 && !raw.some((v) => Array.isArray(v))) {
+      let level = this.rawPlans;
+      for (let f = 0; f < raw.length - 1; f++) {
+        let next = level.get(raw[f]) as RawPlans | undefined;
+        if (next === undefined) level.set(raw[f], (next = new Map()));
+        level = next;
+      }
+      level.set(raw.at(-1), plan);
+      this.rawPlanCount++;
     }
-    const cached = ambiguous ? undefined : this.plans.get(k);
-    return cached ?? this.planFor(this.bucketFields.map((f) => key(view.get(f))));
+    return plan;
   }
 
   /** The entries an event with these bucket values can match; null values mean any. */
@@ -125,72 +233,100 @@ export class RuleSet<T> {
     const k = values.map((v) => (v ?? '\u0000any') + '\u0000').join('');
     let plan = this.plans.get(k);
     if (plan !== undefined) return plan;
-    const members: number[] = [];
-    this.bucketSets.forEach((sets, i) => {
-      if (sets.every((set, f) => set === null || values[f] === null || set.has(values[f]!))) members.push(i);
-    });
     const always: number[] = [];
-    const fields = new Set<string>();
     const member = new Uint8Array(this.entries.length);
-    for (const i of members) {
+    this.bucketSets.forEach((sets, i) => {
+      if (!sets.every((set, f) => set === null || values[f] === null || set.has(values[f]!))) return;
       member[i] = 1;
-      const anchors = this.anchors[i];
-      if (anchors === null || anchors === undefined) always.push(i);
-      else for (const a of anchors) fields.add(a.field);
+      if (this.groups[i] === 0) always.push(i);
+    });
+    const scans: FieldScan[] = [];
+    for (const anchors of this.fieldAnchors.values()) {
+      const mine = anchors.of(member);
+      if (mine.length > 0) scans.push(this.scanOf(anchors.field, mine));
     }
-    plan = { always, fields: [...fields], member };
-    // Bounded: a hostile stream of distinct channels must not grow memory without limit.
-    if (this.plans.size < 4096) this.plans.set(k, plan);
+    plan = {
+      always: Int32Array.from(always),
+      fields: scans.filter((x) => x.field !== ANY_FIELD),
+      keywords: scans.find((x) => x.field === ANY_FIELD) ?? null,
+      member,
+    };
+    if (this.plans.size < MAX_PLANS) this.plans.set(k, plan);
     return plan;
   }
 
-  private indexFor(field: string): FieldIndex {
-    const index = this.fieldIndex.get(field)!;
-    if (index.automaton === null) {
-      index.automaton = new AhoCorasick([...index.literals.keys()], true);
-      index.entriesByPattern = [...index.literals.values()];
+  private scanOf(field: string, anchors: ReturnType<FieldAnchors['of']>): FieldScan {
+    const key = `${field}\u0000${anchors.map((a) => a.key).join('\u0000')}`;
+    let automaton = this.automata.get(key);
+    if (automaton === undefined) {
+      automaton = new AhoCorasick(
+        anchors.map((a) => a.pattern),
+        true,
+      );
+      this.automata.set(key, automaton);
     }
-    return index;
+    // Each state where literals end gets their slots, so a hit is one list to walk.
+    const slotsAt = new Map<number, Int32Array>();
+    for (let state = 0; state < automaton.stateCount; state++) {
+      const patterns = automaton.patternsAt(state);
+      if (patterns === null) continue;
+      if (patterns.length === 1) slotsAt.set(state, anchors[patterns[0]!]!.slots);
+      else {
+        const union = new Set<number>();
+        for (const p of patterns) for (const slot of anchors[p]!.slots) union.add(slot);
+        slotsAt.set(state, Int32Array.from(union));
+      }
+    }
+    return new FieldScan(field, automaton, slotsAt, this.take);
   }
 
   /** The payloads of every entry the event satisfies, in entry order. */
   match(view: EventView): T[] {
-    const ctx = this.ctx;
-    ctx.reset(view);
     const plan = this.planOfEvent(view);
-    // Stamps mark rules already queued for this event; a long stream must not overflow them.
+    // Stamps mark slots and entries already counted for this event; a long stream must not overflow them.
     if (this.stamp === 0x7fffffff) {
-      this.seen.fill(0);
+      this.slotSeen.fill(0);
+      this.entrySeen.fill(0);
       this.stamp = 0;
     }
-    const stamp = ++this.stamp;
-    const seen = this.seen;
-    const candidates: number[] = [];
-    const member = plan.member;
-    const hits = this.hits;
-    for (const field of plan.fields) {
-      const index = this.indexFor(field);
-      const automaton = index.automaton!;
-      hits.length = 0;
-      if (field === ANY_FIELD) for (const v of view.values()) scanValue(automaton, v, hits);
-      else scanValue(automaton, view.get(field), hits);
-      const byPattern = index.entriesByPattern;
-      for (let h = 0; h < hits.length; h++) {
-        const entries = byPattern[hits[h]!]!;
-        for (let e = 0; e < entries.length; e++) {
-          const i = entries[e]!;
-          if (member[i] === 1 && seen[i] !== stamp) {
-            seen[i] = stamp;
-            candidates.push(i);
-          }
-        }
-      }
-    }
-    for (const i of plan.always) candidates.push(i);
-    if (candidates.length > 1) candidates.sort((a, b) => a - b);
+    this.stamp++;
+    this.member = plan.member;
+    this.count = 0;
+    const fields = plan.fields;
+    for (let f = 0; f < fields.length; f++) fields[f]!.scan(view.get(fields[f]!.field));
+    const keywords = plan.keywords;
+    if (keywords !== null) for (const v of view.values()) keywords.scan(v);
+    const candidates = this.candidates;
+    let n = this.count;
+    const always = plan.always;
+    for (let a = 0; a < always.length; a++) candidates[n++] = always[a]!;
     const out: T[] = [];
-    this.evaluations += candidates.length;
-    for (const i of candidates) if (this.matchers[i]!(ctx)) out.push(this.entries[i]!.payload);
+    if (n === 0) return out;
+    sortPrefix(candidates, n);
+    this.evaluations += n;
+    const ctx = this.ctx;
+    ctx.reset(view);
+    for (let c = 0; c < n; c++) {
+      const i = candidates[c]!;
+      if (this.matchers[i]!(ctx)) out.push(this.entries[i]!.payload);
+    }
     return out;
+  }
+}
+
+/** Sorts the first `n` numbers in place: insertion sort, as there are only a few. */
+function sortPrefix(xs: Int32Array, n: number): void {
+  if (n > 32) {
+    xs.subarray(0, n).sort();
+    return;
+  }
+  for (let i = 1; i < n; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
   }
 }
