@@ -1,12 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus } from '../../src/bus/jetstream.js';
 import { ingestTokenHash } from '../../src/server/ingest-node.js';
-import { CLI, ROOT } from '../support/cli.js';
-import { natsPresent, startNatsCluster, type NatsCluster } from '../support/nats.js';
+import {
+  poller,
+  SHORT_LEASES_ENV,
+  startTestCluster,
+  WorkerPool,
+  type TestCluster,
+} from '../support/cluster.js';
+import { natsPresent } from '../support/nats.js';
 import { ADMIN_TOKEN, api, removeDir, startVigil, type VigilProcess } from '../support/server.js';
 
 const PARTITIONS = 6;
@@ -19,8 +23,6 @@ const TOOL_EVERY = 10;
 const NODE_TOKEN = 'vgl_cluster-api-ingest-node-token-0123456789';
 const RULE_ID = '7d2b8c1e-5f3a-4e6b-9c0d-1a2b3c4d5e6f';
 const FROM = '2026-01-01T00:00:00Z';
-/** Short leases and ack waits, as the other cluster tests use. */
-const CLUSTER_ENV = { VIGIL_ACK_WAIT_MS: '4000', VIGIL_LEASE_TTL_MS: '1500' };
 
 if (!natsPresent) console.log('cluster-api e2e skipped: /usr/sbin/nats-server is not installed');
 
@@ -55,28 +57,15 @@ const lines = (ids: readonly number[], options?: Parameters<typeof event>[1]) =>
 
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
-async function waitFor<T>(what: string, check: () => Promise<T | false>, limitMs = 120_000): Promise<T> {
-  const end = Date.now() + limitMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+/** The nodes answer only once they are up: a check that throws is tried again. */
+const waitFor = poller({ limitMs: 120_000, tolerateErrors: true });
 
 describe.skipIf(!natsPresent)('vigil serve --role api: API and single writer of a 3-worker cluster', () => {
-  let nats: NatsCluster;
+  let cluster: TestCluster;
   let dir: string;
   let apiNode: VigilProcess;
   const ingestNodes: VigilProcess[] = [];
-  const workers: ChildProcess[] = [];
-  const workerLogs = new Map<string, string>();
+  let workers: WorkerPool;
 
   const status = async () => {
     const r = await api(apiNode.url, '/api/v1/status');
@@ -138,42 +127,32 @@ describe.skipIf(!natsPresent)('vigil serve --role api: API and single writer of 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-api-'));
-    nats = await startNatsCluster({ partitions: PARTITIONS });
-    // The streams with a smaller backlog limit than the default 1 GiB each, which the test
-    // cluster's 2 GB stores could not reserve (the other cluster tests do the same).
-    const bus = await EventBus.connect(nats.urls.split(','), {
-      maxBytes: 256 * 1024 ** 2,
-      name: 'test-setup',
+    // The streams with the test's smaller backlog limit; the api node makes the leases stream.
+    cluster = await startTestCluster({
+      partitions: PARTITIONS,
+      bus: { name: 'test-setup' },
+      leases: false,
+      streamsRetryMs: 60_000,
     });
-    // Just after the cluster forms, placement may find no peers for a moment.
-    await waitFor('the streams created', () => bus.ensureStreams().then(() => true), 60_000);
-    await bus.close();
+    await cluster.bus.close();
+    const urls = cluster.nats.urls;
     // The api node first: it creates the streams, and it is the single writer of its store.
     mkdirSync(join(dir, 'api'));
     apiNode = await startVigil({
       dataDir: join(dir, 'api'),
-      args: ['--role', 'api', '--nats', nats.urls, '--partitions', `${PARTITIONS}`],
-      env: CLUSTER_ENV,
+      args: ['--role', 'api', '--nats', urls, '--partitions', `${PARTITIONS}`],
+      env: SHORT_LEASES_ENV,
     });
-    for (const id of WORKERS) {
-      const child = spawn(
-        process.execPath,
-        [CLI, 'worker', '--nats', nats.urls, '--id', id, '--partitions', `${PARTITIONS}`],
-        { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...CLUSTER_ENV } },
-      );
-      child.stderr!.setEncoding('utf8').on('data', (d: string) => {
-        workerLogs.set(id, ((workerLogs.get(id) ?? '') + d).slice(-20_000));
-      });
-      workers.push(child);
-    }
+    workers = new WorkerPool(urls, { partitions: PARTITIONS });
+    for (const id of WORKERS) workers.start(id);
     for (const name of ['ingest-a', 'ingest-b']) {
       mkdirSync(join(dir, name));
       ingestNodes.push(
         await startVigil({
           dataDir: join(dir, name),
-          args: ['--role', 'ingest', '--nats', nats.urls],
+          args: ['--role', 'ingest', '--nats', urls],
           config: { ingest_tokens: [ingestTokenHash(NODE_TOKEN)] },
-          env: CLUSTER_ENV,
+          env: SHORT_LEASES_ENV,
         }),
       );
     }
@@ -196,13 +175,13 @@ describe.skipIf(!natsPresent)('vigil serve --role api: API and single writer of 
     // DEBUG_CLUSTER_API=1 shows what the nodes logged.
     if (process.env.DEBUG_CLUSTER_API) {
       console.log('API', apiNode?.output().slice(-6000));
-      for (const [w, l] of workerLogs) console.log(w, l.slice(-3000));
+      for (const [w, l] of workers?.allLogs() ?? []) console.log(w, l.slice(-3000));
       for (const n of ingestNodes) console.log('INGEST', n.output().slice(-2000));
     }
     for (const n of ingestNodes) await n.stop();
-    for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
+    workers?.killAll();
     await apiNode?.stop();
-    await nats?.stop();
+    await cluster?.stop();
     if (dir !== undefined) removeDir(dir);
   }, 120_000);
 

@@ -1,15 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus, EVENTS_STREAM, ROWS_STREAM } from '../../src/bus/jetstream.js';
-import { PartitionLeases } from '../../src/bus/leases.js';
+import { EVENTS_STREAM, type EventBus } from '../../src/bus/jetstream.js';
 import { RowsWriter } from '../../src/cluster/writer.js';
 import { ingestTokenHash } from '../../src/server/ingest-node.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { CLI, ROOT } from '../support/cli.js';
-import { natsPresent, startNatsCluster, type NatsCluster } from '../support/nats.js';
+import {
+  duplicatedEventIds,
+  processStart,
+  processStartsNdjson,
+  startTestCluster,
+  storedTestIds,
+  streamsDrained,
+  waitFor,
+  WorkerPool,
+  type TestCluster,
+} from '../support/cluster.js';
+import { natsPresent } from '../support/nats.js';
 import { api, removeDir, startVigil, type VigilProcess } from '../support/server.js';
 
 const PARTITIONS = 4;
@@ -22,89 +30,48 @@ const ACME_TOKEN = 'vgl_ingest-node-acme-token-9876543210';
 if (!natsPresent) console.log('cluster-ingest e2e skipped: /usr/sbin/nats-server is not installed');
 
 /** One NDJSON line of one host, with a unique id to count exactly-once by. */
-function line(id: number): string {
-  return JSON.stringify({
-    '@timestamp': new Date(Date.UTC(2024, 4, 1, 10, 0, 0) + id * 1000).toISOString(),
-    hostname: `host-${id % HOSTS}`,
-    event: { category: ['process'], type: ['start'] },
-    process: { executable: '/usr/bin/true', command_line: `true ${id}`, pid: 1000 + id },
-    test_id: `t${id}`,
-  });
-}
+const line = (id: number) => JSON.stringify(processStart(id, { hosts: HOSTS }));
 
-const body = (request: number) =>
-  Array.from({ length: PER_REQUEST }, (_, i) => line(request * PER_REQUEST + i)).join('\n') + '\n';
-
-async function waitFor(what: string, check: () => Promise<boolean>, limitMs = 180_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
+const body = (request: number) => processStartsNdjson(request * PER_REQUEST, PER_REQUEST, { hosts: HOSTS });
 
 describe.skipIf(!natsPresent)('vigil serve --role ingest: HTTP to JetStream, 2 workers, one writer', () => {
-  let nats: NatsCluster;
+  let cluster: TestCluster;
   let bus: EventBus;
+  let workers: WorkerPool;
   let store: Store;
   let writer: RowsWriter;
   let dir: string;
   let ingest: VigilProcess;
-  const workers: ChildProcess[] = [];
 
-  const stored = async () => {
-    const [row] = await store.query<{ n: string; ids: string }>(
-      "SELECT count() AS n, uniqExact(JSONExtractString(raw, 'test_id')) AS ids FROM events",
-    );
-    return { n: Number(row!.n), ids: Number(row!.ids) };
-  };
-  /** Both work-queue streams empty: every event was processed, its rows written and acked. */
-  const drained = async () => {
-    const events = await bus.jsm.streams.info(EVENTS_STREAM);
-    const rows = await bus.jsm.streams.info(ROWS_STREAM);
-    return events.state.messages === 0 && rows.state.messages === 0;
-  };
+  const stored = () => storedTestIds(store);
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-ingest-'));
-    nats = await startNatsCluster({ partitions: PARTITIONS });
-    bus = await EventBus.connect(nats.urls.split(','), {
-      ackWaitMs: 4000,
-      maxBytes: 256 * 1024 ** 2,
-      name: 'test-writer',
+    cluster = await startTestCluster({
+      partitions: PARTITIONS,
+      bus: { ackWaitMs: 4000, name: 'test-writer' },
     });
-    await bus.ensureStreams();
-    await PartitionLeases.ensureStream(bus);
+    bus = cluster.bus;
     store = await openStore({ dataDir: join(dir, 'store'), retentionDays: null });
     writer = new RowsWriter(bus, store);
     writer.start();
-    for (const id of ['w1', 'w2'])
-      workers.push(
-        spawn(
-          process.execPath,
-          [CLI, 'worker', '--nats', nats.urls, '--id', id, '--partitions', `${PARTITIONS}`],
-          {
-            cwd: ROOT,
-            stdio: 'ignore',
-            env: { ...process.env, VIGIL_ACK_WAIT_MS: '4000', VIGIL_LEASE_TTL_MS: '1500' },
-          },
-        ),
-      );
+    workers = new WorkerPool(cluster.nats.urls, { partitions: PARTITIONS });
+    for (const id of ['w1', 'w2']) workers.start(id);
     mkdirSync(join(dir, 'ingest'));
     ingest = await startVigil({
       dataDir: join(dir, 'ingest'),
-      args: ['--role', 'ingest', '--nats', nats.urls],
+      args: ['--role', 'ingest', '--nats', cluster.nats.urls],
       config: { ingest_tokens: [ingestTokenHash(TOKEN), `acme=${ingestTokenHash(ACME_TOKEN)}`] },
     });
   }, 180_000);
 
   afterAll(async () => {
     await ingest?.stop();
-    for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
+    workers?.killAll();
     await bus?.close();
     await writer?.stop();
     await store?.close();
-    await nats?.stop();
+    await cluster?.stop();
     if (dir !== undefined) removeDir(dir);
   }, 180_000);
 
@@ -155,12 +122,9 @@ describe.skipIf(!natsPresent)('vigil serve --role ingest: HTTP to JetStream, 2 w
     expect(events.state.last_seq).toBe(REQUESTS * HOSTS);
     const total = REQUESTS * PER_REQUEST;
     await waitFor(`${total} events stored`, async () => (await stored()).n >= total);
-    await waitFor('both streams drained', drained);
+    await waitFor('both streams drained', () => streamsDrained(bus));
     expect(await stored()).toEqual({ n: total, ids: total });
-    const [dups] = await store.query<{ n: string }>(
-      'SELECT count() AS n FROM (SELECT event_id FROM events GROUP BY event_id HAVING count() > 1)',
-    );
-    expect(Number(dups!.n)).toBe(0);
+    expect(await duplicatedEventIds(store)).toBe(0);
     const hosts = await store.query<{ host: string; tenant: string }>(
       'SELECT DISTINCT host, tenant FROM events ORDER BY host',
     );

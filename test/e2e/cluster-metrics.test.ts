@@ -1,17 +1,24 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus, EVENTS_STREAM, ROWS_STREAM } from '../../src/bus/jetstream.js';
-import { PartitionLeases } from '../../src/bus/leases.js';
+import type { EventBus } from '../../src/bus/jetstream.js';
 import { serveMetrics, type MetricsEndpoint } from '../../src/cluster/metrics-http.js';
 import { writerCollector } from '../../src/cluster/metrics.js';
 import { RowsWriter } from '../../src/cluster/writer.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { CLI, ROOT, runCli } from '../support/cli.js';
-import { freePort, natsPresent, startNatsCluster, type NatsCluster } from '../support/nats.js';
+import { runCli } from '../support/cli.js';
+import {
+  poller,
+  processStart,
+  processStartsNdjson,
+  startTestCluster,
+  streamsDrained,
+  WorkerPool,
+  type TestCluster,
+} from '../support/cluster.js';
+import { freePort, natsPresent } from '../support/nats.js';
 import { parseExposition, sampleValue, type Family } from '../support/prometheus.js';
 import { api, removeDir, startVigil, type VigilProcess } from '../support/server.js';
 
@@ -25,25 +32,11 @@ const sha256 = (t: string) => createHash('sha256').update(t).digest('hex');
 
 if (!natsPresent) console.log('cluster-metrics e2e skipped: /usr/sbin/nats-server is not installed');
 
-function line(id: number): string {
-  return JSON.stringify({
-    '@timestamp': new Date(Date.UTC(2024, 4, 1, 10, 0, 0) + id * 1000).toISOString(),
-    hostname: `metrics-host-${id % HOSTS}`,
-    event: { category: ['process'], type: ['start'] },
-    process: { executable: '/usr/bin/true', command_line: `true ${id}`, pid: 1000 + id },
-    test_id: `m${id}`,
-  });
-}
-const body = (request: number) =>
-  Array.from({ length: PER_REQUEST }, (_, i) => line(request * PER_REQUEST + i)).join('\n') + '\n';
+const RECORDS = { hosts: HOSTS, hostPrefix: 'metrics-host-', idPrefix: 'm' };
+const line = (id: number) => JSON.stringify(processStart(id, RECORDS));
+const body = (request: number) => processStartsNdjson(request * PER_REQUEST, PER_REQUEST, RECORDS);
 
-async function waitFor(what: string, check: () => Promise<boolean>, limitMs = 180_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 300));
-  }
-}
+const waitFor = poller({ everyMs: 300 });
 
 /** Scrapes an endpoint; the text must parse as strict exposition. */
 async function scrape(
@@ -58,15 +51,14 @@ async function scrape(
 }
 
 describe.skipIf(!natsPresent)('metrics on every scale-out role: worker, writer, ingest node', () => {
-  let nats: NatsCluster;
+  let cluster: TestCluster;
   let bus: EventBus;
   let store: Store;
   let writer: RowsWriter;
   let writerEndpoint: MetricsEndpoint;
   let dir: string;
   let ingest: VigilProcess;
-  let worker: ChildProcess;
-  let workerLog = '';
+  let workers: WorkerPool;
   let workerUrl: string;
 
   const value = async (url: string, name: string, labels: Record<string, string> = {}) => {
@@ -77,14 +69,11 @@ describe.skipIf(!natsPresent)('metrics on every scale-out role: worker, writer, 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-metrics-'));
-    nats = await startNatsCluster({ partitions: PARTITIONS });
-    bus = await EventBus.connect(nats.urls.split(','), {
-      ackWaitMs: 4000,
-      maxBytes: 256 * 1024 ** 2,
-      name: 'test-writer',
+    cluster = await startTestCluster({
+      partitions: PARTITIONS,
+      bus: { ackWaitMs: 4000, name: 'test-writer' },
     });
-    await bus.ensureStreams();
-    await PartitionLeases.ensureStream(bus);
+    bus = cluster.bus;
     store = await openStore({ dataDir: join(dir, 'store'), retentionDays: null });
     writer = new RowsWriter(bus, store);
     writer.start();
@@ -94,56 +83,31 @@ describe.skipIf(!natsPresent)('metrics on every scale-out role: worker, writer, 
     );
     const port = await freePort();
     workerUrl = `http://127.0.0.1:${port}/metrics`;
-    worker = spawn(
-      process.execPath,
-      [
-        CLI,
-        'worker',
-        '--nats',
-        nats.urls,
-        '--id',
-        'mw1',
-        '--partitions',
-        `${PARTITIONS}`,
-        '--metrics',
-        `127.0.0.1:${port}`,
-      ],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        // The token's digest from the environment, as a Kubernetes Secret would give it.
-        env: {
-          ...process.env,
-          VIGIL_ACK_WAIT_MS: '4000',
-          VIGIL_LEASE_TTL_MS: '1500',
-          VIGIL_METRICS_TOKEN_SHA256: sha256(METRICS_TOKEN),
-        },
-      },
-    );
-    worker.stderr!.setEncoding('utf8').on('data', (d: string) => (workerLog += d));
+    workers = new WorkerPool(cluster.nats.urls, { partitions: PARTITIONS });
+    workers.start('mw1', {
+      args: ['--metrics', `127.0.0.1:${port}`],
+      // The token's digest from the environment, as a Kubernetes Secret would give it.
+      env: { VIGIL_METRICS_TOKEN_SHA256: sha256(METRICS_TOKEN) },
+    });
     await waitFor('the worker’s metrics endpoint', async () =>
-      workerLog.includes('metrics at http://127.0.0.1:'),
+      workers.log('mw1').includes('metrics at http://127.0.0.1:'),
     );
     mkdirSync(join(dir, 'ingest'));
     ingest = await startVigil({
       dataDir: join(dir, 'ingest'),
-      args: ['--role', 'ingest', '--nats', nats.urls],
+      args: ['--role', 'ingest', '--nats', cluster.nats.urls],
       config: { ingest_tokens: [sha256(INGEST_TOKEN)], metrics_tokens: [sha256(METRICS_TOKEN)] },
     });
   }, 180_000);
 
   afterAll(async () => {
     await ingest?.stop();
-    if (worker !== undefined && worker.exitCode === null) {
-      const exited = new Promise((r) => worker.once('exit', r));
-      worker.kill('SIGTERM');
-      await exited;
-    }
+    await workers?.stop('mw1');
     await writerEndpoint?.close();
     await writer?.stop();
     await bus?.close();
     await store?.close();
-    await nats?.stop();
+    await cluster?.stop();
     if (dir !== undefined) removeDir(dir);
   }, 180_000);
 
@@ -204,10 +168,7 @@ describe.skipIf(!natsPresent)('metrics on every scale-out role: worker, writer, 
     expect(sampleValue(i, 'vigil_ingest_inflight_bytes')).toBe(0);
     expect(sampleValue(i, 'process_resident_memory_bytes')).toBeGreaterThan(0);
 
-    const drained = async () =>
-      (await bus.jsm.streams.info(EVENTS_STREAM)).state.messages === 0 &&
-      (await bus.jsm.streams.info(ROWS_STREAM)).state.messages === 0;
-    await waitFor('both streams drained', drained);
+    await waitFor('both streams drained', () => streamsDrained(bus));
     await waitFor(
       'the worker counted every event',
       async () => (await value(workerUrl, 'vigil_worker_events_total')) === total,

@@ -1,10 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus, partitionOf } from '../../src/bus/jetstream.js';
-import { PartitionLeases } from '../../src/bus/leases.js';
+import { partitionOf, type EventBus } from '../../src/bus/jetstream.js';
 import { normalizedHost } from '../../src/cluster/partition-pipeline.js';
 import { clusterStatus } from '../../src/cluster/status.js';
 import { RowsWriter } from '../../src/cluster/writer.js';
@@ -13,8 +11,8 @@ import { generateScenario, type DemoEvent, type Scenario } from '../../src/demo/
 import { ColumnMapper, Mappings } from '../../src/normalize/index.js';
 import { makeBatch } from '../../src/pipeline/batch.js';
 import { openStore, type Store } from '../../src/store/index.js';
-import { CLI, ROOT } from '../support/cli.js';
-import { natsPresent, startNatsCluster, type NatsCluster } from '../support/nats.js';
+import { poller, startTestCluster, WorkerPool, type TestCluster } from '../support/cluster.js';
+import { natsPresent } from '../support/nats.js';
 
 const PARTITIONS = 6;
 /** Vigil's "Ransom Notes Spread Across Folders": five notes by one process within 5 minutes. */
@@ -22,13 +20,7 @@ const SPREAD = '1a9499ed-af26-4d97-9aca-955922f493ec';
 
 if (!natsPresent) console.log('cluster-move e2e skipped: /usr/sbin/nats-server is not installed');
 
-async function waitFor(what: string, check: () => Promise<boolean>, limitMs = 180_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 400));
-  }
-}
+const waitFor = poller({ everyMs: 400 });
 
 const isNote = (e: DemoEvent) => /ReadMe\.(txt|html)/i.test(JSON.stringify(e.record));
 
@@ -54,33 +46,16 @@ function ransomScenario(now: number): { scenario: Scenario; host: string; cut: n
 }
 
 describe.skipIf(!natsPresent)('scale-out: a partition moves in the middle of a story', () => {
-  let nats: NatsCluster;
+  let cluster: TestCluster;
   let bus: EventBus;
+  let workers: WorkerPool;
   let store: Store;
   let writer: RowsWriter;
   let incidents: IncidentService;
   let dir: string;
-  const workers = new Map<string, ChildProcess>();
-  const logs = new Map<string, string>();
   const hostOf = normalizedHost(Mappings.load(), ColumnMapper.load());
   const { scenario, host, cut } = ransomScenario(Date.now());
   const storyOfLine = new Map<string, string | null>();
-
-  const startWorker = (id: string) => {
-    const child = spawn(
-      process.execPath,
-      [CLI, 'worker', '--nats', nats.urls, '--id', id, '--partitions', String(PARTITIONS)],
-      {
-        cwd: ROOT,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, VIGIL_ACK_WAIT_MS: '4000', VIGIL_LEASE_TTL_MS: '1500' },
-      },
-    );
-    child.stderr!.on('data', (d: Buffer) =>
-      logs.set(id, ((logs.get(id) ?? '') + d.toString()).slice(-50_000)),
-    );
-    workers.set(id, child);
-  };
 
   /** As an ingest node would: in arrival order, 100 records a request. */
   const publish = async (events: readonly DemoEvent[], from: number) => {
@@ -102,19 +77,17 @@ describe.skipIf(!natsPresent)('scale-out: a partition moves in the middle of a s
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-move-'));
-    nats = await startNatsCluster({ partitions: PARTITIONS });
-    bus = await EventBus.connect(nats.urls.split(','), {
-      ackWaitMs: 4000,
-      maxBytes: 256 * 1024 ** 2,
-      name: 'test-ingest',
+    cluster = await startTestCluster({
+      partitions: PARTITIONS,
+      bus: { ackWaitMs: 4000, name: 'test-ingest' },
     });
-    await bus.ensureStreams();
-    await PartitionLeases.ensureStream(bus);
+    bus = cluster.bus;
     store = await openStore({ dataDir: dir, retentionDays: null });
     incidents = new IncidentService(store);
     writer = new RowsWriter(bus, store, { incidents });
     writer.start();
-    for (const id of ['w1', 'w2', 'w3']) startWorker(id);
+    workers = new WorkerPool(cluster.nats.urls, { partitions: PARTITIONS, logChars: 50_000 });
+    for (const id of ['w1', 'w2', 'w3']) workers.start(id);
     await waitFor('every partition owned', async () => {
       const s = await clusterStatus(bus, PARTITIONS);
       return s.partitions.every((p) => p.owner !== '');
@@ -122,11 +95,11 @@ describe.skipIf(!natsPresent)('scale-out: a partition moves in the middle of a s
   }, 180_000);
 
   afterAll(async () => {
-    for (const child of workers.values()) if (child.exitCode === null) child.kill('SIGKILL');
+    workers?.killAll();
     await bus?.close();
     await writer?.stop();
     await store?.close();
-    await nats?.stop();
+    await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   }, 180_000);
 
@@ -138,15 +111,15 @@ describe.skipIf(!natsPresent)('scale-out: a partition moves in the middle of a s
     // Some of the host's notes are in, four are still to come; the worker holding its partition dies.
     const partition = partitionOf('default', host, PARTITIONS);
     const owner = (await clusterStatus(bus, PARTITIONS)).partitions[partition]!.owner;
-    workers.get(owner)!.kill('SIGKILL');
+    workers.kill(owner);
     let heir = '';
     await waitFor('the partition to move', async () => {
       heir = (await clusterStatus(bus, PARTITIONS)).partitions[partition]!.owner;
       return heir !== '' && heir !== owner;
     });
     const rebuilt = new RegExp(`partition ${partition}: state rebuilt from (\\d+) stored events`);
-    await waitFor('the heir to rebuild', async () => rebuilt.test(logs.get(heir) ?? ''));
-    expect(Number(rebuilt.exec(logs.get(heir)!)![1])).toBeGreaterThanOrEqual(1);
+    await waitFor('the heir to rebuild', async () => rebuilt.test(workers.log(heir)));
+    expect(Number(rebuilt.exec(workers.log(heir))![1])).toBeGreaterThanOrEqual(1);
 
     await publish(events.slice(cut), cut);
     await waitFor(

@@ -2,22 +2,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EventBus, ROWS_SUBJECT } from '../../src/bus/jetstream.js';
-import { PartitionLeases } from '../../src/bus/leases.js';
+import { ROWS_SUBJECT, type EventBus } from '../../src/bus/jetstream.js';
 import { encodeRows } from '../../src/cluster/rows.js';
 import { RowsWriter } from '../../src/cluster/writer.js';
 import { eventRow, openStore, type Store } from '../../src/store/index.js';
-import { natsPresent, startNatsCluster, type NatsCluster } from '../support/nats.js';
+import { poller, startTestCluster, type TestCluster } from '../support/cluster.js';
+import { natsPresent } from '../support/nats.js';
 
 if (!natsPresent) console.log('cluster-writer e2e skipped: /usr/sbin/nats-server is not installed');
 
-async function waitFor(what: string, check: () => Promise<boolean>, limitMs = 60_000): Promise<void> {
-  const end = Date.now() + limitMs;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const waitFor = poller({ everyMs: 200, limitMs: 60_000 });
 
 /** One rows message of `n` events, as a worker publishes it. */
 function rowsMessage(id: string, n: number): Buffer {
@@ -47,23 +41,21 @@ const count = async (store: Store) =>
   Number((await store.query<{ n: string }>('SELECT count() AS n FROM events'))[0]!.n);
 
 describe.skipIf(!natsPresent)('scale-out: one active writer, the others stand by', () => {
-  let nats: NatsCluster;
+  let cluster: TestCluster;
   let bus: EventBus;
   let dir: string;
   const stores: Store[] = [];
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'vigil-cluster-writer-'));
-    nats = await startNatsCluster({ partitions: 2 });
-    bus = await EventBus.connect(nats.urls.split(','), { maxBytes: 64 * 1024 ** 2, name: 'test' });
-    await bus.ensureStreams();
-    await PartitionLeases.ensureStream(bus);
+    cluster = await startTestCluster({ partitions: 2, bus: { maxBytes: 64 * 1024 ** 2, name: 'test' } });
+    bus = cluster.bus;
   }, 120_000);
 
   afterAll(async () => {
     await bus?.close();
     for (const s of stores) await s.close();
-    await nats?.stop();
+    await cluster?.stop();
     rmSync(dir, { recursive: true, force: true });
   }, 120_000);
 
