@@ -38,21 +38,16 @@ const GROUP_MIN = 4;
 
 /**
  * Compiles the alternatives of an OR. Case-insensitive tests of one field, such as
- * `Image|endswith: [fifty names]`, are merged: equalities into one Set lookup, substrings into
- * one automaton scan over the raw text.
+ * `Image|endswith: [fifty names]`, are merged: equalities into one Set lookup; prefixes, suffixes
+ * and substrings into one automaton scan (over the raw text when every literal is ASCII, which
+ * the automaton folds exactly as lower-casing would; else over the lower-cased text).
  */
 function groupAlternatives(items: readonly Pred[]): Matcher[] {
   const groups = new Map<string, StrPred[]>();
   const rest: Pred[] = [];
   for (const item of items) {
-    if (
-      item.k === 'str' &&
-      item.field !== null &&
-      !item.cased &&
-      (item.op === 'eq' || item.op === 'contains') &&
-      item.text !== ''
-    ) {
-      const key = `${item.op}\u0000${item.field}`;
+    if (item.k === 'str' && item.field !== null && !item.cased && item.op !== 'glob' && item.text !== '') {
+      const key = `${item.op === 'eq' ? 'eq' : 'part'}\u0000${item.field}`;
       const list = groups.get(key);
       if (list) list.push(item);
       else groups.set(key, [item]);
@@ -66,14 +61,22 @@ function groupAlternatives(items: readonly Pred[]): Matcher[] {
     } else if (list[0]!.op === 'eq') {
       const set = new Set(list.map((x) => x.text));
       out.push((c) => c.someLower(field, (t) => t !== null && set.has(t)));
-    } else if (list.every((x) => isFoldable(x.text))) {
-      const automaton = new AhoCorasick(
-        list.map((x) => x.text),
-        true,
-      );
-      const test = (t: string): boolean => automaton.includesAny(t);
-      out.push((c) => eachText(c.view.get(field), test));
-    } else rest.push(...list);
+    } else {
+      const patterns = list.map((x) => ({
+        text: x.text,
+        atStart: x.op === 'prefix',
+        atEnd: x.op === 'suffix',
+      }));
+      if (list.every((x) => isFoldable(x.text))) {
+        const automaton = new AhoCorasick(patterns, true);
+        const test = (t: string): boolean => automaton.includesAny(t);
+        out.push((c) => eachText(c.view.get(field), test));
+      } else {
+        const automaton = new AhoCorasick(patterns);
+        const test = (t: string | null): boolean => t !== null && automaton.includesAny(t);
+        out.push((c) => c.someLower(field, test));
+      }
+    }
   }
   return [...out, ...rest.map(compileMatcher)];
 }

@@ -4,6 +4,8 @@ import { and, or, type Pred } from '../compile/predicate.js';
 import { compileItem } from '../compile/field-item.js';
 import { event, opts, pred, ruleArbitraries } from '../testing/arbitraries.js';
 import { AhoCorasick } from './aho-corasick.js';
+import { compileMatcher } from './closure.js';
+import { MatchContext } from './context.js';
 import { regexLiterals } from './regex-literals.js';
 import { viewOf } from './event-view.js';
 import { evaluate } from './reference.js';
@@ -306,6 +308,39 @@ describe('literals of regular expressions', () => {
         },
       ),
       { numRuns: 2000 },
+    );
+  });
+});
+
+describe('alternatives merged into one scan', () => {
+  it('agree with testing them one by one, whatever the letters', () => {
+    const unit = fc.constantFrom('a', 'i', 'k', 'I', 'K', '\u0130', '\u212a', '\u0307', '\u00e9', '\u00c9');
+    const modifiers = fc.constantFrom(['contains'], ['startswith'], ['endswith'], []);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(modifiers, fc.string({ minLength: 1, maxLength: 3, unit })), {
+          minLength: 4,
+          maxLength: 8,
+        }),
+        fc.array(fc.oneof(fc.string({ maxLength: 6, unit }), fc.array(fc.string({ maxLength: 4, unit }))), {
+          maxLength: 6,
+        }),
+        (items, values) => {
+          const p = or(
+            items.map(([m, v]) =>
+              compileItem({ kind: 'field', field: 'A', modifiers: m, values: [v], line: 1 }, opts),
+            ),
+          );
+          const matcher = compileMatcher(p);
+          const ctx = new MatchContext();
+          for (const v of values) {
+            const view = viewOf({ A: v });
+            ctx.reset(view);
+            expect(matcher(ctx)).toBe(evaluate(p, view));
+          }
+        },
+      ),
+      { numRuns: 1000 },
     );
   });
 });
