@@ -10,9 +10,16 @@ import { startSyslog, type SyslogListeners } from './syslog.js';
 export interface HttpListener {
   /** http(s)://host:port as bound (the real port when the configuration asked for 0). */
   readonly url: string;
-  /** Stops accepting and ends every open connection. */
+  /**
+   * Stops accepting, closes idle connections, lets requests in flight finish (an ingest request's
+   * answer waits for its ack: cut off, a client without an idempotency key would send it again),
+   * and ends whatever is still open after the grace period.
+   */
   close(): Promise<void>;
 }
+
+/** How long requests in flight may take to finish when the server stops (SIGTERM). */
+const DRAIN_MS = 10_000;
 
 /** The HTTP (or, with a certificate, HTTPS) server every role runs, on the configured address. */
 export async function listenHttp(
@@ -36,8 +43,12 @@ export async function listenHttp(
     url: `${scheme}://${host}:${address.port}`,
     close: () =>
       new Promise<void>((ok) => {
-        server.close(() => ok());
-        server.closeAllConnections();
+        const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);
+        server.close(() => {
+          clearTimeout(cut);
+          ok();
+        });
+        server.closeIdleConnections();
       }),
   };
 }
