@@ -60,6 +60,7 @@ async function start(): Promise<void> {
   const evtx = (job: Extract<HuntJob, { type: 'evtx' }>): HuntWorkerMessage => {
     const errors: WireError[] = [];
     const detections: Detection[] = [];
+    const failures: VigilError[] = [];
     let events = 0;
     const walker = new ChunkWalker({ file: job.file });
     walker.setChunkCount(job.chunkCount);
@@ -70,12 +71,17 @@ async function start(): Promise<void> {
       }
       events++;
       const r = item.value;
-      for (const d of detector.detect(r.toJSON(), {
-        source: job.file,
-        offset: r.offset,
-        recordId: r.recordId,
-      }))
-        detections.push(d);
+      // Flattened straight from the decoded record; its JSON is rendered only if a rule matches.
+      detectInput(
+        detector,
+        { record: r, origin: { source: job.file, offset: r.offset, recordId: r.recordId } },
+        detections,
+        failures,
+      );
+      if (failures.length > 0) {
+        for (const f of failures) errors.push(toWireError(f));
+        failures.length = 0;
+      }
     }
     return {
       type: 'result',
