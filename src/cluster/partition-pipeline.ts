@@ -102,7 +102,7 @@ export class PartitionPipeline {
   async rebuild(pages: AsyncIterable<readonly HistoryEvent[]>, now = Date.now()): Promise<number> {
     const replayed = new Set<string>();
     for await (const page of pages) {
-      for (let i = 0; i < page.length; ) {
+      for (let i = 0; i < page.length;) {
         const { tenant, received } = page[i]!;
         const lines: string[] = [];
         const records: JsonObject[] = [];
