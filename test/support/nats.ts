@@ -171,21 +171,34 @@ export async function startNatsCluster(options: { partitions: number; size?: num
 }
 
 interface JszBody {
-  meta_cluster?: { leader?: string };
+  meta_cluster?: {
+    leader?: string;
+    replicas?: { name: string; current?: boolean; offline?: boolean }[];
+  };
   account_details?: { stream_detail?: { name: string; cluster?: { leader?: string } }[] }[];
 }
 
-/** JetStream answers API calls only once the meta group has a leader. */
+/**
+ * JetStream answers API calls once the meta group has a leader, but places an R3 stream only once
+ * the leader sees every other node current ("no suitable peers for placement" before that, which
+ * a loaded machine made visible): wait for both, as the leader reports them.
+ */
 async function waitForMeta(nodes: readonly NodeState[]): Promise<void> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 600; i++) {
     try {
       const r = await fetch(`http://127.0.0.1:${nodes[0]!.monitor}/jsz`);
-      const body = (await r.json()) as JszBody;
-      if (body.meta_cluster?.leader) return;
+      const meta = ((await r.json()) as JszBody).meta_cluster;
+      const leader = nodes.find((n) => n.name === meta?.leader);
+      if (leader !== undefined) {
+        const seen = ((await (await fetch(`http://127.0.0.1:${leader.monitor}/jsz`)).json()) as JszBody)
+          .meta_cluster?.replicas;
+        const current = (seen ?? []).filter((p) => p.current === true && p.offline !== true);
+        if (current.length >= nodes.length - 1) return;
+      }
     } catch {
       // not ready
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error('the JetStream meta group elected no leader');
+  throw new Error('the JetStream meta group did not form (no leader, or peers not current)');
 }
