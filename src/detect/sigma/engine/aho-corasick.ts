@@ -33,6 +33,60 @@ const DOTTED_I = 0x130;
 
 const stop = (): boolean => false;
 
+/**
+ * Adds a path of symbols to the trie held in `table` (0: no child), numbering new states from
+ * `count[0]`, which it advances; returns the state the path ends at. (The table loops are kept in
+ * small functions of their own, which V8 optimises; inside the constructor they would run
+ * interpreted.)
+ */
+function insert(table: Int32Array, alphabet: number, path: readonly number[], count: Int32Array): number {
+  let s = 0;
+  for (const sym of path) {
+    const at = s * alphabet + sym;
+    if (table[at] === 0) table[at] = count[0]!++;
+    s = table[at]!;
+  }
+  return s;
+}
+
+/**
+ * Turns the trie into the full transition table, breadth first: a missing transition is the
+ * fail state's (shallower, so its row is complete), and a child's fail state is where the fail
+ * state goes on the same symbol. Returns the states in breadth-first order.
+ */
+function completeTransitions(
+  delta: Int32Array,
+  alphabet: number,
+  states: number,
+  fail: Int32Array,
+): Int32Array {
+  const queue = new Int32Array(states);
+  let tail = 1; // the root, at queue[0]
+  for (let sym = 0; sym < alphabet; sym++) if (delta[sym] !== 0) queue[tail++] = delta[sym]!;
+  for (let head = 1; head < tail; head++) {
+    const s = queue[head]!;
+    const row = s * alphabet;
+    const from = fail[s]! * alphabet;
+    for (let sym = 0; sym < alphabet; sym++) {
+      const child = delta[row + sym]!;
+      if (child === 0) delta[row + sym] = delta[from + sym]!;
+      else {
+        fail[child] = delta[from + sym]!;
+        queue[tail++] = child;
+      }
+    }
+  }
+  return queue;
+}
+
+/** Stores each next state multiplied by the alphabet size, inverted where patterns end. */
+function encodeStates(delta: Int32Array, alphabet: number, ends: Uint8Array): void {
+  for (let e = 0; e < delta.length; e++) {
+    const next = delta[e]!;
+    delta[e] = ends[next] === 1 ? ~(next * alphabet) : next * alphabet;
+  }
+}
+
 export class AhoCorasick {
   /**
    * Dense transition table indexed by `state * alphabet + symbol`. Entries hold the next state
@@ -71,55 +125,42 @@ export class AhoCorasick {
       const k = symbols.get(0x6b);
       if (k !== undefined) symbols.set(0x212a, k);
     }
-    // Trie with sparse children first; the dense table is filled breadth-first below.
-    const children: Map<number, number>[] = [new Map()];
-    const out: number[][] = [[]];
+    // The trie is built in the dense table itself (0 is "no child": the root is no one's child),
+    // sized for the most states the patterns could need.
+    let most = 1;
+    for (const p of spelled) most += p.text.length + Number(p.atStart ?? false) + Number(p.atEnd ?? false);
+    // States are stored multiplied by the alphabet size in 32-bit integers.
+    if (most * alphabet > 0x7fffffff) throw new RangeError('too many patterns for one automaton');
+    const trie = new Int32Array(most * alphabet);
+    const ownOutputs = new Map<number, number[]>();
+    const count = Int32Array.of(1);
+    const path: number[] = [];
     spelled.forEach((p, index) => {
-      const path: number[] = [];
+      path.length = 0;
       if (p.atStart) path.push(START);
       for (let i = 0; i < p.text.length; i++) path.push(symbols.get(p.text.charCodeAt(i))!);
       if (p.atEnd) path.push(END);
-      let s = 0;
-      for (const sym of path) {
-        let next = children[s]!.get(sym);
-        if (next === undefined) {
-          next = children.length;
-          children.push(new Map());
-          out.push([]);
-          children[s]!.set(sym, next);
-        }
-        s = next;
-      }
-      out[s]!.push(index);
+      const s = insert(trie, alphabet, path, count);
+      const own = ownOutputs.get(s);
+      if (own === undefined) ownOutputs.set(s, [index]);
+      else own.push(index);
     });
-    const states = children.length;
-    // States are stored multiplied by the alphabet size in 32-bit integers.
-    if (states * alphabet > 0x7fffffff) throw new RangeError('too many patterns for one automaton');
-    const delta = new Int32Array(states * alphabet);
+    const states = count[0]!;
+    // A view, not a copy: the rows past the last state were never written, so never paged in.
+    const delta = trie.subarray(0, states * alphabet);
     const fail = new Int32Array(states);
-    const queue: number[] = [];
-    for (const [sym, next] of children[0]!) {
-      delta[sym] = next;
-      queue.push(next);
+    const order = completeTransitions(delta, alphabet, states, fail);
+    // A state's patterns: its own, then those of its fail state (shallower: done before it).
+    const outputs: (readonly number[] | null)[] = new Array<null>(states).fill(null);
+    for (let k = 0; k < states; k++) {
+      const s = order[k]!;
+      const own = ownOutputs.get(s);
+      const inherited = s === 0 ? null : outputs[fail[s]!]!;
+      outputs[s] = own === undefined ? inherited : inherited === null ? own : own.concat(inherited);
     }
-    for (let qi = 0; qi < queue.length; qi++) {
-      const s = queue[qi]!;
-      const f = fail[s]!;
-      if (out[f]!.length > 0) out[s] = out[s]!.concat(out[f]!);
-      for (let sym = 0; sym < alphabet; sym++) {
-        const next = children[s]!.get(sym);
-        if (next === undefined) delta[s * alphabet + sym] = delta[f * alphabet + sym]!;
-        else {
-          delta[s * alphabet + sym] = next;
-          fail[next] = s === 0 ? 0 : delta[f * alphabet + sym]!;
-          queue.push(next);
-        }
-      }
-    }
-    const outputs = out.map((o) => (o.length > 0 ? o : null));
-    const encode = (state: number): number =>
-      outputs[state] === null ? state * alphabet : ~(state * alphabet);
-    for (let e = 0; e < delta.length; e++) delta[e] = encode(delta[e]!);
+    const ends = new Uint8Array(states);
+    for (let state = 0; state < states; state++) ends[state] = outputs[state] === null ? 0 : 1;
+    encodeStates(delta, alphabet, ends);
     const ascii = new Int32Array(128);
     for (const [code, sym] of symbols) if (code < 128) ascii[code] = sym;
     this.delta = delta;

@@ -23,7 +23,24 @@ const MIN_LITERAL = 2;
 /** Most anchor groups an entry is indexed by: each must hit before the entry is evaluated. */
 export const MAX_GROUPS = 2;
 
+/**
+ * Longer literals are cut to this many characters: as selective, and the automata stay small
+ * (hash lists, `md5=...`, would otherwise take hundreds of thousands of states).
+ */
+const MAX_LITERAL = 16;
+
 const NONE: ReadonlySet<string> = new Set();
+
+/**
+ * The anchor with its literal cut to MAX_LITERAL characters (a part of a literal that must occur
+ * must occur too). Prefixes keep their start; the rest keep their end, which tells values apart
+ * better (`microsoft-windows-...`, `c:\\windows\\...`, `md5=...`).
+ */
+function capped(a: Anchor): Anchor {
+  if (a.literal.length <= MAX_LITERAL) return a;
+  if (a.atStart && !a.atEnd) return { ...a, literal: a.literal.slice(0, MAX_LITERAL) };
+  return { ...a, literal: a.literal.slice(-MAX_LITERAL), atStart: false };
+}
 
 function score(anchors: readonly Anchor[]): number {
   let min = Infinity;
@@ -48,7 +65,9 @@ export function necessaryAnchors(p: Pred, ignored: ReadonlySet<string> = NONE): 
       const atEnd = p.field !== null && (p.op === 'eq' || p.op === 'suffix');
       // ASCII only: the index folds ASCII case, and non-ASCII case rules have exceptions.
       const long = literal.length >= (atStart && atEnd ? 1 : MIN_LITERAL);
-      return long && isFoldable(literal) ? [{ field: p.field ?? ANY_FIELD, literal, atStart, atEnd }] : null;
+      return long && isFoldable(literal)
+        ? [capped({ field: p.field ?? ANY_FIELD, literal, atStart, atEnd })]
+        : null;
     }
     case 're': {
       if (p.field !== null && ignored.has(p.field)) return null;
@@ -56,7 +75,7 @@ export function necessaryAnchors(p: Pred, ignored: ReadonlySet<string> = NONE): 
       const field = p.field ?? ANY_FIELD;
       return literals === null
         ? null
-        : literals.map((literal) => ({ field, literal, atStart: false, atEnd: false }));
+        : literals.map((literal) => capped({ field, literal, atStart: false, atEnd: false }));
     }
     case 'and': {
       let best: Anchor[] | null = null;

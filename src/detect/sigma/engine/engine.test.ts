@@ -107,6 +107,34 @@ describe('the indexed engine agrees with the reference matcher, beyond ASCII', (
   });
 });
 
+describe('the indexed engine agrees with the reference matcher on long literals', () => {
+  // Texts of up to four of these run past the length at which the index cuts literals.
+  const long = ruleArbitraries(
+    ['microsoft-windows-', 'security', 'a', '*'],
+    ['microsoft-windows-[a-z]+', 'security\\\\system32|aaaa'],
+  );
+  it('on random rules and random events', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ pred: long.pred, channels: fc.constant(null), bs: fc.constant(null) }), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+        fc.array(long.event, { minLength: 1, maxLength: 8 }),
+        (rules, events) => {
+          const entries = bucketed(rules);
+          const set = new RuleSet(entries, { bucketFields: BUCKETS });
+          for (const e of events) {
+            const expected = entries.filter((x) => evaluate(x.pred, viewOf(e))).map((x) => x.payload);
+            expect(set.match(viewOf(e))).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+});
+
 describe('a long stream', () => {
   it('keeps answering once per rule after 2^31 events (stamps wrap)', () => {
     const pred = compileItem(

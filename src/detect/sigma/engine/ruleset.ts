@@ -28,30 +28,67 @@ export interface EngineEntry<T> {
  */
 const SLOTS_PER_ENTRY = MAX_GROUPS;
 
-/** Every entry's anchors on one field (or ANY_FIELD), by literal and where it sits. */
+/** The distinct anchors on one field (or ANY_FIELD), numbered: a literal and where it sits. */
 class FieldAnchors {
-  private readonly anchors = new Map<string, { pattern: Pattern; slots: number[] }>();
+  readonly patterns: Pattern[] = [];
+  private readonly ids = new Map<string, number>();
 
   constructor(readonly field: string) {}
 
-  add(a: Anchor, slot: number): void {
+  idOf(a: Anchor): number {
     const key = `${Number(a.atStart)}${Number(a.atEnd)}${a.literal}`;
-    const known = this.anchors.get(key);
-    if (known === undefined)
-      this.anchors.set(key, {
-        pattern: { text: a.literal, atStart: a.atStart, atEnd: a.atEnd },
-        slots: [slot],
-      });
-    else if (known.slots.at(-1) !== slot) known.slots.push(slot);
+    let id = this.ids.get(key);
+    if (id === undefined) {
+      id = this.patterns.push({ text: a.literal, atStart: a.atStart, atEnd: a.atEnd }) - 1;
+      this.ids.set(key, id);
+    }
+    return id;
+  }
+}
+
+/**
+ * Which entries each bucket holds, as bit sets per bucket field: the entries that accept any
+ * value of the field, and those that name each value. A bucket's members are the AND over fields.
+ */
+class BucketIndex {
+  private readonly words: number;
+  private readonly any: Uint32Array[];
+  private readonly named: Map<string, Uint32Array>[];
+
+  constructor(
+    private readonly size: number,
+    fields: number,
+    buckets: (i: number) => readonly (readonly string[] | null)[],
+  ) {
+    this.words = Math.ceil(size / 32);
+    this.any = Array.from({ length: fields }, () => new Uint32Array(this.words));
+    this.named = Array.from({ length: fields }, () => new Map<string, Uint32Array>());
+    for (let i = 0; i < size; i++) {
+      const b = buckets(i);
+      for (let f = 0; f < fields; f++) {
+        const values = b[f] ?? null;
+        if (values === null) this.any[f]![i >>> 5]! |= 1 << (i & 31);
+        else
+          for (const v of values) {
+            let set = this.named[f]!.get(v);
+            if (set === undefined) this.named[f]!.set(v, (set = new Uint32Array(this.words)));
+            set[i >>> 5]! |= 1 << (i & 31);
+          }
+      }
+    }
   }
 
-  /** The anchors of a bucket's members, each with its members' slots only. */
-  of(member: Uint8Array): { key: string; pattern: Pattern; slots: Int32Array }[] {
-    const out: { key: string; pattern: Pattern; slots: Int32Array }[] = [];
-    for (const [key, { pattern, slots }] of this.anchors) {
-      const mine = slots.filter((slot) => member[(slot / SLOTS_PER_ENTRY) | 0] === 1);
-      if (mine.length > 0) out.push({ key, pattern, slots: Int32Array.from(mine) });
-    }
+  /** The entries of the bucket with these values (null: any), in entry order. */
+  members(values: readonly (string | null)[]): number[] {
+    const acc = new Uint32Array(this.words).fill(0xffffffff);
+    values.forEach((v, f) => {
+      if (v === null) return;
+      const any = this.any[f]!;
+      const named = this.named[f]!.get(v);
+      for (let w = 0; w < acc.length; w++) acc[w]! &= any[w]! | (named === undefined ? 0 : named[w]!);
+    });
+    const out: number[] = [];
+    for (let i = 0; i < this.size; i++) if ((acc[i >>> 5]! & (1 << (i & 31))) !== 0) out.push(i);
     return out;
   }
 }
@@ -137,7 +174,13 @@ export class RuleSet<T> {
   /** Automata by field and literals: buckets with the same literals on a field share one. */
   private readonly automata = new Map<string, AhoCorasick>();
   private readonly bucketFields: readonly string[];
-  private readonly bucketSets: (ReadonlySet<string> | null)[][];
+  private readonly buckets: BucketIndex;
+  /** Each entry's anchors: the field's anchor table, the anchor's number there, and its slot. */
+  private readonly entryAnchors: {
+    readonly index: FieldAnchors;
+    readonly id: number;
+    readonly slot: number;
+  }[][];
   private readonly ctx = new MatchContext();
   // Per-event state of the scans: the bucket's members, stamps of slots and entries already
   // counted, groups hit per entry, and the queue of candidates (each entry at most once per
@@ -171,9 +214,8 @@ export class RuleSet<T> {
     options: RuleSetOptions = {},
   ) {
     this.bucketFields = options.bucketFields ?? DEFAULT_BUCKET_FIELDS;
-    this.bucketSets = entries.map((e) =>
-      this.bucketFields.map((_, i) => (e.buckets[i] ? new Set(e.buckets[i]) : null)),
-    );
+    this.buckets = new BucketIndex(entries.length, this.bucketFields.length, (i) => entries[i]!.buckets);
+    this.entryAnchors = entries.map(() => []);
     this.matchers = entries.map((e) => compileMatcher(e.pred));
     this.groups = new Uint8Array(entries.length);
     this.slotSeen = new Int32Array(entries.length * SLOTS_PER_ENTRY);
@@ -191,9 +233,9 @@ export class RuleSet<T> {
       this.groups[i] = groups.length;
       groups.forEach((group, g) => {
         for (const a of group) {
-          let anchors = this.fieldAnchors.get(a.field);
-          if (!anchors) this.fieldAnchors.set(a.field, (anchors = new FieldAnchors(a.field)));
-          anchors.add(a, i * SLOTS_PER_ENTRY + g);
+          let index = this.fieldAnchors.get(a.field);
+          if (!index) this.fieldAnchors.set(a.field, (index = new FieldAnchors(a.field)));
+          this.entryAnchors[i]!.push({ index, id: index.idOf(a), slot: i * SLOTS_PER_ENTRY + g });
         }
       });
     });
@@ -235,16 +277,20 @@ export class RuleSet<T> {
     if (plan !== undefined) return plan;
     const always: number[] = [];
     const member = new Uint8Array(this.entries.length);
-    this.bucketSets.forEach((sets, i) => {
-      if (!sets.every((set, f) => set === null || values[f] === null || set.has(values[f]!))) return;
+    // The members' anchors by field, each anchor with the members' slots.
+    const anchors = new Map<FieldAnchors, Map<number, number[]>>();
+    for (const i of this.buckets.members(values)) {
       member[i] = 1;
       if (this.groups[i] === 0) always.push(i);
-    });
-    const scans: FieldScan[] = [];
-    for (const anchors of this.fieldAnchors.values()) {
-      const mine = anchors.of(member);
-      if (mine.length > 0) scans.push(this.scanOf(anchors.field, mine));
+      for (const { index, id, slot } of this.entryAnchors[i]!) {
+        let ids = anchors.get(index);
+        if (ids === undefined) anchors.set(index, (ids = new Map()));
+        const slots = ids.get(id);
+        if (slots === undefined) ids.set(id, [slot]);
+        else slots.push(slot);
+      }
     }
+    const scans = [...anchors].map(([index, slots]) => this.scanOf(index, slots));
     plan = {
       always: Int32Array.from(always),
       fields: scans.filter((x) => x.field !== ANY_FIELD),
@@ -255,12 +301,13 @@ export class RuleSet<T> {
     return plan;
   }
 
-  private scanOf(field: string, anchors: ReturnType<FieldAnchors['of']>): FieldScan {
-    const key = `${field}\u0000${anchors.map((a) => a.key).join('\u0000')}`;
+  private scanOf(index: FieldAnchors, slotsById: ReadonlyMap<number, readonly number[]>): FieldScan {
+    const ids = [...slotsById.keys()].sort((a, b) => a - b);
+    const key = `${index.field}\u0000${ids.join(',')}`;
     let automaton = this.automata.get(key);
     if (automaton === undefined) {
       automaton = new AhoCorasick(
-        anchors.map((a) => a.pattern),
+        ids.map((id) => index.patterns[id]!),
         true,
       );
       this.automata.set(key, automaton);
@@ -270,14 +317,11 @@ export class RuleSet<T> {
     for (let state = 0; state < automaton.stateCount; state++) {
       const patterns = automaton.patternsAt(state);
       if (patterns === null) continue;
-      if (patterns.length === 1) slotsAt.set(state, anchors[patterns[0]!]!.slots);
-      else {
-        const union = new Set<number>();
-        for (const p of patterns) for (const slot of anchors[p]!.slots) union.add(slot);
-        slotsAt.set(state, Int32Array.from(union));
-      }
+      const slots = new Set<number>();
+      for (const p of patterns) for (const slot of slotsById.get(ids[p]!)!) slots.add(slot);
+      slotsAt.set(state, Int32Array.from(slots));
     }
-    return new FieldScan(field, automaton, slotsAt, this.take);
+    return new FieldScan(index.field, automaton, slotsAt, this.take);
   }
 
   /** The payloads of every entry the event satisfies, in entry order. */
