@@ -49,6 +49,12 @@ function int64(raw: bigint): number | bigint {
   return raw <= MAX_SAFE && raw >= MIN_SAFE ? Number(raw) : raw;
 }
 
+/** A 64-bit unsigned value as a number when exact (most are), else a bigint: no bigint per value. */
+function uint64(buf: Buffer, pos: number): number | bigint {
+  const high = buf.readUInt32LE(pos + 4);
+  return high < 0x200000 ? high * 0x100000000 + buf.readUInt32LE(pos) : buf.readBigUInt64LE(pos);
+}
+
 /** UTF-16LE without the trailing NULs that writers often include. */
 export function readUtf16(buf: Buffer, start: number, byteLength: number): string {
   let end = start + (byteLength & ~1);
@@ -70,26 +76,26 @@ export function hexBytes(buf: Uint8Array, start: number, end: number): string {
   return out;
 }
 
+/** Upper-case hex digits as ASCII codes. */
+const HEX_DIGIT = Uint8Array.from('0123456789ABCDEF', (c) => c.charCodeAt(0));
+/** Byte order of a GUID's text: Data1..Data3 are little-endian integers, Data4 a byte string; -1 a dash. */
+const GUID_ORDER = [3, 2, 1, 0, -1, 5, 4, -1, 7, 6, -1, 8, 9, -1, 10, 11, 12, 13, 14, 15];
+/** The text of a GUID is written here and read out as one string: no pieces to join per GUID. */
+const guidText = Buffer.alloc(36);
+
 /** GUID in the registry form without braces, upper-case: 8-4-4-4-12. */
 export function readGuid(buf: Buffer, pos: number): string {
-  const h = buf.toString('hex', pos, pos + 16).toUpperCase();
-  // Data1..Data3 are little-endian integers; Data4 is a byte string.
-  return (
-    h.slice(6, 8) +
-    h.slice(4, 6) +
-    h.slice(2, 4) +
-    h.slice(0, 2) +
-    '-' +
-    h.slice(10, 12) +
-    h.slice(8, 10) +
-    '-' +
-    h.slice(14, 16) +
-    h.slice(12, 14) +
-    '-' +
-    h.slice(16, 20) +
-    '-' +
-    h.slice(20, 32)
-  );
+  if (pos + 16 > buf.length) fail('GUID runs past the end of the chunk', pos);
+  let at = 0;
+  for (const i of GUID_ORDER) {
+    if (i < 0) guidText[at++] = 0x2d;
+    else {
+      const b = buf[pos + i]!;
+      guidText[at++] = HEX_DIGIT[b >>> 4]!;
+      guidText[at++] = HEX_DIGIT[b & 15]!;
+    }
+  }
+  return guidText.toString('latin1', 0, 36);
 }
 
 /** SID in S-R-A-S1-S2... form. The authority is 48-bit big-endian. */
@@ -150,7 +156,7 @@ function decodeScalar(buf: Buffer, pos: number, size: number, type: number): Val
     case VT.UInt64:
     case VT.HexInt64:
       need(buf, pos, size, 8, 'UInt64');
-      return { type, payload: int64(buf.readBigUInt64LE(pos)) };
+      return { type, payload: uint64(buf, pos) };
     case VT.Real32:
       need(buf, pos, size, 4, 'Real32');
       return { type, payload: buf.readFloatLE(pos) };
@@ -175,7 +181,7 @@ function decodeScalar(buf: Buffer, pos: number, size: number, type: number): Val
     case VT.SizeT:
       if (size === 4) return { type, payload: buf.readUInt32LE(pos) };
       need(buf, pos, size, 8, 'SizeT');
-      return { type, payload: int64(buf.readBigUInt64LE(pos)) };
+      return { type, payload: uint64(buf, pos) };
     case VT.FileTime:
       need(buf, pos, size, 8, 'FILETIME');
       return { type, payload: buf.readBigUInt64LE(pos) };
