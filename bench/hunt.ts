@@ -154,7 +154,7 @@ async function main(): Promise<void> {
       `hunt, ${threads} worker threads: ${rate.toFixed(0)} events/s  ${(mb / median(times)).toFixed(1)} MB/s  (${((rate / parseRate) * 100).toFixed(0)}% of one-thread parse-only)`,
     );
     console.log(
-      `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this thread and the workers)`,
+      `peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (this process: the one-thread rule set above, and the workers)`,
     );
   }
 }
