@@ -56,6 +56,7 @@ export class RowsWriter {
 
   /** Whether this writer holds the lease and is writing (else it stands by). */
   active = false;
+  private restored = false;
 
   /** Stores rows, and answers the workers' history requests (they cannot open this store). */
   start(): void {
@@ -104,13 +105,17 @@ export class RowsWriter {
     }
   }
 
-  /** Waits for the lease; false if stopped first. A writer that waited rebuilds incidents. */
+  /**
+   * Waits for the lease; false if stopped first. The first time it is held, incidents are rebuilt
+   * from the store: at start-up, or on taking over from another writer, with all it wrote.
+   */
   private async takeLease(lease: PartitionLeases, ttl: number): Promise<boolean> {
     let waited = false;
     while (!this.stopped) {
       if (await lease.tryTake(0).catch(() => false)) {
-        if (waited) {
-          this.options.log?.('writer lease taken over: active');
+        if (waited) this.options.log?.('writer lease taken over: active');
+        if (!this.restored) {
+          this.restored = true;
           await this.options.incidents?.restore();
         }
         this.active = true;

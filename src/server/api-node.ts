@@ -89,8 +89,8 @@ export async function startApiNode(
       retentionDays: null,
     });
     const retention = await Retention.open(store, config);
+    // The writer rebuilds it from the store once it holds the writer lease.
     const incidentBuilder = writes ? new IncidentService(store, log) : null;
-    await incidentBuilder?.restore();
     const incidents = new IncidentRepository(store);
     const response = await ResponseService.open({
       config,

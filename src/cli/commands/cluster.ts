@@ -192,7 +192,6 @@ export function registerClusterCommands(program: Command): void {
       retentionDays: null,
     });
     const incidents = new IncidentService(store, log);
-    await incidents.restore();
     const bus = await openBus(flags, 'vigil-writer');
     const writer = new RowsWriter(bus, store, { incidents, log });
     writer.start();
