@@ -1,5 +1,12 @@
 import { alertOfFinding, type CorrelationAlert } from '../correlate/index.js';
-import { Analytics, type AnalyticEvent, type AnalyticFinding } from '../detect/analytics/index.js';
+import {
+  Analytics,
+  type AnalyticEvent,
+  type AnalyticFinding,
+  type AnalyticsOptions,
+} from '../detect/analytics/index.js';
+import { loadSystemNames } from '../detect/analytics/system-names.js';
+import { loadVendorCatalog } from '../detect/analytics/vendor-catalog.js';
 import { alertRow } from '../store/rows.js';
 import { storedEntity } from '../correlate/entities.js';
 
@@ -18,10 +25,23 @@ export class AnalyticsStage {
   private readonly byTenant = new Map<string, Analytics>();
   /** A finding names the event it is about, which need not be the one that revealed it. */
   private readonly ids = new WeakMap<AnalyticEvent, string>();
+  /**
+   * The vendor list and the name model's data, read once when the stage is made: every tenant's
+   * analytics share them, and a tenant's first batch does not wait for the files.
+   */
+  private readonly options: AnalyticsOptions;
+
+  constructor(options: AnalyticsOptions = {}) {
+    this.options = {
+      ...options,
+      vendors: options.vendors ?? loadVendorCatalog(options.mappingsDir),
+      systemNames: options.systemNames ?? loadSystemNames(options.mappingsDir),
+    };
+  }
 
   private analytics(tenant: string): Analytics {
     let a = this.byTenant.get(tenant);
-    if (a === undefined) this.byTenant.set(tenant, (a = new Analytics()));
+    if (a === undefined) this.byTenant.set(tenant, (a = new Analytics(this.options)));
     return a;
   }
 

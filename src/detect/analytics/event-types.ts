@@ -39,30 +39,48 @@ const SECURITY_NAMES: Readonly<Record<number, string>> = {
   5158: 'WFP bind',
 };
 
+/** Sysmon and Security types, made once per code: every event has one. */
+const sysmonTypes = new Map<number, EventType>();
+const securityTypes = new Map<number, EventType>();
+
+function sysmonType(code: number): EventType {
+  let t = sysmonTypes.get(code);
+  if (t === undefined) {
+    const name = SYSMON_NAMES[code];
+    const group = code === 3 || code === 22 ? 'network' : code === 1 ? 'process' : undefined;
+    t = Object.freeze({
+      key: `sysmon:${code}`,
+      label: name === undefined ? `Sysmon ${code}` : `Sysmon ${name} (${code})`,
+      group,
+    });
+    // Codes are at most 10 digits: bounded all the same against a flood of odd ones.
+    if (sysmonTypes.size < 1024) sysmonTypes.set(code, t);
+  }
+  return t;
+}
+
+function securityType(code: number): EventType {
+  let t = securityTypes.get(code);
+  if (t === undefined) {
+    const name = SECURITY_NAMES[code];
+    const group = code === 5156 ? 'network' : code === 4688 ? 'process' : undefined;
+    t = Object.freeze({
+      key: `security:${code}`,
+      label: name === undefined ? `Security ${code}` : `Security ${name} (${code})`,
+      group,
+    });
+    if (securityTypes.size < 1024) securityTypes.set(code, t);
+  }
+  return t;
+}
+
 /** The event's type, or undefined when it has no event code. */
 export function eventTypeOf(e: AnalyticEvent): EventType | undefined {
   const code = eventCode(e);
   if (code === undefined) return undefined;
-  const sysmon = sysmonId(e);
-  if (sysmon !== undefined) {
-    const name = SYSMON_NAMES[code];
-    const group = code === 3 || code === 22 ? 'network' : code === 1 ? 'process' : undefined;
-    return {
-      key: `sysmon:${code}`,
-      label: name === undefined ? `Sysmon ${code}` : `Sysmon ${name} (${code})`,
-      group,
-    };
-  }
+  if (sysmonId(e) !== undefined) return sysmonType(code);
   const channel = channelOf(e);
-  if (channel === 'security') {
-    const name = SECURITY_NAMES[code];
-    const group = code === 5156 ? 'network' : code === 4688 ? 'process' : undefined;
-    return {
-      key: `security:${code}`,
-      label: name === undefined ? `Security ${code}` : `Security ${name} (${code})`,
-      group,
-    };
-  }
+  if (channel === 'security') return securityType(code);
   const shown = columnText(e, 'channel') ?? columnText(e, 'provider') ?? 'events';
   return {
     key: `${channel || (columnText(e, 'provider') ?? '').toLowerCase()}:${code}`,

@@ -219,4 +219,33 @@ describe('InstallerChain', () => {
     for (const e of odd) expect(() => a.observe(e)).not.toThrow();
     expect(() => a.advance(Number.NaN)).not.toThrow();
   });
+
+  it('reports each waiting chain when its own wait is over, whichever order they started in', () => {
+    const a = new InstallerChain({ signatureWaitMs: 60_000 });
+    const second = 'C:\\Users\\bob\\AppData\\Roaming\\other.exe';
+    // The first chain's payload starts late; a second chain, whose payload starts early, waits behind it.
+    expect(run(a, chain(50_000))).toEqual([]);
+    expect(
+      run(a, [
+        start(
+          201,
+          101,
+          WSCRIPT,
+          `"${WSCRIPT}" "C:\\Users\\bob\\AppData\\Roaming\\two.vbs"`,
+          1_000,
+          INSTALLER,
+        ),
+        start(202, 201, second, `"${second}"`, 1_100, WSCRIPT),
+      ]),
+    ).toEqual([]);
+    // Events that are not due yet leave both waiting.
+    expect(a.observe(loaded('C:\\Windows\\System32\\svchost.exe', 'true', 'Valid', 61_000))).toEqual([]);
+    const [early, ...none] = a.advance(61_100);
+    expect(none).toEqual([]);
+    expect(early?.evidence.chain).toContain('other.exe');
+    expect(a.advance(110_000)).toEqual([]);
+    const [late] = a.advance(110_200);
+    expect(late?.evidence.chain).toContain('lscm.exe');
+    expect(a.advance(1e9)).toEqual([]);
+  });
 });

@@ -1,7 +1,7 @@
 import {
   columnText,
   fieldText,
-  hostOf,
+  hostKeyOf,
   isChannel,
   isValidTime,
   processId,
@@ -42,6 +42,8 @@ export class InstallerChain implements Analytic {
   private readonly table: ProcessTable;
   private readonly signatures = new Map<string, { state: SignatureState; status?: string }>();
   private readonly pending = new Map<string, ChainPending>();
+  /** No pending chain is due before this (a lower bound): most events need not look at them. */
+  private nextDue = Infinity;
   private readonly reported = new RecentKeys(3_600_000, 10_000);
   private readonly signatureWaitMs: number;
   private readonly installerDepth: number;
@@ -82,7 +84,7 @@ export class InstallerChain implements Analytic {
   }
 
   private started(e: AnalyticEvent, out: AnalyticFinding[]): void {
-    const host = hostOf(e).toLowerCase();
+    const host = hostKeyOf(e);
     const security = isChannel(e, 'security', 4688);
     const key = processKey(
       host,
@@ -125,7 +127,7 @@ export class InstallerChain implements Analytic {
     const signed = fieldText(e, 'Signed');
     if (image === undefined || loaded === undefined || signed === undefined) return;
     if (windowsPath(image) !== windowsPath(loaded)) return;
-    const host = hostOf(e).toLowerCase();
+    const host = hostKeyOf(e);
     this.recordSignature(host, image, signed, fieldText(e, 'SignatureStatus'));
     for (const p of this.pending.values())
       if (p.payload.host === host && windowsPath(p.payload.image) === windowsPath(image)) this.finish(p, out);
@@ -169,12 +171,17 @@ export class InstallerChain implements Analytic {
       due: payload.time + this.signatureWaitMs,
     };
     this.pending.set(payload.key, chain);
+    this.nextDue = Math.min(this.nextDue, chain.due);
     if (this.signatures.has(`${payload.host}|${image}`)) this.finish(chain, out);
     while (this.pending.size > MAX_PENDING) this.finish(this.pending.values().next().value!, out);
   }
 
   private flush(now: number, out: AnalyticFinding[]): void {
+    if (this.pending.size === 0 || now < this.nextDue) return;
     for (const p of [...this.pending.values()]) if (p.due <= now) this.finish(p, out);
+    let next = Infinity;
+    for (const p of this.pending.values()) next = Math.min(next, p.due);
+    this.nextDue = next;
   }
 
   private finish(p: ChainPending, out: AnalyticFinding[]): void {

@@ -24,6 +24,16 @@ const RUN_KEY =
 const RUN_KEY_IN_TEXT =
   /\\(?:currentversion\\(?:run|runonce|runonceex|runservices|runservicesonce)|policies\\explorer\\run)(?=[\\'"\s;]|$)/i;
 const POWERSHELL: ReadonlySet<string> = new Set(['powershell.exe', 'pwsh.exe', 'powershell', 'pwsh']);
+/** The programs whose command lines can create an entry (checked below, one by one). */
+const ENTRY_TOOLS: ReadonlySet<string> = new Set([
+  'reg.exe',
+  'reg',
+  'schtasks.exe',
+  'schtasks',
+  'sc.exe',
+  'sc',
+  ...POWERSHELL,
+]);
 const SERVICE_IMAGE_PATH = /\\(?:currentcontrolset|controlset\d{3})\\services\\([^\\]+)\\imagepath$/i;
 
 /** The autostart entries an event creates: Run values, services and scheduled tasks. */
@@ -60,9 +70,12 @@ function registryEntry(e: AnalyticEvent, id: number): PersistenceEntry[] {
 function commandLineEntry(e: AnalyticEvent): PersistenceEntry[] {
   const commandLine = fieldText(e, 'CommandLine') ?? fieldText(e, 'ProcessCommandLine');
   if (commandLine === undefined) return [];
-  const args = splitCommandLine(commandLine);
   const image = fieldText(e, 'Image') ?? fieldText(e, 'NewProcessName') ?? '';
-  const program = image !== '' ? baseName(image).toLowerCase() : programName(args);
+  const named = image !== '' ? baseName(image).toLowerCase() : undefined;
+  // Most processes are none of these tools: their command lines need no splitting.
+  if (named !== undefined && !ENTRY_TOOLS.has(named)) return [];
+  const args = splitCommandLine(commandLine);
+  const program = named ?? programName(args);
   const writer = fieldText(e, 'ParentImage') ?? fieldText(e, 'ParentProcessName');
   const verb = (args[1] ?? '').toLowerCase();
   if ((program === 'reg.exe' || program === 'reg') && verb === 'add') {

@@ -32,6 +32,15 @@ export interface ProcessTableOptions {
  */
 export class ProcessTable {
   private readonly nodes = new Map<string, ProcessNode>();
+  /**
+   * The least recently touched node, and an iterator standing on it. Asking a Map for its first
+   * entry walks over every entry deleted since the Map was last rehashed, and touching moves a
+   * node by deleting it: done per event (expire, eviction), that walk was most of the analytic's
+   * time. A live iterator passes each deleted entry once. Every node the iterator has passed was
+   * deleted or moved behind it, so the next one it yields is always the first.
+   */
+  private cursor: Iterator<ProcessNode> | undefined;
+  private head: ProcessNode | undefined;
 
   constructor(private readonly o: ProcessTableOptions) {}
 
@@ -48,11 +57,30 @@ export class ProcessTable {
     let node = this.nodes.get(key);
     if (node === undefined) {
       node = { key, host, image: '', time, lastSeen: time, stub: true, children: [] };
-    } else this.nodes.delete(key);
+    } else {
+      this.nodes.delete(key);
+      if (node === this.head) this.head = undefined;
+    }
     node.lastSeen = Math.max(node.lastSeen, time);
     this.nodes.set(key, node);
-    while (this.nodes.size > this.o.maxProcesses) this.nodes.delete(this.nodes.keys().next().value!);
+    while (this.nodes.size > this.o.maxProcesses) this.dropFirst(this.first()!);
     return node;
+  }
+
+  /** The least recently touched node. */
+  private first(): ProcessNode | undefined {
+    if (this.head !== undefined) return this.head;
+    this.cursor ??= this.nodes.values();
+    const next = this.cursor.next();
+    // A finished iterator stays finished: the next call starts a new one.
+    if (next.done === true) this.cursor = undefined;
+    else this.head = next.value;
+    return this.head;
+  }
+
+  private dropFirst(node: ProcessNode): void {
+    this.nodes.delete(node.key);
+    this.head = undefined;
   }
 
   addChild(parent: ProcessNode, childKey: string): void {
@@ -74,6 +102,8 @@ export class ProcessTable {
 
   /** The node and its descendants down to `depth` levels, breadth first. */
   subtree(node: ProcessNode, depth: number): ProcessNode[] {
+    // Most processes start childless: no walk.
+    if (node.children.length === 0 || depth <= 0) return [node];
     const out: ProcessNode[] = [node];
     const seen = new Set([node.key]);
     let level = [node];
@@ -95,9 +125,9 @@ export class ProcessTable {
   /** Forgets processes untouched since `now - ttl`. The Map is roughly in touch order, so this stops early. */
   expire(now: number): void {
     const cutoff = now - this.o.ttlMs;
-    for (const [key, node] of this.nodes) {
+    for (let node = this.first(); node !== undefined; node = this.first()) {
       if (node.lastSeen >= cutoff) break;
-      this.nodes.delete(key);
+      this.dropFirst(node);
     }
   }
 }

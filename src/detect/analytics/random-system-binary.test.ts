@@ -172,4 +172,20 @@ describe('RandomSystemBinary, measured', () => {
     console.log(`random names, detection overall: ${((caught / total) * 100).toFixed(1)}% of ${total}`);
     expect(caught / total).toBeGreaterThanOrEqual(0.9);
   });
+
+  it('judges a path the same when it comes back, after a flood of other paths', () => {
+    const a = new RandomSystemBinary({ names, repeatWindowMs: 0 });
+    const random = `${SYS32}xqzvkjrtw.exe`;
+    const first = a.observe(started(random, 0));
+    expect(first[0]?.level).toBe('high');
+    // More distinct paths than the verdicts kept: the remembered ones are dropped, never mixed up.
+    for (let i = 0; i < 10_000; i++) {
+      const path = i % 2 === 0 ? `${SYS32}svchost${i}.exe` : `C:\\Temp\\q${i}zxkv.exe`;
+      a.observe(started(path, i + 1));
+    }
+    const again = a.observe(started(random, 20_000));
+    expect(again[0]?.evidence).toEqual(first[0]?.evidence);
+    expect(a.observe(started(`${SYS32}svchost.exe`, 20_001))).toEqual([]);
+    expect(a.observe(started(`${SYS32}svchost.exe`, 20_002))).toEqual([]);
+  });
 });

@@ -1,4 +1,4 @@
-import { baseName, fieldText, hostOf, isChannel, sysmonId, windowsPath } from './event-fields.js';
+import { baseName, fieldText, hostKeyOf, hostOf, isChannel, sysmonId, windowsPath } from './event-fields.js';
 import { DEFAULT_RANDOMNESS_THRESHOLD, NameRandomness, type NameScore } from './name-randomness.js';
 import { RecentKeys } from './recent-keys.js';
 import type { SystemNames } from './system-names.js';
@@ -31,6 +31,8 @@ const SERVICING_WRITERS: ReadonlySet<string> = new Set([
   'setuphost.exe',
 ]);
 
+const MAX_VERDICTS = 4096;
+
 interface Sighting {
   readonly path: string;
   readonly started: boolean;
@@ -49,6 +51,8 @@ export class RandomSystemBinary implements Analytic {
   private readonly threshold: number;
   private readonly extensions: ReadonlySet<string>;
   private readonly reported: RecentKeys;
+  /** Verdicts by path (null: not random): the same few programs start all day long. */
+  private verdicts = new Map<string, NameScore | null>();
 
   constructor(o: RandomSystemBinaryOptions) {
     this.randomness = new NameRandomness(o.names);
@@ -60,16 +64,29 @@ export class RandomSystemBinary implements Analytic {
   observe(e: AnalyticEvent): AnalyticFinding[] {
     const seen = sightingOf(e);
     if (seen === undefined) return [];
-    const judged = this.judge(seen.path);
+    const judged = this.verdict(seen.path);
     if (judged === undefined) return [];
     const host = hostOf(e);
-    if (this.reported.repeated(`${host.toLowerCase()}|${windowsPath(seen.path)}|${seen.started}`, e.time))
+    if (this.reported.repeated(`${hostKeyOf(e)}|${windowsPath(seen.path)}|${seen.started}`, e.time))
       return [];
     return [finding(e, host, seen, judged, this.threshold)];
   }
 
   advance(): AnalyticFinding[] {
     return [];
+  }
+
+  /** judge(), remembered for the paths seen most recently. */
+  private verdict(path: string): NameScore | undefined {
+    const known = this.verdicts.get(path);
+    if (known !== undefined) return known ?? undefined;
+    const v = this.judge(path);
+    if (path.length <= 1024) {
+      // Dropped a whole generation at a time: a flood of unique paths costs no more than without.
+      if (this.verdicts.size >= MAX_VERDICTS) this.verdicts = new Map();
+      this.verdicts.set(path, v ?? null);
+    }
+    return v;
   }
 
   /** The score of a system-folder executable's name when it looks random; undefined otherwise. */

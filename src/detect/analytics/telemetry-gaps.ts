@@ -1,5 +1,5 @@
 import { VigilError } from '../../core/errors.js';
-import { hostOf, isValidTime } from './event-fields.js';
+import { hostKeyOf, hostOf, isValidTime } from './event-fields.js';
 import { eventTypeOf, isGoingQuiet } from './event-types.js';
 import { networkGap, sensorGap, typeGap, type GapHost, type GapTypeSeries } from './gap-findings.js';
 import { GapSeries } from './gap-series.js';
@@ -90,7 +90,7 @@ export class TelemetryGaps implements Analytic {
   observe(e: AnalyticEvent): AnalyticFinding[] {
     const name = hostOf(e);
     if (name === '' || !isValidTime(e.time)) return [];
-    const key = name.toLowerCase().slice(0, 256);
+    const key = hostKeyOf(e).slice(0, 256);
     const out = this.moveClock(e.time, key);
     const host = this.host(key, name.slice(0, 256));
     const type = eventTypeOf(e);
