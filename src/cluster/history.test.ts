@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../bus/jetstream.js';
 import { ChdbStore } from '../store/chdb.js';
-import { eventRow, migrate } from '../store/index.js';
+import { eventRow, insertEvents, migrate } from '../store/index.js';
 import { readHistory, storeHistory, type HistoryEvent } from './history.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-history-'));
@@ -51,7 +51,7 @@ beforeAll(async () => {
         ruleIds: [],
       }),
     );
-  await store.insert('events', Buffer.from(rows.join('\n')));
+  await insertEvents(store, Buffer.from(rows.join('\n') + '\n'));
 });
 afterAll(async () => {
   await store.close();

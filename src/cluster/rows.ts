@@ -1,23 +1,25 @@
 import type { IncidentInput } from '../correlate/index.js';
-import type { Store } from '../store/index.js';
+import { insertEvents, type Store } from '../store/index.js';
 
 /**
- * What a worker hands to the store for one event message: the events and alerts as JSONEachRow,
- * and what incident building needs. On the rows stream it travels as a JSON header line followed
- * by the event rows (already JSONEachRow text, so they are not escaped again).
+ * What a worker hands to the store for one event message: the event rows (TabSeparated, see
+ * eventRow), the alerts as JSONEachRow, and what incident building needs. On the rows stream it
+ * travels as a JSON header line followed by the event rows as they are.
  */
 export interface PreparedRows {
   /** The source message's identity (`<stream epoch>-<sequence>`): the store's dedup token. */
   readonly id: string;
   readonly eventCount: number;
-  /** JSONEachRow lines, each ending in a newline. */
+  /** eventRow lines, each ending in a newline. */
   readonly events: Uint8Array;
+  /** Rows written by a Vigil before TabSeparated events (header v1), still on the stream. */
+  readonly eventsAsJson?: boolean;
   readonly alerts: readonly string[];
   readonly incidents: readonly IncidentInput[];
 }
 
 interface Header {
-  readonly v: 1;
+  readonly v: 1 | 2;
   readonly id: string;
   readonly eventCount: number;
   readonly alerts: readonly string[];
@@ -26,7 +28,7 @@ interface Header {
 
 export function encodeRows(r: PreparedRows): Buffer {
   const header: Header = {
-    v: 1,
+    v: 2,
     id: r.id,
     eventCount: r.eventCount,
     alerts: r.alerts,
@@ -40,7 +42,7 @@ export function decodeRows(payload: Uint8Array): PreparedRows {
   const nl = buf.indexOf(10);
   if (nl < 0) throw new Error('rows message without a header line');
   const header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as Partial<Header>;
-  if (header.v !== 1) throw new Error(`unknown rows message version ${String(header.v)}`);
+  if (header.v !== 1 && header.v !== 2) throw new Error(`unknown rows message version ${String(header.v)}`);
   if (typeof header.id !== 'string' || header.id === '') throw new Error('rows message without an id');
   if (
     !Number.isInteger(header.eventCount) ||
@@ -54,6 +56,7 @@ export function decodeRows(payload: Uint8Array): PreparedRows {
     alerts: header.alerts,
     incidents: header.incidents,
     events: buf.subarray(nl + 1),
+    ...(header.v === 1 ? { eventsAsJson: true } : {}),
   };
 }
 
@@ -67,8 +70,18 @@ export async function storeRows(store: Store, rows: PreparedRows): Promise<void>
     await store.insert('alerts', Buffer.from(rows.alerts.join('\n')), { dedupToken: `ca:${rows.id}` });
   // A message for incident building only (the worker stored its rows itself) has no events.
   if (rows.events.byteLength === 0) return;
-  const events = Buffer.from(rows.events.buffer, rows.events.byteOffset, rows.events.byteLength);
-  await store.insert('events', events, { dedupToken: `ce:${rows.id}` });
+  await insertRowsEvents(store, [rows], `ce:${rows.id}`);
+}
+
+async function insertRowsEvents(
+  store: Store,
+  rows: readonly PreparedRows[],
+  dedupToken?: string,
+): Promise<void> {
+  const current = rows.filter((r) => r.eventsAsJson !== true).map((r) => r.events);
+  const legacy = rows.filter((r) => r.eventsAsJson === true).map((r) => r.events);
+  if (current.length > 0) await insertEvents(store, current, dedupToken);
+  if (legacy.length > 0) await store.insert('events', legacy, dedupToken === undefined ? {} : { dedupToken });
 }
 
 /** A message's first event id: event ids are the message's id and the event's index. */
@@ -117,10 +130,6 @@ export async function storeRowsBatch(store: Store, batch: readonly PreparedRows[
   );
   const stored = new Set(seen.map((s) => s.event_id));
   const fresh = withEvents.filter((r) => !stored.has(firstEventId(r)));
-  if (fresh.length > 0)
-    await store.insert(
-      'events',
-      Buffer.concat(fresh.map((r) => Buffer.from(r.events.buffer, r.events.byteOffset, r.events.byteLength))),
-    );
+  if (fresh.length > 0) await insertRowsEvents(store, fresh);
   return withEvents.length - fresh.length;
 }

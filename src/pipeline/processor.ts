@@ -10,7 +10,7 @@ import type { Detector } from '../detect/hunt/detector.js';
 import { Correlator } from '../detect/sigma/correlation/engine.js';
 import type { ColumnMapper } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
-import type { Store } from '../store/index.js';
+import { insertEvents, type Store } from '../store/index.js';
 import { correlateHits, type HitInfo } from './alerts.js';
 import { type CorrelationAlert, type IncidentInput, type IncidentService } from '../correlate/index.js';
 import { Suppressions, type TenantSuppression } from '../detect/suppressions.js';
@@ -20,7 +20,7 @@ import { decodeBatch, type IngestBatch } from './batch.js';
 import { AnalyticsStage } from './analytics-stage.js';
 
 interface PreparedGroup {
-  /** JSONEachRow bytes per batch, each ending in a newline. */
+  /** Event rows per batch (TabSeparated lines, each ending in a newline). */
   readonly events: Uint8Array[];
   readonly eventCount: number;
   readonly alerts: string[];
@@ -254,12 +254,11 @@ export class Processor {
     const insertStart = performance.now();
     const token = `${posKey(from)}-${posKey(to)}`;
     const alerts = Buffer.from(rows.alerts.join('\n'));
-    const events = Buffer.concat(rows.events);
     for (let delay = this.retryMs; ; delay = Math.min(delay * 2, 30_000)) {
       try {
         // Alerts first: an event is never visible without the alerts it raised.
         await this.store.insert('alerts', alerts, { dedupToken: `a:${token}` });
-        await this.store.insert('events', events, { dedupToken: `e:${token}` });
+        await insertEvents(this.store, rows.events, `e:${token}`);
         break;
       } catch (e) {
         this.stats.lastError = (e as Error).message;

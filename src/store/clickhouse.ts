@@ -1,7 +1,15 @@
 import { Readable } from 'node:stream';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { checkClusterName, clusterStatements } from './cluster-ddl.js';
-import { checkIdentifier, StoreError, type InsertOptions, type Params, type Store } from './store.js';
+import {
+  checkIdentifier,
+  rowBytes,
+  StoreError,
+  type InsertOptions,
+  type InsertRows,
+  type Params,
+  type Store,
+} from './store.js';
 
 export interface ServerStoreOptions {
   /** `http(s)://user:password@host:8123/database`; credentials may also come separately. */
@@ -62,13 +70,15 @@ export class ServerStore implements Store {
     }
   }
 
-  async insert(table: string, rows: Buffer, options: InsertOptions = {}): Promise<void> {
-    if (rows.length === 0) return;
+  async insert(table: string, rows: InsertRows, options: InsertOptions = {}): Promise<void> {
+    if (rowBytes(rows) === 0) return;
+    const columns = options.columns?.map(checkIdentifier);
     try {
       await this.client.insert({
         table: checkIdentifier(table),
-        values: Readable.from([rows]),
-        format: 'JSONEachRow',
+        values: Readable.from(Buffer.isBuffer(rows) ? [rows] : rows),
+        format: options.format ?? 'JSONEachRow',
+        ...(columns !== undefined && columns.length > 0 ? { columns: columns as [string, ...string[]] } : {}),
         clickhouse_settings: {
           max_partitions_per_insert_block: '0',
           ...(options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),

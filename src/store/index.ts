@@ -6,9 +6,18 @@ import type { Store } from './store.js';
 
 export { applyRetention, EVENT_COLUMNS, migrate, type EventColumn, type SchemaOptions } from './schema.js';
 export { readMeta, writeMeta } from './meta.js';
-export { alertRow, eventRow, sqlTime, validTime, type StoredAlert, type StoredEvent } from './rows.js';
+export {
+  alertRow,
+  EVENT_ROW_COLUMNS,
+  eventRow,
+  insertEvents,
+  sqlTime,
+  validTime,
+  type StoredAlert,
+  type StoredEvent,
+} from './rows.js';
 export { clusterStatements, localTable, type ClusterLayout } from './cluster-ddl.js';
-export { StoreError, type InsertOptions, type Params, type Store } from './store.js';
+export { StoreError, type InsertOptions, type InsertRows, type Params, type Store } from './store.js';
 
 export interface OpenStoreOptions extends SchemaOptions {
   /** The data directory: the embedded store lives in `DIR/store`. */

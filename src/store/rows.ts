@@ -1,5 +1,7 @@
 import type { ColumnValues } from '../normalize/columns.js';
 import type { FieldValue, Scalar } from '../normalize/flat-event.js';
+import { EVENT_COLUMNS, type EventColumn } from './schema.js';
+import type { InsertRows, Store } from './store.js';
 
 /** DateTime64(3) covers 1900–2299; times outside it are not real event times. */
 const MIN_TIME = Date.UTC(1900, 0, 1);
@@ -38,25 +40,133 @@ export interface StoredEvent {
   readonly ruleIds: readonly string[];
 }
 
-/** One JSONEachRow line for the events table. */
-export function eventRow(e: StoredEvent): string {
-  const fields: Record<string, string> = {};
+type Kind = 'text' | 'int' | 'strings';
+
+interface ColumnPlan {
+  readonly name: EventColumn;
+  readonly kind: Kind;
+  /** For integer columns, the largest value that fits. */
+  readonly max: number;
+}
+
+/** The columns an event row fills, in order, and how each is written. */
+export const EVENT_ROW_COLUMNS = Object.keys(EVENT_COLUMNS) as readonly EventColumn[];
+const INT_MAX: Readonly<Record<string, number>> = {
+  UInt16: 0xffff,
+  UInt32: 0xffffffff,
+  UInt64: Number.MAX_SAFE_INTEGER,
+};
+const PLAN: readonly ColumnPlan[] = EVENT_ROW_COLUMNS.map((name) => {
+  const type: string = EVENT_COLUMNS[name];
+  if (type in INT_MAX) return { name, kind: 'int', max: INT_MAX[type]! };
+  if (type === 'Array(String)') return { name, kind: 'strings', max: 0 };
+  return { name, kind: 'text', max: 0 };
+});
+
+const TSV_SPECIAL = /[\\\t\n\r\0]/;
+const TSV_SPECIALS = /[\\\t\n\r\0]/g;
+const QUOTED_SPECIALS = /[\\'\t\n\r\0]/g;
+const ESCAPES: Readonly<Record<string, string>> = {
+  '\\': '\\\\',
+  "'": "\\'",
+  '\t': '\\t',
+  '\n': '\\n',
+  '\r': '\\r',
+  '\0': '\\0',
+};
+const escapeChar = (c: string) => ESCAPES[c]!;
+
+/** A top-level TabSeparated value: backslash escapes for the characters that delimit rows. */
+export function tsvText(s: string): string {
+  return TSV_SPECIAL.test(s) ? s.replace(TSV_SPECIALS, escapeChar) : s;
+}
+
+/**
+ * A string inside an array or map value: quoted, with ClickHouse's escapes. The array or map text
+ * is not escaped again as a whole: ClickHouse reads it as written.
+ */
+function quoted(s: string): string {
+  return `'${s.replace(QUOTED_SPECIALS, escapeChar)}'`;
+}
+
+function intText(v: unknown, max: number): string {
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
+  // Out of range, ClickHouse would wrap it silently (a port of 70000 read as 4464): the default.
+  return Number.isInteger(n) && n >= 0 && n <= max ? String(n) : '0';
+}
+
+function stringsText(v: unknown): string {
+  if (v === undefined || v === null) return '[]';
+  const items = Array.isArray(v) ? (v as unknown[]) : [v];
+  let out = '[';
+  for (let i = 0; i < items.length; i++) out += (i > 0 ? ',' : '') + quoted(String(items[i] ?? ''));
+  return out + ']';
+}
+
+function fieldsText(fields: ReadonlyMap<string, FieldValue>): string {
+  let out = '{';
   let n = 0;
-  for (const [k, v] of e.fields) {
-    if (k.startsWith('_') || v === null) continue;
+  for (const [k, v] of fields) {
+    if (v === null || k.charCodeAt(0) === 95 /* _ */) continue;
     if (++n > MAX_FIELDS) break;
-    fields[k] = fieldText(v);
+    out += (n > 1 ? ',' : '') + quoted(k) + ':' + quoted(fieldText(v));
   }
-  return JSON.stringify({
-    ...e.columns,
-    ts: sqlTime(validTime(e.time) ? e.time : e.received),
-    received: sqlTime(e.received),
-    tenant: e.tenant,
-    event_id: e.eventId,
-    source: e.source ?? '',
-    rule_ids: e.ruleIds,
-    fields,
-    raw: e.raw,
+  return out + '}';
+}
+
+/**
+ * One TabSeparated line (without its newline) for the events table, filling EVENT_ROW_COLUMNS in
+ * order: store it with insertEvents.
+ */
+export function eventRow(e: StoredEvent): string {
+  const c = e.columns as Readonly<Record<string, unknown>>;
+  let line = '';
+  for (let i = 0; i < PLAN.length; i++) {
+    const col = PLAN[i]!;
+    let value: string;
+    switch (col.name) {
+      case 'ts':
+        value = sqlTime(validTime(e.time) ? e.time : e.received);
+        break;
+      case 'received':
+        value = sqlTime(e.received);
+        break;
+      case 'tenant':
+        value = tsvText(e.tenant);
+        break;
+      case 'event_id':
+        value = tsvText(e.eventId);
+        break;
+      case 'source':
+        value = tsvText(e.source ?? '');
+        break;
+      case 'rule_ids':
+        value = stringsText(e.ruleIds);
+        break;
+      case 'fields':
+        value = fieldsText(e.fields);
+        break;
+      case 'raw':
+        value = tsvText(e.raw);
+        break;
+      default: {
+        const v = c[col.name];
+        if (col.kind === 'int') value = intText(v, col.max);
+        else if (col.kind === 'strings') value = stringsText(v);
+        else value = v === undefined || v === null ? '' : tsvText(typeof v === 'string' ? v : String(v));
+      }
+    }
+    line += i === 0 ? value : '\t' + value;
+  }
+  return line;
+}
+
+/** Stores event rows (eventRow lines, each ending in a newline) as one block. */
+export function insertEvents(store: Store, rows: InsertRows, dedupToken?: string): Promise<void> {
+  return store.insert('events', rows, {
+    format: 'TabSeparated',
+    columns: EVENT_ROW_COLUMNS,
+    ...(dedupToken === undefined ? {} : { dedupToken }),
   });
 }
 

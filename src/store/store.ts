@@ -10,6 +10,23 @@ export interface InsertOptions {
    * dropped by ClickHouse instead of stored twice.
    */
   readonly dedupToken?: string;
+  /**
+   * TabSeparated rows carry no names: `columns` says which columns they fill, in order. Events use
+   * it (rows.ts): ClickHouse reads it several times faster than JSONEachRow.
+   */
+  readonly format?: 'JSONEachRow' | 'TabSeparated';
+  readonly columns?: readonly string[];
+}
+
+/** Rows as one buffer, or as chunks (each whole rows ending in a newline) stored as one block. */
+export type InsertRows = Buffer | readonly Uint8Array[];
+
+export function rowBytes(rows: InsertRows): number {
+  return Buffer.isBuffer(rows) ? rows.length : rows.reduce((n, c) => n + c.byteLength, 0);
+}
+
+export function rowsBuffer(rows: InsertRows): Buffer {
+  return Buffer.isBuffer(rows) ? rows : Buffer.concat(rows);
 }
 
 export interface Store {
@@ -19,8 +36,8 @@ export interface Store {
   query<T = Record<string, unknown>>(sql: string, params?: Params): Promise<T[]>;
   /** A statement without rows (DDL, ALTER, OPTIMIZE). */
   exec(sql: string, params?: Params): Promise<void>;
-  /** Inserts JSONEachRow bytes into a table, as one block. */
-  insert(table: string, rows: Buffer, options?: InsertOptions): Promise<void>;
+  /** Inserts rows (JSONEachRow unless the options say otherwise) into a table, as one block. */
+  insert(table: string, rows: InsertRows, options?: InsertOptions): Promise<void>;
   close(): Promise<void>;
 }
 

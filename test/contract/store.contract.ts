@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ColumnMapper } from '../../src/normalize/index.js';
-import { eventRow, migrate, type Store } from '../../src/store/index.js';
+import { eventRow, insertEvents, migrate, type Store } from '../../src/store/index.js';
 
 /**
  * What every Store must do, whatever runs it. `open` returns a store on an empty database;
@@ -59,8 +59,8 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       const store = await open();
       try {
         await migrate(store, { retentionDays: 0 });
-        await store.insert(
-          'events',
+        await insertEvents(
+          store,
           block(
             row('acme', 'e1', {
               Computer: 'WS1',
@@ -103,14 +103,52 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
     });
 
+    it('stores hostile text exactly, from chunks, and leaves values that do not fit at the default', async () => {
+      const store = await open();
+      try {
+        await migrate(store, { retentionDays: 0 });
+        const nasty = "a\tb\nc\\d'e\"f\r\u0000g\\N}{',']:=é😀";
+        const fields = {
+          Computer: nasty,
+          CommandLine: nasty,
+          [nasty]: nasty,
+          DestinationPort: 70000,
+          ProcessId: -3,
+          'email.to': [nasty, 'b@x'].join(','),
+        };
+        const one = row('h', 'x1', fields);
+        const two = row('h', 'x2', { Computer: 'plain' });
+        await insertEvents(store, [Buffer.from(one + '\n'), Buffer.from(two + '\n')]);
+        const got = await store.query<Record<string, unknown>>(
+          `SELECT event_id, host, process_command_line AS cmd, fields[{key:String}] AS byKey, raw,
+                  destination_port AS port, process_pid AS pid, email_to
+           FROM events WHERE tenant = 'h' ORDER BY event_id`,
+          { key: nasty },
+        );
+        expect(got).toHaveLength(2);
+        expect(got[0]).toMatchObject({
+          event_id: 'x1',
+          host: nasty,
+          cmd: nasty,
+          byKey: nasty,
+          raw: JSON.stringify(fields),
+        });
+        expect(Number(got[0]!.port)).toBe(0);
+        expect(Number(got[0]!.pid)).toBe(0);
+        expect(got[1]).toMatchObject({ event_id: 'x2', host: 'plain' });
+      } finally {
+        await store.close();
+      }
+    });
+
     it('drops a retried insert that carries the same deduplication token', async () => {
       const store = await open();
       try {
         await migrate(store, { retentionDays: 0 });
         const rows = block(row('t', 'd1', { Computer: 'A' }), row('t', 'd2', { Computer: 'B' }));
-        await store.insert('events', rows, { dedupToken: 'batch-7' });
-        await store.insert('events', rows, { dedupToken: 'batch-7' });
-        await store.insert('events', rows, { dedupToken: 'batch-8' });
+        await insertEvents(store, rows, 'batch-7');
+        await insertEvents(store, rows, 'batch-7');
+        await insertEvents(store, rows, 'batch-8');
         const [r] = await store.query<{ n: string | number }>(
           "SELECT count() AS n FROM events WHERE event_id IN ('d1', 'd2')",
         );
@@ -148,7 +186,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         const old = Array.from({ length: 300 }, (_, i) =>
           row('old', `o${i}`, { Computer: 'OLD' }, Date.UTC(2019, 0, 1) + i * 8.64e7, now),
         );
-        await store.insert('events', block(...old));
+        await insertEvents(store, block(...old));
         await store.exec('OPTIMIZE TABLE events FINAL'); // merges apply TTL: nothing here has expired
         const [n] = await store.query<{ n: string | number }>(
           "SELECT count() AS n FROM events WHERE tenant = 'old'",
@@ -166,6 +204,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       await expect(store.insert('events', Buffer.from('{"ts": "not a time"\n'))).rejects.toThrow(
         /insert into events/,
       );
+      await expect(insertEvents(store, Buffer.from('not\ta\trow\n'))).rejects.toThrow(/insert into events/);
       await expect(store.insert('events; DROP TABLE events', Buffer.from('{}\n'))).rejects.toThrow(
         /not a table name/,
       );

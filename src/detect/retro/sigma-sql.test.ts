@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore } from '../../store/chdb.js';
-import { eventRow, migrate, type Store } from '../../store/index.js';
+import { eventRow, insertEvents, migrate, type Store } from '../../store/index.js';
 import type { FieldValue } from '../sigma/engine/event-view.js';
 import { viewOf } from '../sigma/engine/event-view.js';
 import { evaluate } from '../sigma/engine/reference.js';
@@ -41,7 +41,7 @@ beforeAll(async () => {
       ruleIds: [],
     }),
   );
-  await store.insert('events', Buffer.from(rows.join('\n')));
+  await insertEvents(store, Buffer.from(rows.join('\n') + '\n'));
 });
 afterAll(async () => {
   await store.close();
