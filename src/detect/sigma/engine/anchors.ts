@@ -8,7 +8,8 @@ export const ANY_FIELD = '*';
 
 /**
  * A literal that must occur in a field's lower-cased value for a predicate to hold: somewhere in
- * it, at its start, at its end, or (both) as the whole value.
+ * it, at its start, at its end, or (both) as the whole value. Or, with `nonAscii` (and an empty
+ * literal), a character outside ASCII somewhere in the value.
  */
 export interface Anchor {
   /** The field, or ANY_FIELD for keyword searches. */
@@ -16,7 +17,14 @@ export interface Anchor {
   readonly literal: string;
   readonly atStart: boolean;
   readonly atEnd: boolean;
+  readonly nonAscii?: boolean;
 }
+
+/**
+ * What a non-ASCII anchor weighs against literals: most values are pure ASCII, so it is about as
+ * selective as a short literal.
+ */
+const NON_ASCII_WEIGHT = 3;
 
 /** Literals shorter than this hit too often to be worth indexing (whole values may be short). */
 const MIN_LITERAL = 2;
@@ -42,10 +50,36 @@ function capped(a: Anchor): Anchor {
   return { ...a, literal: a.literal.slice(-MAX_LITERAL), atStart: false };
 }
 
+/**
+ * The anchor of a literal holding characters outside printable ASCII: its longest run of
+ * printable ASCII (a part of the literal, so it occurs where the literal does, tied to the start
+ * or end of the value if the run starts or ends the literal), or else any non-ASCII character
+ * (lower-casing never turns ASCII into anything else, so a value whose lower case holds one holds
+ * one itself).
+ */
+function nonAsciiAnchor(field: string, literal: string, atStart: boolean, atEnd: boolean): Anchor {
+  let best = { from: 0, to: 0 };
+  const runs = /[ -~\t\n\r]+/g;
+  for (let m = runs.exec(literal); m !== null; m = runs.exec(literal))
+    if (m[0].length > best.to - best.from) best = { from: m.index, to: m.index + m[0].length };
+  if (best.to - best.from < MIN_LITERAL)
+    return { field, literal: '', atStart: false, atEnd: false, nonAscii: true };
+  return capped({
+    field,
+    literal: literal.slice(best.from, best.to),
+    atStart: atStart && best.from === 0,
+    atEnd: atEnd && best.to === literal.length,
+  });
+}
+
 function score(anchors: readonly Anchor[]): number {
   let min = Infinity;
   // A tie to the start or end of the value narrows a literal like one more character.
-  for (const a of anchors) min = Math.min(min, a.literal.length + Number(a.atStart) + Number(a.atEnd));
+  for (const a of anchors)
+    min = Math.min(
+      min,
+      a.nonAscii ? NON_ASCII_WEIGHT : a.literal.length + Number(a.atStart) + Number(a.atEnd),
+    );
   // Longer shortest literal first, then fewer literals.
   return min * 1000 - anchors.length;
 }
@@ -63,11 +97,13 @@ export function necessaryAnchors(p: Pred, ignored: ReadonlySet<string> = NONE): 
       // Where the literal sits in each of the field's values (keywords: anywhere in any value).
       const atStart = p.field !== null && (p.op === 'eq' || p.op === 'prefix');
       const atEnd = p.field !== null && (p.op === 'eq' || p.op === 'suffix');
+      const field = p.field ?? ANY_FIELD;
       // ASCII only: the index folds ASCII case, and non-ASCII case rules have exceptions.
-      const long = literal.length >= (atStart && atEnd ? 1 : MIN_LITERAL);
-      return long && isFoldable(literal)
-        ? [capped({ field: p.field ?? ANY_FIELD, literal, atStart, atEnd })]
-        : null;
+      if (isFoldable(literal)) {
+        const long = literal.length >= (atStart && atEnd ? 1 : MIN_LITERAL);
+        return long ? [capped({ field, literal, atStart, atEnd })] : null;
+      }
+      return [nonAsciiAnchor(field, literal, atStart, atEnd)];
     }
     case 're': {
       if (p.field !== null && ignored.has(p.field)) return null;

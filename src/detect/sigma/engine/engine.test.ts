@@ -107,6 +107,32 @@ describe('the indexed engine agrees with the reference matcher, beyond ASCII', (
   });
 });
 
+describe('the indexed engine agrees with the reference matcher on mostly non-ASCII literals', () => {
+  // Literals with no ASCII run long enough to index are indexed by "holds a non-ASCII character";
+  // those with one, by that run. Few letters, so that rules and events often meet.
+  const mixed = ruleArbitraries(['\u00e9', 'ab', '\u03a3', '\u0130', '\u212a', '*'], ['\u00e9+', 'ab\u00e9']);
+  it('on random rules and random events', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ pred: mixed.pred, channels: fc.constant(null), bs: fc.constant(null) }), {
+          minLength: 1,
+          maxLength: 10,
+        }),
+        fc.array(mixed.event, { minLength: 1, maxLength: 8 }),
+        (rules, events) => {
+          const entries = bucketed(rules);
+          const set = new RuleSet(entries, { bucketFields: BUCKETS });
+          for (const e of events) {
+            const expected = entries.filter((x) => evaluate(x.pred, viewOf(e))).map((x) => x.payload);
+            expect(set.match(viewOf(e))).toEqual(expected);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+});
+
 describe('the indexed engine agrees with the reference matcher on long literals', () => {
   // Texts of up to four of these run past the length at which the index cuts literals.
   const long = ruleArbitraries(
@@ -282,6 +308,9 @@ describe('literals of regular expressions', () => {
     expect(regexLiterals(/ab+cd/, 2)).toEqual(['ab']);
     expect(regexLiterals(/a{0,2}bc\x41de/, 2)).toEqual(['bc']);
     expect(regexLiterals(/\$PSHome\[/, 2)).toEqual(['$pshome[']);
+    // Classes of one character and boundaries end a run; the reading goes on after them.
+    expect(regexLiterals(/\.exe["']?\s+[^"]{0,64}werfaultsecure\.exe/, 2)).toEqual(['werfaultsecure.exe']);
+    expect(regexLiterals(/\bnet\s*\d+\Wuser\b/i, 2)).toEqual(['user']);
     // An alternative without a long enough run, or a pattern it cannot read, gives nothing.
     expect(regexLiterals(/powershell|\d+/, 2)).toBeNull();
     expect(regexLiterals(/[a-z]{3}\.exe/u, 2)).toBeNull();

@@ -31,11 +31,17 @@ const SLOTS_PER_ENTRY = MAX_GROUPS;
 /** The distinct anchors on one field (or ANY_FIELD), numbered: a literal and where it sits. */
 class FieldAnchors {
   readonly patterns: Pattern[] = [];
+  /** The number of the field's non-ASCII anchor (its pattern is a placeholder), or -1. */
+  nonAsciiId = -1;
   private readonly ids = new Map<string, number>();
 
   constructor(readonly field: string) {}
 
   idOf(a: Anchor): number {
+    if (a.nonAscii) {
+      if (this.nonAsciiId < 0) this.nonAsciiId = this.patterns.push({ text: '' }) - 1;
+      return this.nonAsciiId;
+    }
     const key = `${Number(a.atStart)}${Number(a.atEnd)}${a.literal}`;
     let id = this.ids.get(key);
     if (id === undefined) {
@@ -93,18 +99,22 @@ class BucketIndex {
   }
 }
 
+const NON_ASCII = /[^\0-\x7f]/;
+
 /**
  * One field's scan in one bucket: an automaton over the literals of the bucket's members only
- * (small tables stay in cache), whose states lead straight to the slots of the literals ending there.
+ * (small tables stay in cache), whose states lead straight to the slots of the literals ending there;
+ * and the slots of its members' non-ASCII anchors, taken when a value holds a non-ASCII character.
  */
 class FieldScan {
   private readonly visit: (state: number) => boolean;
 
   constructor(
     readonly field: string,
-    private readonly automaton: AhoCorasick,
+    private readonly automaton: AhoCorasick | null,
     slotsAt: ReadonlyMap<number, Int32Array>,
-    take: (slots: Int32Array) => void,
+    private readonly nonAsciiSlots: Int32Array | null,
+    private readonly take: (slots: Int32Array) => void,
   ) {
     this.visit = (state) => {
       take(slotsAt.get(state)!);
@@ -115,11 +125,15 @@ class FieldScan {
   /** Feeds `take` the slots of the anchors found in each of a value's scalars. */
   scan(v: FieldValue | undefined): void {
     if (v === undefined || v === null) return;
-    const automaton = this.automaton;
-    if (typeof v === 'string') automaton.scanStates(v, this.visit);
+    if (typeof v === 'string') this.scanText(v);
     else if (Array.isArray(v)) {
-      for (const x of v as readonly Scalar[]) if (x !== null) automaton.scanStates(String(x), this.visit);
-    } else automaton.scanStates(String(v), this.visit);
+      for (const x of v as readonly Scalar[]) if (x !== null) this.scanText(String(x));
+    } else this.scanText(String(v));
+  }
+
+  private scanText(text: string): void {
+    if (this.automaton !== null) this.automaton.scanStates(text, this.visit);
+    if (this.nonAsciiSlots !== null && NON_ASCII.test(text)) this.take(this.nonAsciiSlots);
   }
 }
 
@@ -302,26 +316,31 @@ export class RuleSet<T> {
   }
 
   private scanOf(index: FieldAnchors, slotsById: ReadonlyMap<number, readonly number[]>): FieldScan {
-    const ids = [...slotsById.keys()].sort((a, b) => a - b);
-    const key = `${index.field}\u0000${ids.join(',')}`;
-    let automaton = this.automata.get(key);
-    if (automaton === undefined) {
-      automaton = new AhoCorasick(
-        ids.map((id) => index.patterns[id]!),
-        true,
-      );
-      this.automata.set(key, automaton);
-    }
-    // Each state where literals end gets their slots, so a hit is one list to walk.
+    const ids = [...slotsById.keys()].filter((id) => id !== index.nonAsciiId).sort((a, b) => a - b);
+    const nonAscii = slotsById.get(index.nonAsciiId);
+    let automaton: AhoCorasick | null = null;
     const slotsAt = new Map<number, Int32Array>();
-    for (let state = 0; state < automaton.stateCount; state++) {
-      const patterns = automaton.patternsAt(state);
-      if (patterns === null) continue;
-      const slots = new Set<number>();
-      for (const p of patterns) for (const slot of slotsById.get(ids[p]!)!) slots.add(slot);
-      slotsAt.set(state, Int32Array.from(slots));
+    if (ids.length > 0) {
+      const key = `${index.field}\u0000${ids.join(',')}`;
+      automaton = this.automata.get(key) ?? null;
+      if (automaton === null) {
+        automaton = new AhoCorasick(
+          ids.map((id) => index.patterns[id]!),
+          true,
+        );
+        this.automata.set(key, automaton);
+      }
+      // Each state where literals end gets their slots, so a hit is one list to walk.
+      for (let state = 0; state < automaton.stateCount; state++) {
+        const patterns = automaton.patternsAt(state);
+        if (patterns === null) continue;
+        const slots = new Set<number>();
+        for (const p of patterns) for (const slot of slotsById.get(ids[p]!)!) slots.add(slot);
+        slotsAt.set(state, Int32Array.from(slots));
+      }
     }
-    return new FieldScan(index.field, automaton, slotsAt, this.take);
+    const nonAsciiSlots = nonAscii === undefined ? null : Int32Array.from(nonAscii);
+    return new FieldScan(index.field, automaton, slotsAt, nonAsciiSlots, this.take);
   }
 
   /** The payloads of every entry the event satisfies, in entry order. */
