@@ -89,7 +89,14 @@ function longestRun(s: string): string {
     let char: string | null = null;
     if (c === '\\') {
       const next = s[i + 1];
-      // \d, \w, \b, \x41, \u0041, \1 ...: not read; the runs found so far still hold.
+      // A class of one character (\d, \s, \w...), a boundary (\b) or a control character (\t):
+      // the run ends there, and the next one starts after it.
+      if (next !== undefined && /[dDsSwWbBtnrfv]/.test(next)) {
+        close();
+        i += 2;
+        continue;
+      }
+      // \x41, \u0041, \1, \cJ ...: not read; the runs found so far still hold.
       if (next === undefined || /[A-Za-z0-9]/.test(next)) break;
       char = next;
       i += 2;
