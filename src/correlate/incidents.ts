@@ -117,6 +117,26 @@ interface Indexed {
   readonly state: State;
 }
 
+/**
+ * An earlier alert the new one shares values with. Per kind of evidence only the strongest value
+ * counts (a file's SHA1 and SHA256 are one piece of evidence); kinds in the order first seen.
+ * Most candidates never reach the threshold, so their evidence is only built for a link.
+ */
+interface Candidate {
+  readonly to: Indexed;
+  score: number;
+  readonly kinds: LinkKind[];
+  readonly weights: number[];
+  readonly entities: Entity[];
+}
+
+function evidenceOf(c: Candidate): LinkEvidence[] {
+  return c.kinds.map((kind, i) => {
+    const e = c.entities[i]!;
+    return { kind, entity: { type: e.type, value: e.value }, weight: Math.round(c.weights[i]! * 100) / 100 };
+  });
+}
+
 const MAX_LINKS_FACTOR = 2;
 const MAX_ENTITIES = 500;
 const SWEEP_EVERY_MS = 6 * 3_600_000;
@@ -191,7 +211,7 @@ export class IncidentBuilder {
     if (alert.time > this.now) this.now = alert.time;
     const entities = this.withContext(alert);
     const keys = entities.map(entityKey);
-    const joined = new Map<State, { to: Indexed; evidence: LinkEvidence[]; score: number }>();
+    const joined = new Map<State, Candidate>();
     for (const c of this.candidates(alert, entities, keys).values()) {
       if (c.score < LINK_THRESHOLD) continue;
       const s = root(c.to.state);
@@ -205,7 +225,9 @@ export class IncidentBuilder {
       target = states[0]!;
       for (const other of states.slice(1)) this.merge(target, other);
     }
-    for (const { to, evidence, score } of joined.values()) {
+    for (const c of joined.values()) {
+      const { to, score } = c;
+      const evidence = evidenceOf(c);
       const link: Link = {
         from: alert.id,
         to: to.alert.id,
@@ -303,38 +325,40 @@ export class IncidentBuilder {
     return this.indexedRefs;
   }
 
-  private candidates(alert: CorrelationAlert, entities: readonly Entity[], keys: readonly string[]) {
-    const out = new Map<
-      string,
-      { to: Indexed; evidence: LinkEvidence[]; score: number; byKind: Map<LinkKind, number> }
-    >();
+  private candidates(
+    alert: CorrelationAlert,
+    entities: readonly Entity[],
+    keys: readonly string[],
+  ): Map<string, Candidate> {
+    const out = new Map<string, Candidate>();
     for (let k = 0; k < entities.length; k++) {
       const e = entities[k]!;
-      const refs = this.index.get(keys[k]!);
+      const key = keys[k]!;
+      const refs = this.index.get(key);
       if (refs === undefined) continue;
       const cls = linkClass(e);
-      const rarity = this.prevalence.rarity(e);
+      const rarity = this.prevalence.rarityOfKey(e.type, key);
       if (rarity === 0) continue;
+      const kind = cls.kind;
       for (const ref of refs) {
         if (ref.alert.id === alert.id || !rolesLink(e.type, e.role, ref.role)) continue;
         const weight = cls.weight * rarity * closeness(cls, alert.time - ref.alert.time);
         if (weight <= 0) continue;
         let c = out.get(ref.alert.id);
         if (c === undefined)
-          out.set(ref.alert.id, (c = { to: ref, evidence: [], score: 0, byKind: new Map() }));
-        // One kind counts once: a file's SHA1 and SHA256 are one piece of evidence.
-        const had = c.byKind.get(cls.kind) ?? 0;
+          out.set(ref.alert.id, (c = { to: ref, score: 0, kinds: [], weights: [], entities: [] }));
+        const i = c.kinds.indexOf(kind);
+        const had = i >= 0 ? c.weights[i]! : 0;
         if (weight <= had) continue;
-        c.byKind.set(cls.kind, weight);
         c.score += weight - had;
-        const i = c.evidence.findIndex((x) => x.kind === cls.kind);
-        const ev: LinkEvidence = {
-          kind: cls.kind,
-          entity: { type: e.type, value: e.value },
-          weight: Math.round(weight * 100) / 100,
-        };
-        if (i >= 0) c.evidence[i] = ev;
-        else c.evidence.push(ev);
+        if (i >= 0) {
+          c.weights[i] = weight;
+          c.entities[i] = e;
+        } else {
+          c.kinds.push(kind);
+          c.weights.push(weight);
+          c.entities.push(e);
+        }
       }
     }
     return out;

@@ -55,7 +55,10 @@ export class Prevalence {
 
   /** Distinct hosts the value was seen on, up to the cap. */
   hostsSeen(e: Entity): number {
-    const key = entityKey(e);
+    return this.hostsSeenByKey(entityKey(e));
+  }
+
+  private hostsSeenByKey(key: string): number {
     return (this.current.get(key) ?? this.previous.get(key))?.size ?? 0;
   }
 
@@ -69,8 +72,13 @@ export class Prevalence {
    * Hosts and processes are not weighed: they are unique by nature.
    */
   rarity(e: Entity): number {
-    if (UNWEIGHED.has(e.type)) return 1;
-    const seen = this.hostsSeen(e);
+    return this.rarityOfKey(e.type, entityKey(e));
+  }
+
+  /** rarity() of a value whose key (entityKey) the caller has already. */
+  rarityOfKey(type: EntityType, key: string): number {
+    if (UNWEIGHED.has(type)) return 1;
+    const seen = this.hostsSeenByKey(key);
     const u = this.ubiquity;
     if (seen <= 2) return 1;
     if (seen >= u) return 0;

@@ -3,8 +3,8 @@ import { sqlTime } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { parseStoredEntity, type Entity } from './entities.js';
 import { learnFacts, type EventFacts } from './facts.js';
-import { IncidentBuilder, type CorrelationAlert, type Incident } from './incidents.js';
-import { MAX_LINK_MS } from './links.js';
+import { IncidentBuilder, type CorrelationAlert, type Incident, type IncidentAlert } from './incidents.js';
+import { MAX_LINK_MS, type Link } from './links.js';
 
 /** What the pipeline hands over after storing a group: per tenant, sightings and new alerts. */
 export interface IncidentInput {
@@ -32,6 +32,36 @@ const FLUSH_MS = 2000;
 /** Serializing big incidents is synchronous work: it yields to requests at least this often. */
 const SLICE_MS = 20;
 
+/**
+ * Alerts and links never change once made, and a big incident repeats hundreds of them in every
+ * row it is written as: each one's JSON is kept with it (and goes when it does).
+ */
+const pieces = new WeakMap<object, string>();
+
+function pieceJson(x: IncidentAlert | Link): string {
+  let json = pieces.get(x);
+  if (json === undefined) pieces.set(x, (json = JSON.stringify(x)));
+  return json;
+}
+
+function listJson(xs: readonly (IncidentAlert | Link)[]): string {
+  let out = '[';
+  for (let i = 0; i < xs.length; i++) out += (i === 0 ? '' : ',') + pieceJson(xs[i]!);
+  return out + ']';
+}
+
+/**
+ * The incident's detail JSON, byte for byte what JSON.stringify makes of it (an object's JSON is
+ * its members' JSON in order), with the alerts and links taken from their kept JSON.
+ */
+export function detailJson(inc: Incident): string {
+  return (
+    `{"risk":${JSON.stringify(inc.risk)},"rules":${JSON.stringify(inc.rules)},` +
+    `"alerts":${listJson(inc.alerts)},"entities":${JSON.stringify(inc.entities)},` +
+    `"links":${listJson(inc.links)},"mergedFrom":${JSON.stringify(inc.mergedFrom)}}`
+  );
+}
+
 /** The incidents row for a built incident: the summary in columns, the rest as JSON. */
 function incidentRow(tenant: string, inc: Incident, version: number, now: number): string {
   return JSON.stringify({
@@ -49,14 +79,7 @@ function incidentRow(tenant: string, inc: Incident, version: number, now: number
     users: inc.users,
     tactics: inc.tactics,
     rule_ids: inc.rules.map((r) => r.id),
-    detail: JSON.stringify({
-      risk: inc.risk,
-      rules: inc.rules,
-      alerts: inc.alerts,
-      entities: inc.entities,
-      links: inc.links,
-      mergedFrom: inc.mergedFrom,
-    }),
+    detail: detailJson(inc),
     updated: sqlTime(now),
   });
 }
