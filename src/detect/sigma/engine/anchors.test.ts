@@ -15,15 +15,19 @@ describe('anchors of literals beyond ASCII', () => {
     expect(necessaryAnchors(item('Description', [], ['GnuPG\u2019s OpenPGP tool']))).toEqual([
       { field: 'Description', literal: 's openpgp tool', atStart: false, atEnd: true },
     ]);
-    expect(necessaryAnchors(item('A', ['startswith'], ['\u00e9ab']))).toEqual([
-      { field: 'A', literal: 'ab', atStart: false, atEnd: false },
+    expect(necessaryAnchors(item('A', ['startswith'], ['\u00e9abcdef']))).toEqual([
+      { field: 'A', literal: 'abcdef', atStart: false, atEnd: false },
     ]);
-    expect(necessaryAnchors(item('A', ['startswith'], ['abc\u00e9']))).toEqual([
-      { field: 'A', literal: 'abc', atStart: true, atEnd: false },
+    expect(necessaryAnchors(item('A', ['startswith'], ['abcdef\u00e9']))).toEqual([
+      { field: 'A', literal: 'abcdef', atStart: true, atEnd: false },
     ]);
   });
 
   it('are "a non-ASCII character" when no ASCII run is long enough', () => {
+    // `.exe` at the end would meet nearly every image.
+    expect(necessaryAnchors(item('Image', ['endswith'], ['\u2800.exe']))).toEqual([
+      { field: 'Image', literal: '', atStart: false, atEnd: false, nonAscii: true },
+    ]);
     const homoglyphs = item('CommandLine', ['contains'], ['\u0430', '\u0435', 'x\u043ey']);
     expect(anchorGroups(homoglyphs)).toEqual([
       [
@@ -38,14 +42,14 @@ describe('anchors of literals beyond ASCII', () => {
     ]);
   });
 
-  it('rank below literals of three characters or more in an AND', () => {
+  it('rank with literals of five characters in an AND', () => {
     const p = and([
       item('A', ['contains'], ['\u00e9']),
-      item('B', ['endswith'], ['.exe']),
-      item('C', ['contains'], ['xy']),
+      item('B', ['endswith'], ['setup.exe']),
+      item('C', ['contains'], ['abc']),
     ]);
     expect(anchorGroups(p)!.map((g) => g.map((a) => a.literal || 'non-ASCII'))).toEqual([
-      ['.exe'],
+      ['setup.exe'],
       ['non-ASCII'],
     ]);
   });
@@ -56,7 +60,7 @@ describe('a rule set indexed by non-ASCII anchors', () => {
     { payload: 'homoglyph', pred: item('CommandLine', ['contains'], ['\u0430', '\u0455']) },
     { payload: 'gpg', pred: item('Description', [], ['GnuPG\u2019s OpenPGP tool']) },
     { payload: 'rtl', pred: or([item('', [], ['\u202e']), item('', [], ['[u+202e]'])]) },
-    { payload: 'tied', pred: item('A', ['startswith'], ['\u00e9ab']) },
+    { payload: 'tied', pred: item('A', ['startswith'], ['\u00e9abcdef']) },
   ].map((r) => ({ ...r, buckets: [null, null, null] }));
   const set = new RuleSet(rules);
 
@@ -66,7 +70,7 @@ describe('a rule set indexed by non-ASCII anchors', () => {
     expect(set.match(viewOf({ Description: 'GNUPG\u2019S OPENPGP TOOL' }))).toEqual(['gpg']);
     expect(set.match(viewOf({ X: ['a', 'evil\u202ecod.exe'] }))).toEqual(['rtl']);
     expect(set.match(viewOf({ X: '[U+202E]' }))).toEqual(['rtl']);
-    expect(set.match(viewOf({ A: '\u00c9AB and more' }))).toEqual(['tied']);
+    expect(set.match(viewOf({ A: '\u00c9ABCDEF and more' }))).toEqual(['tied']);
   });
 
   it('skips them on pure ASCII values, and rejects near misses', () => {
@@ -74,6 +78,6 @@ describe('a rule set indexed by non-ASCII anchors', () => {
     expect(set.match(viewOf({ CommandLine: 'paypal.exe', A: 'xy', X: 'u+202e' }))).toEqual([]);
     expect(set.evaluations).toBe(before);
     expect(set.match(viewOf({ CommandLine: 'caf\u00e9', Description: 'GnuPG s OpenPGP tool' }))).toEqual([]);
-    expect(set.match(viewOf({ A: 'xx\u00e9ab' }))).toEqual([]);
+    expect(set.match(viewOf({ A: 'xx\u00e9abcdef' }))).toEqual([]);
   });
 });

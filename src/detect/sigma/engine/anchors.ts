@@ -21,10 +21,11 @@ export interface Anchor {
 }
 
 /**
- * What a non-ASCII anchor weighs against literals: most values are pure ASCII, so it is about as
- * selective as a short literal.
+ * What a non-ASCII anchor weighs against literals (their length, plus one for each tie to the
+ * start or end of the value): most values are pure ASCII, so it tells them apart better than the
+ * shortest literals, such as `.exe` at the end of an image.
  */
-const NON_ASCII_WEIGHT = 3;
+const NON_ASCII_WEIGHT = 5;
 
 /** Literals shorter than this hit too often to be worth indexing (whole values may be short). */
 const MIN_LITERAL = 2;
@@ -53,33 +54,34 @@ function capped(a: Anchor): Anchor {
 /**
  * The anchor of a literal holding characters outside printable ASCII: its longest run of
  * printable ASCII (a part of the literal, so it occurs where the literal does, tied to the start
- * or end of the value if the run starts or ends the literal), or else any non-ASCII character
- * (lower-casing never turns ASCII into anything else, so a value whose lower case holds one holds
- * one itself).
+ * or end of the value if the run starts or ends the literal) when it is selective enough, or else
+ * any non-ASCII character (lower-casing never turns ASCII into anything else, so a value whose
+ * lower case holds one holds one itself).
  */
 function nonAsciiAnchor(field: string, literal: string, atStart: boolean, atEnd: boolean): Anchor {
   let best = { from: 0, to: 0 };
   const runs = /[ -~\t\n\r]+/g;
   for (let m = runs.exec(literal); m !== null; m = runs.exec(literal))
     if (m[0].length > best.to - best.from) best = { from: m.index, to: m.index + m[0].length };
-  if (best.to - best.from < MIN_LITERAL)
-    return { field, literal: '', atStart: false, atEnd: false, nonAscii: true };
-  return capped({
+  const run = {
     field,
     literal: literal.slice(best.from, best.to),
     atStart: atStart && best.from === 0,
     atEnd: atEnd && best.to === literal.length,
-  });
+  };
+  return run.literal.length >= MIN_LITERAL && weight(run) > NON_ASCII_WEIGHT
+    ? capped(run)
+    : { field, literal: '', atStart: false, atEnd: false, nonAscii: true };
+}
+
+/** How selective an anchor is: a tie to the start or end of the value counts as one more character. */
+function weight(a: Anchor): number {
+  return a.nonAscii ? NON_ASCII_WEIGHT : a.literal.length + Number(a.atStart) + Number(a.atEnd);
 }
 
 function score(anchors: readonly Anchor[]): number {
   let min = Infinity;
-  // A tie to the start or end of the value narrows a literal like one more character.
-  for (const a of anchors)
-    min = Math.min(
-      min,
-      a.nonAscii ? NON_ASCII_WEIGHT : a.literal.length + Number(a.atStart) + Number(a.atEnd),
-    );
+  for (const a of anchors) min = Math.min(min, weight(a));
   // Longer shortest literal first, then fewer literals.
   return min * 1000 - anchors.length;
 }

@@ -311,6 +311,8 @@ describe('literals of regular expressions', () => {
     // Classes of one character and boundaries end a run; the reading goes on after them.
     expect(regexLiterals(/\.exe["']?\s+[^"]{0,64}werfaultsecure\.exe/, 2)).toEqual(['werfaultsecure.exe']);
     expect(regexLiterals(/\bnet\s*\d+\Wuser\b/i, 2)).toEqual(['user']);
+    // \t, \n and \r are the characters themselves.
+    expect(regexLiterals(/\n\n\n|a\tb/, 2)).toEqual(['\n\n\n', 'a\tb']);
     // An alternative without a long enough run, or a pattern it cannot read, gives nothing.
     expect(regexLiterals(/powershell|\d+/, 2)).toBeNull();
     expect(regexLiterals(/[a-z]{3}\.exe/u, 2)).toBeNull();

@@ -89,16 +89,17 @@ function longestRun(s: string): string {
     let char: string | null = null;
     if (c === '\\') {
       const next = s[i + 1];
-      // A class of one character (\d, \s, \w...), a boundary (\b) or a control character (\t):
-      // the run ends there, and the next one starts after it.
-      if (next !== undefined && /[dDsSwWbBtnrfv]/.test(next)) {
+      const control = next === 't' ? '\t' : next === 'n' ? '\n' : next === 'r' ? '\r' : null;
+      // A class of one character (\d, \s, \w...), a boundary (\b) or another control character
+      // (\f, \v): the run ends there, and the next one starts after it.
+      if (control === null && next !== undefined && /[dDsSwWbBfv]/.test(next)) {
         close();
         i += 2;
         continue;
       }
       // \x41, \u0041, \1, \cJ ...: not read; the runs found so far still hold.
-      if (next === undefined || /[A-Za-z0-9]/.test(next)) break;
-      char = next;
+      if (control === null && (next === undefined || /[A-Za-z0-9]/.test(next))) break;
+      char = control ?? next!;
       i += 2;
     } else if (c === '[' || c === '(') {
       const end = c === '[' ? skipClass(s, i) : skipGroup(s, i);
