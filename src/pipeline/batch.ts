@@ -54,6 +54,15 @@ export function encodeBatch(b: IngestBatch): Buffer {
 }
 
 export function decodeBatch(payload: Buffer): IngestBatch {
+  const b = decodeBatchLines(payload);
+  return { ...b, records: b.lines.map((l) => JSON.parse(l) as JsonObject) };
+}
+
+/**
+ * The batch with its records still as text: a reader that parses each record as it goes (the
+ * enrich worker) lets each parsed record die young, instead of holding the whole batch parsed.
+ */
+export function decodeBatchLines(payload: Buffer): Omit<IngestBatch, 'records'> {
   const text = payload.toString('utf8');
   const nl = text.indexOf('\n');
   const header = JSON.parse(nl < 0 ? text : text.slice(0, nl)) as Header;
@@ -61,14 +70,7 @@ export function decodeBatch(payload: Buffer): IngestBatch {
   const lines = header.count === 0 || nl < 0 ? [] : text.slice(nl + 1).split('\n');
   if (lines.length !== header.count)
     throw new Error(`ingest log record holds ${lines.length} of ${header.count} records`);
-  return {
-    tenant: header.tenant,
-    key: header.key,
-    received: header.received,
-    via: header.via,
-    lines,
-    records: lines.map((l) => JSON.parse(l) as JsonObject),
-  };
+  return { tenant: header.tenant, key: header.key, received: header.received, via: header.via, lines };
 }
 
 /** Only the header: enough to rebuild the idempotency index without parsing records. */

@@ -1,4 +1,4 @@
-import type { Detector } from '../detect/hunt/detector.js';
+import type { Detection, Detector } from '../detect/hunt/detector.js';
 import { Correlator } from '../detect/sigma/correlation/engine.js';
 import type { FieldValue } from '../detect/sigma/engine/event-view.js';
 import { ruleKeys, type SigmaRule } from '../detect/sigma/model.js';
@@ -13,11 +13,13 @@ import {
   entityKey,
   FactsCollector,
   type CorrelationAlert,
+  type Entity,
   type EventFacts,
 } from '../correlate/index.js';
 import { Suppressions } from '../detect/suppressions.js';
 import { projectForAnalytics } from '../detect/analytics/index.js';
 import type { AnalyticInput } from './analytics-stage.js';
+import { RowBuffer } from './row-buffer.js';
 
 /** A detection as correlation needs it, small enough to cross a thread. */
 export interface PlainHit {
@@ -32,7 +34,10 @@ export interface PlainHit {
 /** One log record's batch, ready to store: event rows, detection alerts, and hits to correlate. */
 export interface EnrichedBatch {
   readonly tenant: string;
-  /** JSONEachRow lines, each ending in a newline: bytes, so they cross threads without a copy. */
+  /**
+   * Event rows (eventRow), each ending in a newline: bytes, so they cross threads without a copy (the
+   * view's ArrayBuffer holds nothing else, and may be longer than the rows).
+   */
   readonly events: Uint8Array;
   readonly eventCount: number;
   readonly alerts: string[];
@@ -62,6 +67,9 @@ export interface BatchInput {
 export const eventIdOf = (p: WalPosition, i: number): string =>
   `${p.segment.toString(36)}-${p.offset.toString(36)}-${i.toString(36)}`;
 
+/** The hit fields when no correlation reads any: one shared object, never written to. */
+const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({});
+
 /** Fields that correlations group by, aggregate or alias: what a hit must carry. */
 function correlationFields(rules: readonly SigmaRule[]): string[] {
   const names = new Set<string>();
@@ -82,6 +90,8 @@ export class BatchEnricher {
   private readonly suppressed: ReadonlySet<string>;
   suppressions = new Suppressions();
   private readonly needed: readonly string[];
+  /** Event rows are encoded here as they are made, so none outlives its event. */
+  private readonly rows = new RowBuffer();
 
   constructor(
     private readonly detector: Detector,
@@ -93,7 +103,6 @@ export class BatchEnricher {
   }
 
   enrich(batch: BatchInput, at: WalPosition, now: number): EnrichedBatch {
-    const events: string[] = [];
     const out = {
       alerts: [] as string[],
       hits: [] as PlainHit[],
@@ -102,58 +111,29 @@ export class BatchEnricher {
       analytic: [] as AnalyticInput[],
     };
     const facts = new FactsCollector();
-    for (let i = 0; i < batch.lines.length; i++) {
-      const line = batch.lines[i]!;
-      const record = batch.records?.[i] ?? (JSON.parse(line) as JsonObject);
-      const eventId = batch.ids?.[i] ?? eventIdOf(at, i);
+    const { tenant, received, lines, records, ids } = batch;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      const record = records?.[i] ?? (JSON.parse(line) as JsonObject);
+      const eventId = ids?.[i] ?? eventIdOf(at, i);
       const flat = this.mappings.flatten(record);
       const columns = this.columns.map(flat.fields);
       const entities = entitiesOf(flat.fields, columns);
-      const host = typeof columns.host === 'string' ? columns.host : '';
       facts.observe(flat.fields, columns, entities);
       out.analytic.push({
         eventId,
-        event: projectForAnalytics(flat.time ?? batch.received, flat.fields, columns),
+        event: projectForAnalytics(flat.time ?? received, flat.fields, columns),
       });
       const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
       const ruleIds: string[] = [];
-      for (const d of detections) {
-        const keys = ruleKeys(d.rule);
-        const time = d.time ?? batch.received;
-        const fields: Record<string, unknown> = {};
-        for (const name of this.needed) {
-          const v = d.fields.get(d.fieldMap[name] ?? name);
-          if (v !== undefined) fields[name] = v;
-        }
-        out.hits.push({ keys, time, eventId, columns, fields });
-        if (keys.some((k) => this.suppressed.has(k))) continue;
-        if (
-          this.suppressions.match(batch.tenant, now, keys, () => entities.map(entityKey), d.fields) !== null
-        ) {
-          out.suppressed++;
-          continue;
-        }
-        const ruleId = d.rule.id ?? d.rule.title;
-        ruleIds.push(ruleId);
-        const alertId = detectionAlertId(eventId, ruleId);
-        out.alerts.push(detectionAlertRow(batch.tenant, d, { eventId, columns }, time, now, {}, entities));
-        out.incidentAlerts.push({
-          id: alertId,
-          time,
-          ruleId,
-          title: d.rule.title,
-          level: d.rule.level,
-          tags: d.rule.tags,
-          host,
-          entities,
-        });
-      }
-      events.push(
+      if (detections.length > 0)
+        this.detections(tenant, received, now, eventId, columns, entities, detections, ruleIds, out);
+      this.rows.push(
         eventRow({
-          tenant: batch.tenant,
+          tenant,
           eventId,
           time: flat.time,
-          received: batch.received,
+          received,
           source: flat.shape,
           fields: flat.fields as ReadonlyMap<string, FieldValue>,
           columns,
@@ -162,13 +142,73 @@ export class BatchEnricher {
         }),
       );
     }
-    events.push('');
     return {
       ...out,
       facts: facts.take(),
-      tenant: batch.tenant,
-      events: Buffer.from(events.join('\n')),
-      eventCount: batch.lines.length,
+      tenant,
+      events: this.rows.take(),
+      eventCount: lines.length,
     };
+  }
+
+  /** One event's detections: hits for correlation, and the alerts no exception silenced. */
+  private detections(
+    tenant: string,
+    received: number,
+    now: number,
+    eventId: string,
+    columns: ColumnValues,
+    entities: readonly Entity[],
+    detections: readonly Detection[],
+    ruleIds: string[],
+    out: {
+      alerts: string[];
+      hits: PlainHit[];
+      incidentAlerts: CorrelationAlert[];
+      suppressed: number;
+    },
+  ): void {
+    const host = typeof columns.host === 'string' ? columns.host : '';
+    const needed = this.needed;
+    let entityKeys: string[] | null = null;
+    const keysOfEntities = () => (entityKeys ??= entities.map(entityKey));
+    for (const d of detections) {
+      const keys = ruleKeys(d.rule);
+      const time = d.time ?? received;
+      let fields = NO_FIELDS;
+      if (needed.length > 0) {
+        const picked: Record<string, unknown> = {};
+        for (const name of needed) {
+          const v = d.fields.get(d.fieldMap[name] ?? name);
+          if (v !== undefined) picked[name] = v;
+        }
+        fields = picked;
+      }
+      out.hits.push({ keys, time, eventId, columns, fields });
+      if (this.isSuppressedRule(keys)) continue;
+      if (this.suppressions.match(tenant, now, keys, keysOfEntities, d.fields) !== null) {
+        out.suppressed++;
+        continue;
+      }
+      const ruleId = d.rule.id ?? d.rule.title;
+      ruleIds.push(ruleId);
+      const alertId = detectionAlertId(eventId, ruleId);
+      out.alerts.push(detectionAlertRow(tenant, d, { eventId, columns }, time, now, {}, entities));
+      out.incidentAlerts.push({
+        id: alertId,
+        time,
+        ruleId,
+        title: d.rule.title,
+        level: d.rule.level,
+        tags: d.rule.tags,
+        host,
+        entities,
+      });
+    }
+  }
+
+  private isSuppressedRule(keys: readonly string[]): boolean {
+    for (const k of keys) if (this.suppressed.has(k)) return true;
+    return false;
   }
 }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { decodeBatch, decodeBatchLines, encodeBatch, makeBatch } from './batch.js';
+
+describe('ingest log records', () => {
+  const records = [{ a: 1 }, { b: 'x\ny' }, JSON.parse('{"__proto__": {"c": 2}}') as { c?: number }];
+
+  it('decode to their lines, unparsed, or to their records', () => {
+    const payload = encodeBatch(makeBatch('t1', 'k', 'http:ndjson', records, 5));
+    const lines = decodeBatchLines(payload);
+    expect(lines).toEqual({
+      tenant: 't1',
+      key: 'k',
+      received: 5,
+      via: 'http:ndjson',
+      lines: ['{"a":1}', '{"b":"x\\ny"}', '{"__proto__":{"c":2}}'],
+    });
+    const parsed = decodeBatch(payload);
+    expect(parsed.lines).toEqual(lines.lines);
+    expect(parsed.records.map((r) => JSON.stringify(r))).toEqual(lines.lines);
+    expect(({} as { c?: number }).c).toBeUndefined();
+  });
+
+  it('refuse a record whose line count or version is wrong', () => {
+    const payload = encodeBatch(makeBatch('t1', null, 'x', records, 5));
+    const cut = payload.subarray(0, payload.lastIndexOf(10));
+    expect(() => decodeBatchLines(cut)).toThrow(/holds 2 of 3 records/);
+    expect(() => decodeBatchLines(Buffer.from('{"v":2}\n{}'))).toThrow(/version 2/);
+    expect(decodeBatchLines(encodeBatch(makeBatch('t', null, 'x', [], 1))).lines).toEqual([]);
+  });
+
+  it('leave bad JSON in a line to whoever parses it', () => {
+    const payload = Buffer.from(
+      '{"v":1,"tenant":"t","key":null,"received":1,"via":"x","count":1}\n{not json',
+    );
+    expect(decodeBatchLines(payload).lines).toEqual(['{not json']);
+    expect(() => decodeBatch(payload)).toThrow(SyntaxError);
+  });
+});
