@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../ingest/types.js';
 import { Mappings, MappingError } from './index.js';
@@ -204,6 +205,104 @@ describe('timeOf', () => {
     }
     expect(timeOf('2020-09-21 19:30:13')).toBe(Date.parse('2020-09-21T19:30:13Z'));
     expect(timeOf('not a time')).toBeNull();
+  });
+
+  /** The NXLog reading as it was before its fast path: regexes, then Date.parse. */
+  function slowTimeOf(v: string): number | null {
+    let text = v;
+    if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(text))
+      text = text.replace(' ', 'T') + (/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? '' : 'Z');
+    const t = Date.parse(text);
+    return Number.isNaN(t) ? null : t;
+  }
+
+  it('reads NXLog times without a zone (UTC) exactly as Date.parse does', () => {
+    for (const text of [
+      '2020-09-21 19:30:13',
+      '2020-09-21 19:30:13.5',
+      '2020-09-21 19:30:13.123456789',
+      '2020-09-21 19:30:13.1234567890',
+      '2020-09-21 19:30:13.',
+      '2020-02-31 10:00:00',
+      '2020-02-32 10:00:00',
+      '2020-09-21 24:00:00',
+      '2020-09-21 24:30:00',
+      '2020-09-21 23:60:00',
+      '2020-09-21 23:59:60',
+      '2020-09-21 19:30',
+      '2020-09-21 19:30:13+02:00',
+      '2020-09-21 19:30:13 +0200',
+      '2020-09-21 19:30:13z',
+      '0099-01-01 00:00:00',
+      '2020-00-10 00:00:00',
+      '2020-09-21T19:30:13',
+      '2020-9-21 19:30:13',
+      '２０２０-09-21 19:30:13',
+    ])
+      expect(timeOf(text), text).toBe(slowTimeOf(text));
+  });
+
+  it('agrees with the slow reading on generated spaced times, valid or not', () => {
+    const two = fc.integer({ min: 0, max: 99 }).map((n) => String(n).padStart(2, '0'));
+    const spaced = fc
+      .tuple(
+        fc.integer({ min: 0, max: 9999 }).map((n) => String(n).padStart(4, '0')),
+        two,
+        two,
+        two,
+        two,
+        two,
+        fc.option(fc.stringMatching(/^[0-9]{0,11}$/)),
+        fc.constantFrom('', '', '', 'Z', 'z', '+01:00', ' ', 'x'),
+      )
+      .map(
+        ([y, mo, d, h, mi, s, frac, tail]) =>
+          `${y}-${mo}-${d} ${h}:${mi}:${s}${frac === null ? '' : `.${frac}`}${tail}`,
+      );
+    fc.assert(
+      fc.property(spaced, (text) => {
+        expect(timeOf(text)).toBe(slowTimeOf(text));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});
+
+describe('flattening hostile records', () => {
+  it('keeps __proto__ and other odd keys as ordinary fields, and does not pollute prototypes', () => {
+    const event = JSON.parse(
+      '{"EventID": 1, "Channel": "c", "__proto__": "p", "constructor": 2, "toString": [1, {"x": 1}, null]}',
+    ) as JsonObject;
+    const f = mappings.flatten(event);
+    expect(f.fields.get('__proto__')).toBe('p');
+    expect(f.fields.get('constructor')).toBe(2);
+    expect(f.fields.get('toString')).toEqual([1, null]);
+    expect(({} as Record<string, unknown>).p).toBeUndefined();
+  });
+
+  it('spreads a second object after the first without losing repeated names', () => {
+    const f = mappings.flatten({
+      winlog: { event_data: { A: 1, B: 'x' }, user_data: { A: 2, C: [true, 'y'] } },
+    } as unknown as JsonObject);
+    expect(f.shape).toBe('ecs');
+    expect([...f.fields]).toEqual([
+      ['A', [1, 2]],
+      ['B', 'x'],
+      ['C', [true, 'y']],
+      ['_source', 'ecs'],
+    ]);
+  });
+
+  it('survives deep nesting and huge arrays', () => {
+    const deep: Record<string, unknown> = {};
+    let cur = deep;
+    for (let i = 0; i < 5000; i++) cur = cur.a = {};
+    const big = Array.from({ length: 100_000 }, (_, i) => (i % 2 === 0 ? i : { i }));
+    const f = mappings.flatten({ EventID: 1, Channel: 'c', deep, big } as unknown as JsonObject);
+    expect(f.fields.has('deep')).toBe(false);
+    expect((f.fields.get('big') as unknown[]).length).toBe(50_000);
+    const evtx = { Event: { System: { EventID: 1 }, EventData: { deep } } } as unknown as JsonObject;
+    expect(mappings.flatten(evtx).fields.get('EventID')).toBe(1);
   });
 });
 

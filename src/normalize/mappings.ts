@@ -216,7 +216,7 @@ export class Mappings {
   }
 
   private shapeOf(event: JsonObject): SourceShape | null {
-    for (const s of this.sources) if (s.detect.every((p) => getPath(event, p) !== undefined)) return s;
+    for (const s of this.sources) if (hasAllPaths(event, s.detect)) return s;
     return null;
   }
 
@@ -276,6 +276,11 @@ export class Mappings {
   }
 }
 
+function hasAllPaths(event: JsonObject, paths: readonly (readonly string[])[]): boolean {
+  for (const p of paths) if (getPath(event, p) === undefined) return false;
+  return true;
+}
+
 /** The number written by `len` ASCII digits at `at`, or -1. */
 function digits(s: string, at: number, len: number): number {
   let n = 0;
@@ -288,12 +293,12 @@ function digits(s: string, at: number, len: number): number {
 }
 
 /**
- * `2019-03-19T23:34:25.550666Z`, the shape EVTX and most shippers write, read without regex or
- * Date.parse (this runs once per event). Anything else, or out of range, returns NaN.
+ * The UTC time written as `2019-03-19T23:34:25.550666Z` in the first `n` characters of `s` (the
+ * zone marker not counted), read without regex or Date.parse: this runs once per event. A space
+ * may stand for the `T`. Anything else, or out of range, returns NaN.
  */
-function isoUtc(s: string): number {
-  const n = s.length;
-  if (n < 20 || s.charCodeAt(n - 1) !== 0x5a /* Z */) return NaN;
+function utcTime(s: string, n: number, maxHour: number): number {
+  if (n < 19) return NaN;
   if (s[4] !== '-' || s[7] !== '-' || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':')
     return NaN;
   const year = digits(s, 0, 4);
@@ -303,16 +308,31 @@ function isoUtc(s: string): number {
   const minute = digits(s, 14, 2);
   const second = digits(s, 17, 2);
   // Years below 100 (which Date.UTC maps to 19xx) and out-of-range parts go the slow way.
-  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 24) return NaN;
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > maxHour) return NaN;
   if (minute < 0 || minute > 59 || second < 0 || second > 59) return NaN;
   let ms = 0;
-  if (n > 20) {
-    if (s[19] !== '.' || n > 30) return NaN;
-    const fraction = n - 21;
+  if (n > 19) {
+    if (s[19] !== '.' || n > 29) return NaN;
+    const fraction = n - 20;
     if (fraction < 1 || digits(s, 20, fraction) < 0) return NaN;
     ms = digits(s, 20, Math.min(3, fraction)) * (fraction === 1 ? 100 : fraction === 2 ? 10 : 1);
   }
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** `2019-03-19T23:34:25.550666Z`, the shape EVTX and most shippers write. */
+function isoUtc(s: string): number {
+  const n = s.length;
+  return n > 0 && s.charCodeAt(n - 1) === 0x5a /* Z */ ? utcTime(s, n - 1, 24) : NaN;
+}
+
+/**
+ * NXLog's `2020-09-21 19:30:13`: UTC without a zone marker. Only a space-separated time with no
+ * zone at all is read here; the slow path below reads it the same way (`T` and `Z` added).
+ */
+function spacedUtc(s: string): number {
+  // Hour 24 is left to Date.parse, which takes only 24:00:00.
+  return s[10] === ' ' ? utcTime(s, s.length, 23) : NaN;
 }
 
 export function timeOf(v: unknown): number | null {
@@ -320,6 +340,8 @@ export function timeOf(v: unknown): number | null {
   if (typeof v !== 'string' || v === '') return null;
   const fast = isoUtc(v);
   if (!Number.isNaN(fast)) return fast;
+  const spaced = spacedUtc(v);
+  if (!Number.isNaN(spaced)) return spaced;
   let text = v;
   // NXLog's "2020-09-21 19:30:13" is UTC without a zone marker.
   if (/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}/.test(text))

@@ -141,10 +141,15 @@ export function flattenGeneric(event: JsonObject, plan: GenericPlan, out: FlatEv
   for (const path of plan.spread) {
     const obj = path.length === 0 ? event : getPath(event, path);
     if (!isObject(obj)) continue;
+    // One object's keys are distinct: into an empty view, each is set without looking it up.
+    const fresh = out.size === 0;
     for (const key of Object.keys(obj)) {
       const v = obj[key]!;
       if (isObject(v)) continue;
-      addFieldValue(out, key, v);
+      const fv = toFieldValue(v);
+      if (fv === undefined) continue;
+      if (fresh) out.set(key, fv);
+      else addField(out, key, fv);
     }
   }
   for (const { path, name } of plan.fields) {
