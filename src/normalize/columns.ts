@@ -25,16 +25,23 @@ interface ColumnRule {
 /** Column values of one event; absent columns take the store's defaults. */
 export type ColumnValues = Record<string, string | number | string[]>;
 
-const HASH_COLUMNS: Readonly<Record<string, string>> = {
-  md5: 'hash_md5',
-  sha1: 'hash_sha1',
-  sha256: 'hash_sha256',
-  imphash: 'hash_imphash',
-};
+/** Sysmon's hash names (lower case, as written before `=` in `Hashes`) → their columns. */
+const HASH_COLUMNS: ReadonlyMap<string, string> = new Map([
+  ['md5', 'hash_md5'],
+  ['sha1', 'hash_sha1'],
+  ['sha256', 'hash_sha256'],
+  ['imphash', 'hash_imphash'],
+]);
 
+/** The first value that is neither null nor empty text, of a list; a single value as it is. */
 function first(v: FieldValue | undefined): Scalar | undefined {
-  if (Array.isArray(v)) return (v as readonly Scalar[]).find((x) => x !== null && x !== '');
-  return v as Scalar | undefined;
+  if (!Array.isArray(v)) return v as Scalar | undefined;
+  const list = v as readonly Scalar[];
+  for (let i = 0; i < list.length; i++) {
+    const x = list[i]!;
+    if (x !== null && x !== '') return x;
+  }
+  return undefined;
 }
 
 function text(v: Scalar | undefined): string | null {
@@ -45,13 +52,38 @@ function text(v: Scalar | undefined): string | null {
 
 const UINT32_MAX = 0xffffffff;
 
+/** Whether `t[from..]` is one or more characters, each an ASCII digit (or hex digit). */
+function allDigits(t: string, from: number, hex: boolean): boolean {
+  if (t.length <= from) return false;
+  for (let i = from; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) continue;
+    const l = c | 0x20;
+    if (hex && l >= 0x61 && l <= 0x66) continue;
+    return false;
+  }
+  return true;
+}
+
+/** `123` or `0x1a2c` (Windows writes some ids in hex), as a number; anything else NaN. */
+export function decimalOrHex(t: string): number {
+  if (t.length > 2 && t.charCodeAt(0) === 0x30 && (t.charCodeAt(1) | 0x20) === 0x78 && allDigits(t, 2, true))
+    return Number.parseInt(t, 16);
+  return allDigits(t, 0, false) ? Number(t) : NaN;
+}
+
 function int(v: Scalar | undefined): number | null {
   if (typeof v === 'number') return Number.isInteger(v) && v >= 0 && v <= UINT32_MAX ? v : null;
   const t = text(v)?.trim();
   if (t === undefined) return null;
-  // Windows writes some ids in hex (NewProcessId 0x1a2c).
-  const n = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  const n = decimalOrHex(t);
   return Number.isSafeInteger(n) && n <= UINT32_MAX ? n : null;
+}
+
+/** Calls `each` with every value of a field, one or a list. */
+function forEachScalar(v: FieldValue, each: (x: Scalar) => void): void {
+  if (Array.isArray(v)) for (const x of v as readonly Scalar[]) each(x);
+  else each(v as Scalar);
 }
 
 /**
@@ -118,24 +150,29 @@ function convert(rule: ColumnRule, v: FieldValue, out: ColumnValues): void {
       return;
     }
     case 'list': {
-      const items = (Array.isArray(v) ? (v as readonly Scalar[]) : [v as Scalar])
-        .flatMap((x) => (text(x) ?? '').split(/[,;]\s*/))
-        .map((x) => x.trim().toLowerCase())
-        .filter((x) => x !== '');
+      // Items split at `,` or `;`, trimmed, lower case; empty ones dropped.
+      const items: string[] = [];
+      forEachScalar(v, (x) => {
+        const t = text(x);
+        if (t === null) return;
+        let start = 0;
+        for (let i = 0; i <= t.length; i++) {
+          const c = i === t.length ? 0x2c : t.charCodeAt(i);
+          if (c !== 0x2c && c !== 0x3b) continue;
+          const item = t.slice(start, i).trim().toLowerCase();
+          if (item !== '') items.push(item);
+          start = i + 1;
+        }
+      });
       if (items.length > 0) out[rule.column] = items;
       return;
     }
     case 'hashes': {
-      for (const item of (Array.isArray(v) ? (v as readonly Scalar[]) : [v as Scalar]).map(text))
-        for (const part of (item ?? '').split(','))
-          for (const [algo, column] of Object.entries(HASH_COLUMNS)) {
-            const eq = part.indexOf('=');
-            if (eq > 0 && part.slice(0, eq).trim().toLowerCase() === algo)
-              out[column] ??= part
-                .slice(eq + 1)
-                .trim()
-                .toLowerCase();
-          }
+      // `SHA1=..,MD5=..,SHA256=..,IMPHASH=..`: the first value of each algorithm wins.
+      forEachScalar(v, (x) => {
+        const t = text(x);
+        if (t !== null) hashesInto(t, out);
+      });
       return;
     }
     case 'user': {
@@ -151,7 +188,11 @@ function convert(rule: ColumnRule, v: FieldValue, out: ColumnValues): void {
     case 'single': {
       // Lower case, and only when the field holds one value: a column that names one file must
       // not pick an arbitrary one of several (a mail's attachments).
-      if (Array.isArray(v) && (v as readonly Scalar[]).filter((x) => text(x) !== null).length !== 1) return;
+      if (Array.isArray(v)) {
+        let n = 0;
+        for (const x of v as readonly Scalar[]) if (text(x) !== null) n++;
+        if (n !== 1) return;
+      }
       const t = text(first(v));
       if (t !== null && out[rule.column] === undefined) out[rule.column] = t.toLowerCase();
       return;
@@ -166,5 +207,41 @@ function convert(rule: ColumnRule, v: FieldValue, out: ColumnValues): void {
       if (t !== null) out[rule.column] = t;
       return;
     }
+  }
+}
+
+/** Algorithm names as written (`SHA256`, ` md5 `) → their column, or null for other names. */
+const hashNameColumns = new Map<string, string | null>();
+const HASH_NAMES_MAX = 256;
+
+function hashColumn(written: string): string | null {
+  let column = hashNameColumns.get(written);
+  if (column === undefined) {
+    column = HASH_COLUMNS.get(written.trim().toLowerCase()) ?? null;
+    if (hashNameColumns.size < HASH_NAMES_MAX) hashNameColumns.set(written, column);
+  }
+  return column;
+}
+
+function hashesInto(t: string, out: ColumnValues): void {
+  let start = 0;
+  // The next `=` at or after `start`, found again only once passed: linear on any input.
+  let eq = -1;
+  while (start <= t.length) {
+    let end = t.indexOf(',', start);
+    if (end < 0) end = t.length;
+    if (eq !== t.length && eq < start) {
+      eq = t.indexOf('=', start);
+      if (eq < 0) eq = t.length;
+    }
+    if (eq > start && eq < end) {
+      const column = hashColumn(t.slice(start, eq));
+      if (column !== null && out[column] === undefined)
+        out[column] = t
+          .slice(eq + 1, end)
+          .trim()
+          .toLowerCase();
+    }
+    start = end + 1;
   }
 }
