@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ColumnMapper } from '../normalize/columns.js';
 import { Mappings } from '../normalize/mappings.js';
+import type { FieldValue } from '../normalize/flat-event.js';
 import { entitiesOf, entityKey } from './entities.js';
 
 const mappings = Mappings.load();
@@ -156,5 +157,79 @@ describe('entitiesOf', () => {
       domain: 'pay.example.net',
     });
     expect(mail).toContain(`self hash:${'f'.repeat(64)}`);
+  });
+
+  it('keeps each entity once, in order, however many an event lists', () => {
+    const to = Array.from({ length: 80 }, (_, i) => `User${i % 30}@Corp.example`);
+    const refs = Array.from({ length: 40 }, (_, i) => `<r${i % 7}@x>`);
+    const got = entitiesOf(
+      new Map<string, FieldValue>([
+        ['vigil.email.references', refs],
+        ['url.domain', ['a.example.', 'A.example', 'b.example', null as never, '']],
+      ]),
+      { email_to: to, email_from: 'Boss@Corp.example', host: 'H1' },
+    ).map((e) => `${e.role} ${entityKey(e)}`);
+    expect(got.filter((e) => e.includes('recipient:'))).toEqual(
+      Array.from({ length: 30 }, (_, i) => `self recipient:user${i}@corp.example`),
+    );
+    expect(got.filter((e) => e.includes('message:'))).toEqual(
+      Array.from({ length: 7 }, (_, i) => `self message:<r${i}@x>`),
+    );
+    expect(got.filter((e) => e.includes('domain:'))).toEqual([
+      'self domain:corp.example',
+      'self domain:a.example',
+      'self domain:b.example',
+    ]);
+    expect(new Set(got).size).toBe(got.length);
+  });
+
+  it('reads GUIDs with or without braces, and pids in hex; odd values name nothing', () => {
+    const one = (fields: [string, FieldValue][], c: Record<string, string | number>) =>
+      entitiesOf(new Map(fields), c).map((e) => `${e.role} ${entityKey(e)}`);
+    expect(one([['ParentProcessGuid', '{ABC}']], { process_guid: 'DEF}' })).toEqual([
+      'self process:def',
+      'parent process:abc',
+    ]);
+    expect(
+      one([['ParentProcessGuid', '{}']], { process_guid: '{00000000-0000-0000-0000-000000000000}' }),
+    ).toEqual([]);
+    expect(
+      one(
+        [
+          ['Channel', 'Microsoft-Windows-POWERSHELL/Operational'],
+          ['Execution_ProcessID', '0x1F'],
+        ],
+        { host: 'H' },
+      ),
+    ).toContain('self process:h|31');
+    expect(
+      one(
+        [
+          ['Channel', 'Security'],
+          ['Execution_ProcessID', '12'],
+          ['NewProcessId', 5],
+          ['ProcessId', '0x'],
+        ],
+        { host: 'H', user_name: 'SyStEm' },
+      ),
+    ).toEqual(['self host:h']);
+    expect(one([['__proto__', 'x']], { host: 'Local Service', user_name: 'x'.repeat(2000) })).toEqual([]);
+  });
+
+  it('names a container started with docker run --name, whatever the case of the program', () => {
+    const got = entitiesOf(new Map(), {
+      host: 'ci',
+      process_executable: '/usr/bin/Docker',
+      process_command_line: 'docker run -d --name Web-1 nginx',
+    }).map((e) => `${e.role} ${entityKey(e)}`);
+    expect(got).toContain('self container:ci|name:web-1');
+    const hub = entitiesOf(new Map(), {
+      host: 'h',
+      process_pid: 4,
+      process_executable: 'C:\\Windows\\System32\\svchost.exe',
+      parent_executable: 'C:\\Windows\\explorer.exe',
+      parent_pid: 9,
+    }).map((e) => `${e.role} ${entityKey(e)}`);
+    expect(hub).toEqual(['self host:h', 'hub-parent process:h|9']);
   });
 });

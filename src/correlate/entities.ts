@@ -68,6 +68,12 @@ const MEANINGLESS = new Set([
 ]);
 
 const MAX_VALUE = 1024;
+/** The longest MEANINGLESS value: longer ones are not lowered just to be looked up. */
+const MEANINGLESS_MAX = Math.max(...[...MEANINGLESS].map((m) => m.length));
+
+function isMeaningless(v: string): boolean {
+  return v.length <= MEANINGLESS_MAX && MEANINGLESS.has(v.toLowerCase());
+}
 
 function scalarText(v: FieldValue | undefined): string | null {
   if (v === undefined || v === null) return null;
@@ -77,47 +83,114 @@ function scalarText(v: FieldValue | undefined): string | null {
   return t.length === 0 || t.length > MAX_VALUE ? null : t;
 }
 
+const NULL_GUID = '00000000-0000-0000-0000-000000000000';
+
+/** A GUID without its braces, lower case; the all-zero GUID names nothing. */
 function guid(v: string | null): string | null {
   if (v === null) return null;
-  const g = v.replace(/^\{|\}$/g, '').toLowerCase();
-  return /^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(g) ? null : g;
+  const from = v.charCodeAt(0) === 0x7b /* { */ ? 1 : 0;
+  const to = v.length > from && v.charCodeAt(v.length - 1) === 0x7d /* } */ ? v.length - 1 : v.length;
+  const g = (from === 0 && to === v.length ? v : v.slice(from, to)).toLowerCase();
+  return g === NULL_GUID ? null : g;
 }
+
+/** Above this many entities, repeats are found through a set rather than by a scan. */
+const SCAN_MAX = 24;
 
 class EntitySet {
   readonly out: Entity[] = [];
-  private readonly seen = new Set<string>();
+  private seen: Set<string> | null = null;
 
   add(type: EntityType, value: string | null | undefined, role: EntityRole = 'self'): void {
     if (value === null || value === undefined) return;
     const v = value.trim();
-    if (v.length === 0 || v.length > MAX_VALUE || MEANINGLESS.has(v.toLowerCase())) return;
-    const key = `${role}|${type}:${v}`;
-    if (this.seen.has(key)) return;
-    this.seen.add(key);
+    if (v.length === 0 || v.length > MAX_VALUE || isMeaningless(v)) return;
+    if (this.has(type, v, role)) return;
     this.out.push({ type, value: v, role });
+  }
+
+  private has(type: EntityType, value: string, role: EntityRole): boolean {
+    const out = this.out;
+    if (this.seen === null) {
+      for (let i = 0; i < out.length; i++) {
+        const e = out[i]!;
+        if (e.value === value && e.type === type && e.role === role) return true;
+      }
+      if (out.length < SCAN_MAX) return false;
+      this.seen = new Set();
+      for (const e of out) this.seen.add(`${e.role}|${e.type}:${e.value}`);
+    }
+    const key = `${role}|${type}:${value}`;
+    if (this.seen.has(key)) return true;
+    this.seen.add(key);
+    return false;
   }
 }
 
 const col = (c: ColumnValues, name: string): string | null => {
   const v = c[name];
   if (v === undefined || Array.isArray(v)) return null;
-  const t = String(v);
+  const t = typeof v === 'string' ? v : String(v);
   return t === '' || t === '0' ? null : t;
 };
 
 const POWERSHELL_CHANNEL = /powershell/i;
 
+/**
+ * A small memo of facts about strings that repeat across events (channels, program paths), so
+ * that their regexes run once per value. Cleared when full: values come from events.
+ */
+class Memo<T> {
+  private readonly map = new Map<string, T>();
+
+  constructor(
+    private readonly compute: (key: string) => T,
+    private readonly max = 4096,
+  ) {}
+
+  get(key: string): T {
+    let v = this.map.get(key);
+    if (v === undefined) {
+      v = this.compute(key);
+      if (this.map.size >= this.max) this.map.clear();
+      this.map.set(key, v);
+    }
+    return v;
+  }
+}
+
+const isPowershellChannel = new Memo((channel) => POWERSHELL_CHANNEL.test(channel));
+
 /** PowerShell's own events come from the PowerShell process: the pid that logged them is its pid. */
 function powershellPid(fields: ReadonlyMap<string, FieldValue>): string | null {
   const channel = scalarText(fields.get('Channel'));
-  if (channel === null || !POWERSHELL_CHANNEL.test(channel)) return null;
+  if (channel === null || !isPowershellChannel.get(channel)) return null;
   return pidText(fields.get('Execution_ProcessID') ?? fields.get('ExecutionProcessID'));
+}
+
+/** `123` or `0x1a2c`, as a number; anything else NaN. */
+function decimalOrHex(t: string): number {
+  let hex = false;
+  let i = 0;
+  if (t.length > 2 && t.charCodeAt(0) === 0x30 && (t.charCodeAt(1) | 0x20) === 0x78) {
+    hex = true;
+    i = 2;
+  }
+  if (i >= t.length) return NaN;
+  for (; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) continue;
+    const l = c | 0x20;
+    if (hex && l >= 0x61 && l <= 0x66) continue;
+    return NaN;
+  }
+  return hex ? Number.parseInt(t, 16) : Number(t);
 }
 
 function pidText(v: FieldValue | undefined): string | null {
   const t = scalarText(v);
   if (t === null) return null;
-  const n = /^0x[0-9a-f]+$/i.test(t) ? Number.parseInt(t, 16) : /^\d+$/.test(t) ? Number(t) : NaN;
+  const n = decimalOrHex(t);
   return Number.isSafeInteger(n) && n > 0 ? String(n) : null;
 }
 
@@ -126,11 +199,31 @@ const lower = (v: string | null) => (v === null ? null : v.toLowerCase());
 const CONTAINER_CLI = /(?:^|[\\/])(?:docker|podman|nerdctl)(?:\.exe)?$/;
 const NAMED_RUN = /\s(?:run|create)\s(?:.*?\s)?--name[=\s]+["']?([A-Za-z0-9][A-Za-z0-9_.-]{0,127})/;
 
+const OS_PROGRAM = 1;
+const HUB_PROCESS = 2;
+const CONTAINER_CLI_PROGRAM = 4;
+
+/** What a program's path (lower case) says about it, as OS_PROGRAM | HUB_PROCESS | ... bits. */
+const programKind = new Memo(
+  (exe) =>
+    (isOsProgram(exe) ? OS_PROGRAM : 0) |
+    (isHubProcess(exe) ? HUB_PROCESS : 0) |
+    (CONTAINER_CLI.test(exe) ? CONTAINER_CLI_PROGRAM : 0),
+);
+
 /** The name a `docker run|create --name X` (podman, nerdctl) gives its container. */
 function containerNameOfCommand(exe: string | null, commandLine: string | null): string | null {
-  if (exe === null || commandLine === null || !CONTAINER_CLI.test(exe)) return null;
+  if (exe === null || commandLine === null || (programKind.get(exe) & CONTAINER_CLI_PROGRAM) === 0)
+    return null;
   return NAMED_RUN.exec(commandLine)?.[1] ?? null;
 }
+
+const HASH_COLUMNS = ['hash_sha256', 'hash_sha1', 'hash_md5'] as const;
+const MAX_REFERENCES = 20;
+const MAX_LISTED = 50;
+
+/** A domain without the trailing dot of its fully qualified form. */
+const undotted = (d: string) => (d.endsWith('.') ? d.slice(0, -1) : d);
 
 /**
  * The typed entities of one event, from its ECS-style columns and a few fields the columns do
@@ -154,22 +247,24 @@ export function entitiesOf(fields: ReadonlyMap<string, FieldValue>, columns: Col
   // Security 4688 names the new process NewProcessId and its creator ProcessId.
   const ppid =
     col(columns, 'parent_pid') ?? (fields.has('NewProcessId') ? pidText(fields.get('ProcessId')) : null);
-  const parentRole: EntityRole = parentExe !== null && isHubProcess(parentExe) ? 'hub-parent' : 'parent';
+  const parentRole: EntityRole =
+    parentExe !== null && (programKind.get(parentExe) & HUB_PROCESS) !== 0 ? 'hub-parent' : 'parent';
+  const exeKind = exe === null ? 0 : programKind.get(exe);
   s.add('process', guid(col(columns, 'process_guid')));
-  if (host !== null && pid !== null && !(exe !== null && isHubProcess(exe)))
-    s.add('process', `${host}|${pid}`);
+  if (host !== null && pid !== null && (exeKind & HUB_PROCESS) === 0) s.add('process', `${host}|${pid}`);
   s.add('process', guid(scalarText(fields.get('ParentProcessGuid'))), parentRole);
   if (host !== null && ppid !== null) s.add('process', `${host}|${ppid}`, parentRole);
 
   const filePath = lower(col(columns, 'file_path'));
-  const osProgram = exe !== null && isOsProgram(exe);
+  const osProgram = (exeKind & OS_PROGRAM) !== 0;
   if (exe !== null && !osProgram) s.add('file', exe);
   s.add('file', filePath);
   // Hashes are the loaded or written file's where there is one (Sysmon 7, 15), else the program's.
-  if (filePath !== null || !osProgram)
-    for (const h of ['hash_sha256', 'hash_sha1', 'hash_md5']) s.add('hash', lower(col(columns, h)));
-  for (const ip of ['source_ip', 'destination_ip']) s.add('ip', lower(col(columns, ip)));
-  s.add('domain', lower(col(columns, 'domain'))?.replace(/\.$/, ''));
+  if (filePath !== null || !osProgram) for (const h of HASH_COLUMNS) s.add('hash', lower(col(columns, h)));
+  s.add('ip', lower(col(columns, 'source_ip')));
+  s.add('ip', lower(col(columns, 'destination_ip')));
+  const domain = lower(col(columns, 'domain'));
+  s.add('domain', domain === null ? null : undotted(domain));
   s.add('url', col(columns, 'url'));
   s.add('registry', lower(col(columns, 'registry_key')));
   s.add('container', lower(col(columns, 'container_id')));
@@ -186,36 +281,43 @@ export function entitiesOf(fields: ReadonlyMap<string, FieldValue>, columns: Col
   s.add('message', scalarText(fields.get('email.message_id')));
   // A reply is part of the mail it answers (In-Reply-To, References).
   const refs = fields.get('vigil.email.references');
-  for (const id of (Array.isArray(refs) ? (refs as readonly Scalar[]) : [refs as Scalar | undefined]).slice(
-    0,
-    20,
-  ))
-    s.add('message', scalarText(id ?? undefined));
+  if (Array.isArray(refs)) {
+    const list = refs as readonly Scalar[];
+    for (let i = 0; i < list.length && i < MAX_REFERENCES; i++) s.add('message', scalarText(list[i]!));
+  } else s.add('message', scalarText(refs));
   const sender = lower(col(columns, 'email_from'));
   s.add('sender', sender);
   const to = columns.email_to;
-  if (Array.isArray(to)) for (const r of to.slice(0, 50)) s.add('recipient', r.toLowerCase());
+  if (Array.isArray(to))
+    for (let i = 0; i < to.length && i < MAX_LISTED; i++) s.add('recipient', to[i]!.toLowerCase());
   // An attachment is a file like any other: its hash (and the hashes of executables inside an
   // archive) are `hash` entities, so the mail links to the host where the file later runs.
-  for (const a of listOf(fields.get('email.attachments.file.hash.sha256'))) {
-    s.add('attachment', a);
-    s.add('hash', a);
-  }
-  for (const h of listOf(fields.get('vigil.email.archive_files.hash.sha256'))) s.add('hash', h);
+  const attachments = fields.get('email.attachments.file.hash.sha256');
+  if (attachments !== undefined)
+    for (const a of listOf(attachments)) {
+      s.add('attachment', a);
+      s.add('hash', a);
+    }
+  const archived = fields.get('vigil.email.archive_files.hash.sha256');
+  if (archived !== undefined) for (const h of listOf(archived)) s.add('hash', h);
   // Where mail comes from and points to: the sender's and Reply-To's domains (not free mailboxes,
   // which name no one in particular) and the links' domains.
-  const replyTo = listOf(fields.get('email.reply_to.address'));
-  for (const address of [...(sender === null ? [] : [sender]), ...replyTo]) {
-    const domain = address.slice(address.lastIndexOf('@') + 1);
-    if (address.includes('@') && domain.includes('.') && !isFreemail(domain)) s.add('domain', domain);
-  }
-  for (const d of listOf(fields.get('url.domain'))) s.add('domain', d.replace(/\.$/, ''));
+  if (sender !== null) addMailDomain(s, sender);
+  const replyTo = fields.get('email.reply_to.address');
+  if (replyTo !== undefined) for (const address of listOf(replyTo)) addMailDomain(s, address);
+  const urlDomains = fields.get('url.domain');
+  if (urlDomains !== undefined) for (const d of listOf(urlDomains)) s.add('domain', undotted(d));
   return s.out;
+}
+
+function addMailDomain(s: EntitySet, address: string): void {
+  const domain = address.slice(address.lastIndexOf('@') + 1);
+  if (address.includes('@') && domain.includes('.') && !isFreemail(domain)) s.add('domain', domain);
 }
 
 /** A field's values (one or a list), lower case, at most 50. */
 function listOf(v: FieldValue | undefined): string[] {
-  const items = Array.isArray(v) ? (v as readonly Scalar[]).slice(0, 50) : [v as Scalar | undefined];
+  const items = Array.isArray(v) ? (v as readonly Scalar[]).slice(0, MAX_LISTED) : [v as Scalar | undefined];
   const out: string[] = [];
   for (const x of items) {
     const t = lower(scalarText(x ?? undefined));
