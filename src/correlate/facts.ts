@@ -33,7 +33,14 @@ const SEP = '\u001f';
 
 /** Collects the facts of a batch of events, without repeats. */
 export class FactsCollector {
-  private sightings = new Set<string>();
+  private sightings: string[] = [];
+  /**
+   * Sightings seen, as host → type → values, so that a repeat costs three lookups and no string.
+   * Hosts and values holding the separator are keyed by their whole text in `oddSightings`: only
+   * the separator-free ones split back unambiguously.
+   */
+  private seen = new Map<string, Map<string, Set<string>>>();
+  private oddSightings = new Set<string>();
   private lineage = new Set<string>();
 
   constructor(private readonly columns?: ColumnMapper) {}
@@ -47,8 +54,11 @@ export class FactsCollector {
     const c = columns ?? this.columns?.map(fields) ?? {};
     const host = typeof c.host === 'string' ? c.host : '';
     const list = entities ?? entitiesOf(fields, c);
-    if (host !== '')
-      for (const e of list) if (SIGHTED.has(e.type)) this.sightings.add(`${host}${SEP}${entityKey(e)}`);
+    if (host !== '') {
+      const plainHost = !host.includes(SEP);
+      let byType: Map<string, Set<string>> | undefined;
+      for (const e of list) if (SIGHTED.has(e.type)) byType = this.sighted(host, plainHost, byType, e);
+    }
     let self: string | null = null;
     let parent: Entity | null = null;
     for (const e of list) {
@@ -64,9 +74,39 @@ export class FactsCollector {
       );
   }
 
+  /** Records `host` seeing `e` unless already seen; returns the host's sightings by type. */
+  private sighted(
+    host: string,
+    plainHost: boolean,
+    byType: Map<string, Set<string>> | undefined,
+    e: Entity,
+  ): Map<string, Set<string>> | undefined {
+    if (!plainHost || e.value.includes(SEP)) {
+      const text = `${host}${SEP}${entityKey(e)}`;
+      if (!this.oddSightings.has(text)) {
+        this.oddSightings.add(text);
+        this.sightings.push(text);
+      }
+      return byType;
+    }
+    if (byType === undefined) {
+      byType = this.seen.get(host);
+      if (byType === undefined) this.seen.set(host, (byType = new Map()));
+    }
+    let values = byType.get(e.type);
+    if (values === undefined) byType.set(e.type, (values = new Set()));
+    if (!values.has(e.value)) {
+      values.add(e.value);
+      this.sightings.push(`${host}${SEP}${entityKey(e)}`);
+    }
+    return byType;
+  }
+
   take(): EventFacts {
-    const out = { sightings: [...this.sightings], lineage: [...this.lineage] };
-    this.sightings = new Set();
+    const out = { sightings: this.sightings, lineage: [...this.lineage] };
+    this.sightings = [];
+    this.seen = new Map();
+    this.oddSightings = new Set();
     this.lineage = new Set();
     return out;
   }
