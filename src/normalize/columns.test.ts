@@ -114,6 +114,52 @@ describe('ColumnMapper conversions', () => {
     );
   });
 
+  it('picks each column from its first present field, the same whether the event is small or huge', () => {
+    const names = [
+      'Computer',
+      'Hostname',
+      'host.name',
+      'User',
+      'TargetUserName',
+      'SubjectUserName',
+      'NewProcessId',
+      'ProcessId',
+      'Image',
+      'NewProcessName',
+      'CommandLine',
+      'Hashes',
+      'md5',
+      'MD5',
+      'sha256',
+      'QueryName',
+      'DestinationHostname',
+      'To',
+      'email.to.address',
+      'EventID',
+      'event.code',
+      'Details',
+    ];
+    const padding = Array.from({ length: 300 }, (_, i): [string, FieldValue] => [`Junk${i}`, i]);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 14 }), (pairs) => {
+        const small = new Map<string, FieldValue>(pairs);
+        const huge = new Map<string, FieldValue>([...padding, ...pairs]);
+        expect(mapper.map(huge)).toEqual(mapper.map(small));
+        expect(Object.keys(mapper.map(huge))).toEqual(Object.keys(mapper.map(small)));
+      }),
+      { numRuns: 2000 },
+    );
+    // the first listed field wins over a later one, whichever the event holds first
+    const got = mapper.map(
+      new Map<string, FieldValue>([
+        ['Hostname', 'b'],
+        ['Computer', ''],
+        ['host.name', 'a'],
+      ]),
+    );
+    expect(got.host).toBe('a');
+  });
+
   it('fills hash columns from Hashes before the single-valued hash fields', () => {
     const got = mapper.map(
       new Map<string, FieldValue>([

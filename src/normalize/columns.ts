@@ -92,7 +92,37 @@ function forEachScalar(v: FieldValue, each: (x: Scalar) => void): void {
  * the original is still in `fields` and `raw`.
  */
 export class ColumnMapper {
-  private constructor(private readonly rules: readonly ColumnRule[]) {}
+  /** Field name → the rules that read it, with the field's rank in each rule's list. */
+  private readonly readers = new Map<string, { readonly rule: number; readonly rank: number }[]>();
+  private readonly names: number;
+  /** Per event, reused: each rule's best-ranked present field so far, and its value. */
+  private readonly bestRank: Int32Array;
+  private readonly bestValue: (FieldValue | undefined)[];
+  private readonly visit = (v: FieldValue, name: string): void => {
+    if (v === undefined || v === null || v === '') return;
+    const readers = this.readers.get(name);
+    if (readers === undefined) return;
+    for (const { rule, rank } of readers)
+      if (rank < this.bestRank[rule]!) {
+        this.bestRank[rule] = rank;
+        this.bestValue[rule] = v;
+      }
+  };
+
+  private constructor(private readonly rules: readonly ColumnRule[]) {
+    let names = 0;
+    rules.forEach((r, rule) =>
+      r.from.forEach((name, rank) => {
+        names++;
+        let list = this.readers.get(name);
+        if (list === undefined) this.readers.set(name, (list = []));
+        list.push({ rule, rank });
+      }),
+    );
+    this.names = names;
+    this.bestRank = new Int32Array(rules.length).fill(NOT_FOUND);
+    this.bestValue = new Array<FieldValue | undefined>(rules.length).fill(undefined);
+  }
 
   static load(dir = defaultMappingsDir()): ColumnMapper {
     const file = join(dir, 'columns.yml');
@@ -127,20 +157,39 @@ export class ColumnMapper {
     return new ColumnMapper(rules);
   }
 
+  /**
+   * Each column from the first of its fields that is present (neither null nor empty text). An
+   * event has fewer fields than the rules name: its own fields are looked up, each once.
+   */
   map(fields: ReadonlyMap<string, FieldValue>): ColumnValues {
     const out: ColumnValues = {};
-    for (const rule of this.rules) {
-      let v: FieldValue | undefined;
-      for (const name of rule.from) {
-        v = fields.get(name);
-        if (v !== undefined && v !== null && v !== '') break;
+    if (fields.size >= this.names) {
+      for (const rule of this.rules) {
+        let v: FieldValue | undefined;
+        for (const name of rule.from) {
+          v = fields.get(name);
+          if (v !== undefined && v !== null && v !== '') break;
+        }
+        // No field present: the last one read is absent, null or empty, which fills nothing.
+        if (v === undefined || v === null || v === '') continue;
+        convert(rule, v, out);
       }
-      if (v === undefined || v === null) continue;
-      convert(rule, v, out);
+      return out;
+    }
+    const { bestRank, bestValue } = this;
+    bestRank.fill(NOT_FOUND);
+    fields.forEach(this.visit);
+    for (let i = 0; i < this.rules.length; i++) {
+      if (bestRank[i] === NOT_FOUND) continue;
+      const v = bestValue[i]!;
+      bestValue[i] = undefined;
+      convert(this.rules[i]!, v, out);
     }
     return out;
   }
 }
+
+const NOT_FOUND = 0x7fffffff;
 
 function convert(rule: ColumnRule, v: FieldValue, out: ColumnValues): void {
   switch (rule.as) {

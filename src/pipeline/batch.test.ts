@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import type { JsonObject } from '../ingest/types.js';
 import { decodeBatch, decodeBatchLines, encodeBatch, makeBatch } from './batch.js';
 
 describe('ingest log records', () => {
-  const records = [{ a: 1 }, { b: 'x\ny' }, JSON.parse('{"__proto__": {"c": 2}}') as { c?: number }];
+  const records = [{ a: 1 }, { b: 'x\ny' }, JSON.parse('{"__proto__": {"c": 2}}')] as JsonObject[];
 
   it('decode to their lines, unparsed, or to their records', () => {
     const payload = encodeBatch(makeBatch('t1', 'k', 'http:ndjson', records, 5));
