@@ -222,4 +222,34 @@ describe('IncidentBuilder', () => {
     expect(inc!.alertCount).toBe(50);
     expect(inc!.alerts).toHaveLength(10);
   });
+
+  it('counts each kind of evidence once, by its strongest value, in the order the kinds were first seen', () => {
+    const prevalence = new Prevalence();
+    // Six hosts in all; one hash is on three of them, so it is only fairly rare (0.75).
+    for (const h of ['h1', 'h2', 'h3', 'h4', 'h5', 'h6']) prevalence.observe(h, []);
+    for (const h of ['h1', 'h2', 'h3'])
+      prevalence.observe(h, [{ type: 'hash', value: 'sha1-shared', role: 'self' }]);
+    const b = new IncidentBuilder({ prevalence });
+    b.add(
+      alert('WS01', 0, [
+        ['file', 'c:\\x\\a.exe'],
+        ['hash', 'sha1-shared'],
+        ['hash', 'sha256-rare'],
+      ]),
+    );
+    const second = alert('WS02', 5, [
+      ['hash', 'sha1-shared'],
+      ['file', 'c:\\x\\a.exe'],
+      ['hash', 'sha256-rare'],
+    ]);
+    b.add(second);
+    const [inc] = b.incidents();
+    const link = inc!.links.find((l) => l.from === second.id)!;
+    expect(link.evidence).toEqual([
+      { kind: 'same-hash', entity: { type: 'hash', value: 'sha256-rare' }, weight: 1 },
+      { kind: 'same-file', entity: { type: 'file', value: 'c:\\x\\a.exe' }, weight: 0.7 },
+    ]);
+    expect(link.score).toBe(1.7);
+    expect(link.reason).toBe('the same file hash sha256-rare and the same file c:\\x\\a.exe, 5 min apart');
+  });
 });

@@ -113,28 +113,58 @@ interface State {
 
 interface Indexed {
   readonly alert: CorrelationAlert;
+  /** The alert's id and time, at hand: linking reads them for every reference it walks. */
+  readonly id: string;
+  readonly time: number;
   readonly role: Entity['role'];
   readonly state: State;
 }
 
 /**
  * An earlier alert the new one shares values with. Per kind of evidence only the strongest value
- * counts (a file's SHA1 and SHA256 are one piece of evidence); kinds in the order first seen.
- * Most candidates never reach the threshold, so their evidence is only built for a link.
+ * counts (a file's SHA1 and SHA256 are one piece of evidence); kinds in the order first seen. Most
+ * candidates share one kind or two and never reach the threshold: the first kind is held inline,
+ * and evidence is only built for a link.
  */
 interface Candidate {
   readonly to: Indexed;
   score: number;
-  readonly kinds: LinkKind[];
-  readonly weights: number[];
-  readonly entities: Entity[];
+  readonly kind: LinkKind;
+  weight: number;
+  entity: Entity;
+  /** Further kinds, when there are any. */
+  more: { readonly kind: LinkKind; weight: number; entity: Entity }[] | null;
+}
+
+function evidence(kind: LinkKind, weight: number, e: Entity): LinkEvidence {
+  return { kind, entity: { type: e.type, value: e.value }, weight: Math.round(weight * 100) / 100 };
 }
 
 function evidenceOf(c: Candidate): LinkEvidence[] {
-  return c.kinds.map((kind, i) => {
-    const e = c.entities[i]!;
-    return { kind, entity: { type: e.type, value: e.value }, weight: Math.round(c.weights[i]! * 100) / 100 };
-  });
+  const out = [evidence(c.kind, c.weight, c.entity)];
+  if (c.more !== null) for (const m of c.more) out.push(evidence(m.kind, m.weight, m.entity));
+  return out;
+}
+
+/** Counts `weight` of `kind` towards the candidate when it beats what that kind gave so far. */
+function strengthen(c: Candidate, kind: LinkKind, weight: number, e: Entity): void {
+  if (kind === c.kind) {
+    if (weight <= c.weight) return;
+    c.score += weight - c.weight;
+    c.weight = weight;
+    c.entity = e;
+    return;
+  }
+  const m = c.more?.find((x) => x.kind === kind);
+  if (m !== undefined) {
+    if (weight <= m.weight) return;
+    c.score += weight - m.weight;
+    m.weight = weight;
+    m.entity = e;
+    return;
+  }
+  c.score += weight;
+  (c.more ??= []).push({ kind, weight, entity: e });
 }
 
 const MAX_LINKS_FACTOR = 2;
@@ -331,6 +361,8 @@ export class IncidentBuilder {
     keys: readonly string[],
   ): Map<string, Candidate> {
     const out = new Map<string, Candidate>();
+    const id = alert.id;
+    const time = alert.time;
     for (let k = 0; k < entities.length; k++) {
       const e = entities[k]!;
       const key = keys[k]!;
@@ -341,24 +373,12 @@ export class IncidentBuilder {
       if (rarity === 0) continue;
       const kind = cls.kind;
       for (const ref of refs) {
-        if (ref.alert.id === alert.id || !rolesLink(e.type, e.role, ref.role)) continue;
-        const weight = cls.weight * rarity * closeness(cls, alert.time - ref.alert.time);
+        if (ref.id === id || !rolesLink(e.type, e.role, ref.role)) continue;
+        const weight = cls.weight * rarity * closeness(cls, time - ref.time);
         if (weight <= 0) continue;
-        let c = out.get(ref.alert.id);
-        if (c === undefined)
-          out.set(ref.alert.id, (c = { to: ref, score: 0, kinds: [], weights: [], entities: [] }));
-        const i = c.kinds.indexOf(kind);
-        const had = i >= 0 ? c.weights[i]! : 0;
-        if (weight <= had) continue;
-        c.score += weight - had;
-        if (i >= 0) {
-          c.weights[i] = weight;
-          c.entities[i] = e;
-        } else {
-          c.kinds.push(kind);
-          c.weights.push(weight);
-          c.entities.push(e);
-        }
+        const c = out.get(ref.id);
+        if (c === undefined) out.set(ref.id, { to: ref, score: weight, kind, weight, entity: e, more: null });
+        else strengthen(c, kind, weight, e);
       }
     }
     return out;
@@ -459,7 +479,7 @@ export class IncidentBuilder {
       const key = keys[k]!;
       let refs = this.index.get(key);
       if (refs === undefined) this.index.set(key, (refs = []));
-      refs.push({ alert, role: e.role, state });
+      refs.push({ alert, id: alert.id, time: alert.time, role: e.role, state });
       this.indexedRefs++;
       if (refs.length > this.perEntity) {
         const drop = refs.length - this.perEntity;
