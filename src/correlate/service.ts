@@ -34,9 +34,11 @@ const SLICE_MS = 20;
 
 /**
  * Alerts and links never change once made, and a big incident repeats hundreds of them in every
- * row it is written as: each one's JSON is kept with it (and goes when it does).
+ * row it is written as: each one's JSON is kept with it (and goes when it does). Small incidents
+ * are cheap to write whole, so only big ones keep their parts: memory grows only where it pays.
  */
 const pieces = new WeakMap<object, string>();
+const KEEP_PARTS_FROM = 32;
 
 function pieceJson(x: IncidentAlert | Link): string {
   let json = pieces.get(x);
@@ -45,6 +47,7 @@ function pieceJson(x: IncidentAlert | Link): string {
 }
 
 function listJson(xs: readonly (IncidentAlert | Link)[]): string {
+  if (xs.length < KEEP_PARTS_FROM) return JSON.stringify(xs);
   let out = '[';
   for (let i = 0; i < xs.length; i++) out += (i === 0 ? '' : ',') + pieceJson(xs[i]!);
   return out + ']';
@@ -52,7 +55,7 @@ function listJson(xs: readonly (IncidentAlert | Link)[]): string {
 
 /**
  * The incident's detail JSON, byte for byte what JSON.stringify makes of it (an object's JSON is
- * its members' JSON in order), with the alerts and links taken from their kept JSON.
+ * its members' JSON in order), with a big incident's alerts and links taken from their kept JSON.
  */
 export function detailJson(inc: Incident): string {
   return (
