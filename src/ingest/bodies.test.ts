@@ -11,6 +11,27 @@ describe('parseJsonBody', () => {
     expect(r.rejected).toEqual([]);
   });
 
+  it('hands over the body bytes when they are exactly the lines, and not otherwise', async () => {
+    const plain = Buffer.from('{"a":"é"}\n{"b":2}\n');
+    expect((await parseJsonBody(plain)).linesBytes?.toString()).toBe('{"a":"é"}\n{"b":2}');
+    expect((await parseJsonBody(Buffer.from('{"a":1}'))).linesBytes?.toString()).toBe('{"a":1}');
+    for (const body of [
+      '{"a":1}\r\n{"b":2}\r\n',
+      '{"a":1}\n\n{"b":2}\n',
+      ' {"a":1}\n',
+      '{"a":1}\n{"b":2} \n',
+    ]) {
+      const parsed = await parseJsonBody(Buffer.from(body));
+      expect(parsed.lines).toEqual(['{"a":1}', '{"b":2}'].slice(0, parsed.records.length));
+      expect(parsed.linesBytes).toBeUndefined();
+    }
+    // Not UTF-8: the record is the decoded text, so the bytes are not taken as they are.
+    const broken = Buffer.concat([Buffer.from('{"a":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}\n')]);
+    const parsed = await parseJsonBody(broken);
+    expect(parsed.lines).toEqual(['{"a":"\ufffd\ufffd"}']);
+    expect(parsed.linesBytes).toBeUndefined();
+  });
+
   it('rejects a bad line with its number and keeps its neighbours', async () => {
     const r = await parseJsonBody(body('{"a":1}\n{"broken": \n{"b":2}\n[1]\n'));
     expect(r.records).toEqual([{ a: 1 }, { b: 2 }]);

@@ -19,6 +19,11 @@ export interface ParsedBody {
   readonly rejected: Rejection[];
   /** Each record's text as the client sent it, when the body was plain NDJSON. */
   readonly lines?: string[];
+  /**
+   * The lines as the client's bytes, joined by newlines, when the body was exactly that (nothing
+   * trimmed or skipped): the ingest log takes them without encoding the text again.
+   */
+  readonly linesBytes?: Buffer;
 }
 
 const MAX_REJECTIONS_LISTED = 1000;
@@ -68,11 +73,14 @@ function plainNdjson(body: Buffer, maxDepth: number): (ParsedBody & { total: num
   const records: JsonObject[] = [];
   const lines: string[] = [];
   let start = 0;
+  let verbatim = true;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    const line = text.slice(start, end).trim();
+    const untrimmed = text.slice(start, end);
+    const line = untrimmed.trim();
     start = end + 1;
+    if (line === '' || line !== untrimmed) verbatim = false;
     if (line === '') continue;
     let value: unknown;
     try {
@@ -85,7 +93,12 @@ function plainNdjson(body: Buffer, maxDepth: number): (ParsedBody & { total: num
     records.push(value);
     lines.push(line);
   }
-  return { records, rejected: [], lines, total: records.length };
+  // Bytes that were not UTF-8 decode to U+FFFD: then only the decoded text is the record.
+  const linesBytes =
+    verbatim && Buffer.byteLength(text) === body.length
+      ? body.subarray(0, text.endsWith('\n') ? body.length - 1 : body.length)
+      : undefined;
+  return { records, rejected: [], lines, total: records.length, ...(linesBytes ? { linesBytes } : {}) };
 }
 
 /** NDJSON, a JSON array of objects, or concatenated objects: told apart by the body itself. */

@@ -21,6 +21,17 @@ describe('ingest log records', () => {
     expect(({} as { c?: number }).c).toBeUndefined();
   });
 
+  it('are the same whether built from the lines or from the bytes they came in', () => {
+    const lines = ['{"a":"é"}', '{"b":2}'];
+    const parsed = lines.map((l) => JSON.parse(l) as JsonObject);
+    const fromText = encodeBatch(makeBatch('t', 'k', 'x', parsed, 7, lines));
+    const fromBytes = encodeBatch(makeBatch('t', 'k', 'x', parsed, 7, lines, Buffer.from(lines.join('\n'))));
+    expect(fromBytes.equals(fromText)).toBe(true);
+    // Bytes without the matching lines are ignored.
+    const unmatched = encodeBatch(makeBatch('t', 'k', 'x', parsed, 7, undefined, Buffer.from('junk')));
+    expect(decodeBatchLines(unmatched).lines).toEqual(lines);
+  });
+
   it('refuse a record whose line count or version is wrong', () => {
     const payload = encodeBatch(makeBatch('t1', null, 'x', records, 5));
     const cut = payload.subarray(0, payload.lastIndexOf(10));

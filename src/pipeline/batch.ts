@@ -12,6 +12,8 @@ export interface IngestBatch {
   readonly records: readonly JsonObject[];
   /** Each record as JSON text (what is stored as the original record). */
   readonly lines: readonly string[];
+  /** `lines` joined by newlines, as UTF-8, when the caller has them so (a request body). */
+  readonly linesBytes?: Buffer;
 }
 
 interface Header {
@@ -32,12 +34,21 @@ export function makeBatch(
   received = Date.now(),
   /** The records' text as received, one line each, when the caller has it: kept as the original. */
   lines?: readonly string[],
+  /** Those lines joined by newlines, as bytes, when the caller has them so. */
+  linesBytes?: Buffer,
 ): IngestBatch {
-  const text =
-    lines !== undefined && lines.length === records.length && lines.every((l) => !l.includes('\n'))
-      ? lines
-      : records.map((r) => JSON.stringify(r));
-  return { tenant, key, received, via, records, lines: text };
+  const asReceived =
+    lines !== undefined && lines.length === records.length && lines.every((l) => !l.includes('\n'));
+  const text = asReceived ? lines : records.map((r) => JSON.stringify(r));
+  return {
+    tenant,
+    key,
+    received,
+    via,
+    records,
+    lines: text,
+    ...(asReceived && linesBytes ? { linesBytes } : {}),
+  };
 }
 
 /** The log payload: a header line, then one record per line (JSON never holds a raw newline). */
@@ -50,6 +61,8 @@ export function encodeBatch(b: IngestBatch): Buffer {
     via: b.via,
     count: b.lines.length,
   };
+  if (b.linesBytes !== undefined)
+    return Buffer.concat([Buffer.from(JSON.stringify(header) + '\n'), b.linesBytes]);
   return Buffer.from(JSON.stringify(header) + '\n' + b.lines.join('\n'), 'utf8');
 }
 

@@ -48,7 +48,15 @@ export function idempotencyKey(ctx: IngestContext): string | null {
 /** Appends parsed records to the intake; resolves once they are durable. */
 async function accept(ctx: IngestContext, via: string, parsed: ParsedBody): Promise<{ duplicate: boolean }> {
   if (parsed.records.length === 0) return { duplicate: false };
-  const batch = makeBatch(ctx.tenant, idempotencyKey(ctx), via, parsed.records, Date.now(), parsed.lines);
+  const batch = makeBatch(
+    ctx.tenant,
+    idempotencyKey(ctx),
+    via,
+    parsed.records,
+    Date.now(),
+    parsed.lines,
+    parsed.linesBytes,
+  );
   try {
     return await ctx.services.intake.append(batch);
   } catch (e) {
