@@ -14,6 +14,9 @@ import {
   type Store,
 } from './store.js';
 
+/** Inserts at least this big are read from a spool file (insertFromFile). */
+const FILE_INSERT_BYTES = 256 * 1024;
+
 /** A SETTINGS value as an SQL string literal (settings cannot be query parameters). */
 function settingLiteral(value: string): string {
   return `'${value.replace(/[\\']/g, (c) => `\\${c}`)}'`;
@@ -73,8 +76,9 @@ export class ChdbStore implements Store {
     const settings: Record<string, string> = { ...INSERT_SETTINGS };
     if (options.dedupToken !== undefined) settings.insert_deduplication_token = options.dedupToken;
     try {
-      if (options.format === 'TabSeparated')
-        await this.insertFromFile(table, rows, options.columns, settings);
+      const format = options.format ?? 'JSONEachRow';
+      if (format === 'TabSeparated' || rowBytes(rows) >= FILE_INSERT_BYTES)
+        await this.insertFromFile(table, rows, format, options.columns, settings);
       else
         await this.session.insert({
           table: checkIdentifier(table),
@@ -90,13 +94,16 @@ export class ChdbStore implements Store {
 
   /**
    * chDB's inline insert runs the rows through the query text; reading them from a file lets
-   * ClickHouse parse them in parallel and costs about half the CPU per row. The file is written
+   * ClickHouse parse them in parallel and costs about half the CPU per row. JSONEachRow rows read
+   * this way take the same defaults for absent keys as inline (no table has DEFAULT expressions),
+   * so small inserts stay inline and big ones (alert groups, incidents) come from a file. The file is written
    * without fsync: it only has to outlive this insert, and the ingest log holds the rows until the
    * insert is done.
    */
   private async insertFromFile(
     table: string,
     rows: InsertRows,
+    format: 'JSONEachRow' | 'TabSeparated',
     columns: readonly string[] | undefined,
     settings: Readonly<Record<string, string>>,
   ): Promise<void> {
@@ -109,7 +116,7 @@ export class ChdbStore implements Store {
         return `${c} ${type}`;
       })
       .join(', ');
-    const path = join(this.spool, `${table}-${process.pid}-${++this.spooled}.tsv`);
+    const path = join(this.spool, `${table}-${process.pid}-${++this.spooled}.rows`);
     const file = await open(path, 'w');
     try {
       await file.writev(
@@ -121,7 +128,7 @@ export class ChdbStore implements Store {
         .join(', ');
       await this.session.queryBindAsync(
         `INSERT INTO ${checkIdentifier(table)} (${names.join(', ')}) SETTINGS ${clause}
-         SELECT * FROM file({path:String}, 'TabSeparated', {structure:String})`,
+         SELECT * FROM file({path:String}, '${format}', {structure:String})`,
         { path, structure },
         { format: 'TabSeparated' },
       );

@@ -141,6 +141,38 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
       }
     });
 
+    it('takes a big JSONEachRow block (read from a file by chDB) like a small one, deduplicated', async () => {
+      const store = await open();
+      try {
+        await migrate(store, { retentionDays: 0 });
+        const alerts = Array.from({ length: 3000 }, (_, i) =>
+          JSON.stringify({
+            ts: '2026-11-30 10:00:00.000',
+            created: '2026-11-30 10:00:01.000',
+            tenant: 'big',
+            alert_id: `a${i}`,
+            rule_title: `it's "rule" \\ ${'x'.repeat(100)}`,
+            tags: ['attack.t1059', "o'k"],
+            fields: { 'k\t': 'v\n' },
+          }),
+        );
+        const rows = Buffer.from(alerts.join('\n') + '\n');
+        expect(rows.length).toBeGreaterThan(256 * 1024);
+        await store.insert('alerts', rows, { dedupToken: 'big-1' });
+        await store.insert('alerts', rows, { dedupToken: 'big-1' });
+        const got = await store.query<{ n: string; title: string; tags: string[]; v: string; level: string }>(
+          "SELECT count() AS n, any(rule_title) AS title, any(tags) AS tags, any(fields['k\\t']) AS v, any(level) AS level FROM alerts WHERE tenant = 'big'",
+        );
+        expect(Number(got[0]!.n)).toBe(3000);
+        expect(got[0]).toMatchObject({ tags: ['attack.t1059', "o'k"], v: 'v\n', level: '' });
+        expect(got[0]!.title).toBe(`it's "rule" \\ ${'x'.repeat(100)}`);
+        const broken = Buffer.concat([rows, Buffer.from('{"ts": "not a time"}\n')]);
+        await expect(store.insert('alerts', broken)).rejects.toThrow(/insert into alerts/);
+      } finally {
+        await store.close();
+      }
+    });
+
     it('drops a retried insert that carries the same deduplication token', async () => {
       const store = await open();
       try {
