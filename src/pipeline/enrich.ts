@@ -70,6 +70,9 @@ export const eventIdOf = (p: WalPosition, i: number): string =>
 /** The hit fields when no correlation reads any: one shared object, never written to. */
 const NO_FIELDS: Readonly<Record<string, unknown>> = Object.freeze({});
 
+/** The rule ids of an event no rule alerted on: one shared list, never written to. */
+const NO_RULES: readonly string[] = Object.freeze([]);
+
 /** Fields that correlations group by, aggregate or alias: what a hit must carry. */
 function correlationFields(rules: readonly SigmaRule[]): string[] {
   const names = new Set<string>();
@@ -125,9 +128,12 @@ export class BatchEnricher {
         event: projectForAnalytics(flat.time ?? received, flat.fields, columns),
       });
       const detections = this.detector.detectFlat(flat, { source: batch.via, offset: i }, () => record);
-      const ruleIds: string[] = [];
-      if (detections.length > 0)
-        this.detections(tenant, received, now, eventId, columns, entities, detections, ruleIds, out);
+      let ruleIds: readonly string[] = NO_RULES;
+      if (detections.length > 0) {
+        const alerted: string[] = [];
+        this.detections(tenant, received, now, eventId, columns, entities, detections, alerted, out);
+        ruleIds = alerted;
+      }
       this.rows.push(
         eventRow({
           tenant,
