@@ -106,6 +106,8 @@ export class BatchEnricher {
   }
 
   enrich(batch: BatchInput, at: WalPosition, now: number): EnrichedBatch {
+    // Rows left by a batch that threw half-way belong to no batch.
+    this.rows.discard();
     const out = {
       alerts: [] as string[],
       hits: [] as PlainHit[],

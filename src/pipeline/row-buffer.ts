@@ -23,6 +23,11 @@ export class RowBuffer {
     buf[this.used++] = 0x0a;
   }
 
+  /** Drops the rows pushed since the last take (a batch that failed half-way). */
+  discard(): void {
+    this.used = 0;
+  }
+
   /**
    * The rows pushed since the last take. The view's ArrayBuffer holds nothing else and is never
    * written again here, so it can be transferred to another thread as it is.
