@@ -34,40 +34,50 @@ const SLICE_MS = 20;
 
 /**
  * Alerts and links never change once made, and a big incident repeats hundreds of them in every
- * row it is written as: each one's JSON is kept with it (and goes when it does). Small incidents
- * are cheap to write whole, so only big ones keep their parts: memory grows only where it pays.
+ * row it is written as (every FLUSH_MS while it grows): each one is kept as the bytes it takes in
+ * the row (its JSON, escaped as a part of the detail string, in UTF-8), and goes when it does.
+ * Small incidents are cheap to write whole, so only big ones keep their parts: memory grows only
+ * where it pays.
  */
-const pieces = new WeakMap<object, string>();
+const pieces = new WeakMap<object, Buffer>();
 const KEEP_PARTS_FROM = 32;
 
-function pieceJson(x: IncidentAlert | Link): string {
-  let json = pieces.get(x);
-  if (json === undefined) pieces.set(x, (json = JSON.stringify(x)));
-  return json;
+/** JSON text as it reads inside a JSON string. Escaping works piece by piece: no piece ends in a lone surrogate. */
+function inString(json: string): string {
+  return JSON.stringify(json).slice(1, -1);
 }
 
-function listJson(xs: readonly (IncidentAlert | Link)[]): string {
-  if (xs.length < KEEP_PARTS_FROM) return JSON.stringify(xs);
-  let out = '[';
-  for (let i = 0; i < xs.length; i++) out += (i === 0 ? '' : ',') + pieceJson(xs[i]!);
-  return out + ']';
+function pieceBytes(x: IncidentAlert | Link): Buffer {
+  let bytes = pieces.get(x);
+  if (bytes === undefined) pieces.set(x, (bytes = Buffer.from(inString(JSON.stringify(x)))));
+  return bytes;
+}
+
+const OPEN = Buffer.from('[');
+const COMMA = Buffer.from(',');
+const CLOSE = Buffer.from(']');
+const NEWLINE = Buffer.from('\n');
+
+function pushList(xs: readonly (IncidentAlert | Link)[], out: Buffer[]): void {
+  if (xs.length < KEEP_PARTS_FROM) {
+    out.push(Buffer.from(inString(JSON.stringify(xs))));
+    return;
+  }
+  out.push(OPEN);
+  for (let i = 0; i < xs.length; i++) {
+    if (i > 0) out.push(COMMA);
+    out.push(pieceBytes(xs[i]!));
+  }
+  out.push(CLOSE);
 }
 
 /**
- * The incident's detail JSON, byte for byte what JSON.stringify makes of it (an object's JSON is
- * its members' JSON in order), with a big incident's alerts and links taken from their kept JSON.
+ * The incidents row for a built incident: the summary in columns, the rest as JSON in `detail`.
+ * Byte for byte what JSON.stringify makes of the row (an object's JSON is its members' JSON in
+ * order), with a big incident's alerts and links taken from their kept bytes.
  */
-export function detailJson(inc: Incident): string {
-  return (
-    `{"risk":${JSON.stringify(inc.risk)},"rules":${JSON.stringify(inc.rules)},` +
-    `"alerts":${listJson(inc.alerts)},"entities":${JSON.stringify(inc.entities)},` +
-    `"links":${listJson(inc.links)},"mergedFrom":${JSON.stringify(inc.mergedFrom)}}`
-  );
-}
-
-/** The incidents row for a built incident: the summary in columns, the rest as JSON. */
-function incidentRow(tenant: string, inc: Incident, version: number, now: number): string {
-  return JSON.stringify({
+export function incidentRow(tenant: string, inc: Incident, version: number, now: number): Buffer {
+  const head = JSON.stringify({
     tenant,
     incident_id: inc.id,
     version,
@@ -82,13 +92,39 @@ function incidentRow(tenant: string, inc: Incident, version: number, now: number
     users: inc.users,
     tactics: inc.tactics,
     rule_ids: inc.rules.map((r) => r.id),
-    detail: detailJson(inc),
-    updated: sqlTime(now),
   });
+  const out: Buffer[] = [
+    Buffer.from(
+      `${head.slice(0, -1)},"detail":"` +
+        inString(`{"risk":${JSON.stringify(inc.risk)},"rules":${JSON.stringify(inc.rules)},"alerts":`),
+    ),
+  ];
+  pushList(inc.alerts, out);
+  out.push(Buffer.from(inString(`,"entities":${JSON.stringify(inc.entities)},"links":`)));
+  pushList(inc.links, out);
+  out.push(
+    Buffer.from(
+      inString(`,"mergedFrom":${JSON.stringify(inc.mergedFrom)}}`) +
+        `","updated":${JSON.stringify(sqlTime(now))}}`,
+    ),
+  );
+  return Buffer.concat(out);
 }
 
-function mergedRow(tenant: string, from: string, into: string, version: number, now: number): string {
-  return JSON.stringify({ tenant, incident_id: from, version, merged_into: into, updated: sqlTime(now) });
+/** Rows as JSONEachRow: one a line. */
+function joinRows(rows: readonly Buffer[]): Buffer {
+  const parts: Buffer[] = [];
+  rows.forEach((r, i) => {
+    if (i > 0) parts.push(NEWLINE);
+    parts.push(r);
+  });
+  return Buffer.concat(parts);
+}
+
+function mergedRow(tenant: string, from: string, into: string, version: number, now: number): Buffer {
+  return Buffer.from(
+    JSON.stringify({ tenant, incident_id: from, version, merged_into: into, updated: sqlTime(now) }),
+  );
 }
 
 /**
@@ -103,7 +139,7 @@ export class IncidentService {
   /** Per tenant, incidents changed since the last write. */
   private readonly dirty = new Map<string, Set<string>>();
   /** Rows already built (merges, retired incidents) waiting for the next write. */
-  private pending: string[] = [];
+  private pending: Buffer[] = [];
   private lastFlush = 0;
   /** How long the last write took: under sustained load the next waits longer (bounded cost). */
   private lastFlushCost = 0;
@@ -210,7 +246,7 @@ export class IncidentService {
     this.writing = rows.length;
     if (rows.length === 0) return;
     try {
-      await this.store.insert('incidents', Buffer.from(rows.join('\n')));
+      await this.store.insert('incidents', joinRows(rows));
       this.lastFlushCost = performance.now() - started;
       this.announce(written, retired);
     } catch (e) {
@@ -288,14 +324,14 @@ export class IncidentService {
     }
     this.stats.restored = rows.length;
     // Incidents the crash left unwritten are written now.
-    const out: string[] = [];
+    const out: Buffer[] = [];
     for (const [tenant, b] of this.builders)
       for (const inc of b.incidents()) {
         out.push(incidentRow(tenant, inc, this.nextVersion(now), now));
         // Announced before the restart (or lost with it): only later changes are news.
         this.announced.set(`${tenant}\u0000${inc.id}`, levelRank(inc.severity));
       }
-    if (out.length > 0) await this.store.insert('incidents', Buffer.from(out.join('\n')));
+    if (out.length > 0) await this.store.insert('incidents', joinRows(out));
     if (rows.length > 0) this.log(`incidents: rebuilt from ${rows.length} recent alerts`);
   }
 }
