@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Level } from '../detect/sigma/model.js';
 import { ChdbStore } from '../store/chdb.js';
-import { migrate, sqlTime } from '../store/index.js';
+import { migrate, sqlTime, type Store } from '../store/index.js';
 import { storedEntity, type Entity, type EntityType } from './entities.js';
 import type { CorrelationAlert } from './incidents.js';
 import { IncidentService } from './service.js';
@@ -44,6 +44,59 @@ beforeAll(async () => {
 afterAll(async () => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+});
+
+describe('IncidentService: writing under load', () => {
+  it('writes new incidents at once, and the others in turns within its budget, stalest first', async () => {
+    const written: string[][] = [];
+    const recording: Store = {
+      kind: 'embedded',
+      query: () => Promise.resolve([]),
+      exec: () => Promise.resolve(),
+      insert: (_table, rows) => {
+        const text = Buffer.isBuffer(rows) ? rows.toString() : Buffer.concat(rows).toString();
+        written.push(
+          text
+            .split('\n')
+            .filter((l) => l !== '')
+            .map((l) => (JSON.parse(l) as { title: string }).title),
+        );
+        return Promise.resolve();
+      },
+      close: () => Promise.resolve(),
+    };
+    // A budget of one byte: each periodic write takes one incident that is not new.
+    const service = new IncidentService(recording, () => {}, { flushBudgetBytes: 1 });
+    const hosts = ['HA', 'HB', 'HC'];
+    const round = (minutes: number) =>
+      hosts.map((h) => ({
+        tenant: 't',
+        facts: empty,
+        alerts: [
+          alert(h, minutes, 'high', [
+            ['process', `g-${h}-${minutes}`],
+            ['process', `g-${h}-${minutes - 1}`, 'parent'],
+          ]),
+        ],
+      }));
+    const t = Date.now();
+    await service.record(round(0), t);
+    expect(written).toHaveLength(1);
+    expect(written[0]).toHaveLength(3); // all new: all written
+    const titles = written[0]!;
+    await service.record(round(1), t + 3000);
+    await service.record(round(2), t + 6000);
+    await service.record(round(3), t + 9000);
+    // One each time, the least recently written first: every incident gets its turn.
+    expect(written.slice(1).map((w) => w.length)).toEqual([1, 1, 1]);
+    const hostOf = (title: string) => hosts.find((h) => title.includes(h));
+    expect(titles.map(hostOf)).toEqual(hosts);
+    expect(written.slice(1).map((w) => hostOf(w[0]!))).toEqual(hosts);
+    expect(service.unwritten).toBe(2);
+    await service.flush(t + 9500); // idle or stopping: everything
+    expect(written.at(-1)).toHaveLength(2);
+    expect(service.unwritten).toBe(0);
+  });
 });
 
 describe('IncidentService: the incident listener', () => {

@@ -29,6 +29,13 @@ export type IncidentListener = (tenant: string, incident: Incident, change: 'cre
 
 const RESTORE_LIMIT = 1_000_000;
 const FLUSH_MS = 2000;
+/**
+ * Rows a periodic write may take: under sustained load a few big incidents change with every
+ * group, and rewriting each whole (tens of KB) every FLUSH_MS cost more than building them. New
+ * incidents and escalations are always written; the others take turns, least recently written
+ * first, so each is rewritten every few seconds and the cost stays flat however fast alerts come.
+ */
+const FLUSH_BUDGET_BYTES = 1024 * 1024;
 /** Serializing big incidents is synchronous work: it yields to requests at least this often. */
 const SLICE_MS = 20;
 
@@ -151,13 +158,20 @@ export class IncidentService {
   private retiredChanged: { tenant: string; incident: Incident }[] = [];
   /** The severity each open incident was last announced at (tenant NUL id → rank). */
   private readonly announced = new Map<string, number>();
+  /** When each open incident's row was last written (tenant NUL id → ms): the stalest go first. */
+  private readonly writtenAt = new Map<string, number>();
   /** Hears incidents created and escalated, after they are written (the response engine). */
   onIncident: IncidentListener | null = null;
+
+  private readonly flushBudgetBytes: number;
 
   constructor(
     private readonly store: Store,
     private readonly log: (m: string) => void = () => {},
-  ) {}
+    options: { readonly flushBudgetBytes?: number } = {},
+  ) {
+    this.flushBudgetBytes = options.flushBudgetBytes ?? FLUSH_BUDGET_BYTES;
+  }
 
   private builder(tenant: string): IncidentBuilder {
     let b = this.builders.get(tenant);
@@ -188,7 +202,7 @@ export class IncidentService {
       for (const m of b.takeMerges()) {
         this.stats.merges++;
         dirty.delete(m.from);
-        this.announced.delete(`${input.tenant}\u0000${m.from}`);
+        this.forget(`${input.tenant}\u0000${m.from}`);
         this.pending.push(mergedRow(input.tenant, m.from, m.into, this.nextVersion(now), now));
       }
       // A retired incident leaves memory: its last state is written now.
@@ -196,12 +210,17 @@ export class IncidentService {
         if (dirty.delete(inc.id)) {
           this.pending.push(incidentRow(input.tenant, inc, this.nextVersion(now), now));
           this.retiredChanged.push({ tenant: input.tenant, incident: inc });
-        } else this.announced.delete(`${input.tenant}\u0000${inc.id}`);
+        } else this.forget(`${input.tenant}\u0000${inc.id}`);
       }
     }
     this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
     if (this.flushing === null && now - this.lastFlush >= Math.max(FLUSH_MS, 4 * this.lastFlushCost))
-      await this.flush(now);
+      await this.flush(now, this.flushBudgetBytes);
+  }
+
+  private forget(key: string): void {
+    this.announced.delete(key);
+    this.writtenAt.delete(key);
   }
 
   /** Incidents changed (or rows built) but not yet written. */
@@ -211,14 +230,32 @@ export class IncidentService {
     return n;
   }
 
-  /** Writes every incident changed since the last write (one write at a time). */
-  async flush(now = Date.now()): Promise<void> {
+  /**
+   * Writes the incidents changed since the last write (one write at a time): all of them, or
+   * within a budget of row bytes (FLUSH_BUDGET_BYTES), the rest staying for the next write.
+   */
+  async flush(now = Date.now(), budgetBytes = Infinity): Promise<void> {
     while (this.flushing !== null) await this.flushing;
-    this.flushing = this.write(now).finally(() => (this.flushing = null));
+    this.flushing = this.write(now, budgetBytes).finally(() => (this.flushing = null));
     return this.flushing;
   }
 
-  private async write(now: number): Promise<void> {
+  /**
+   * Dirty incidents in the order they are written: new ones first, then the least recently
+   * written (an escalation waits its turn, a few seconds at most). Chosen without building the
+   * incidents, which is the expensive part.
+   */
+  private writeOrder(): { tenant: string; id: string; urgent: boolean; at: number }[] {
+    const order = [];
+    for (const [tenant, ids] of this.dirty)
+      for (const id of ids) {
+        const key = `${tenant}\u0000${id}`;
+        order.push({ tenant, id, urgent: !this.announced.has(key), at: this.writtenAt.get(key) ?? 0 });
+      }
+    return order.sort((x, y) => (x.urgent === y.urgent ? x.at - y.at : x.urgent ? -1 : 1));
+  }
+
+  private async write(now: number, budgetBytes: number): Promise<void> {
     this.lastFlush = now;
     const started = performance.now();
     const rows = this.pending;
@@ -227,20 +264,23 @@ export class IncidentService {
     this.retiredChanged = [];
     const retired = written.length;
     let slice = performance.now();
-    for (const [tenant, ids] of this.dirty) {
-      const b = this.builders.get(tenant);
-      for (const id of [...ids]) {
-        ids.delete(id);
-        const inc = b?.find(id) ?? null;
-        if (inc !== null) {
-          rows.push(incidentRow(tenant, inc, this.nextVersion(now), now));
-          written.push({ tenant, incident: inc });
-        }
-        this.writing = rows.length;
-        if (performance.now() - slice > SLICE_MS) {
-          await new Promise((ok) => setImmediate(ok));
-          slice = performance.now();
-        }
+    let bytes = rows.reduce((n, r) => n + r.length, 0);
+    for (const { tenant, id, urgent } of this.writeOrder()) {
+      if (!urgent && bytes >= budgetBytes) break;
+      const ids = this.dirty.get(tenant);
+      // Merged or retired while this write yielded: those rows are built elsewhere.
+      if (ids?.delete(id) !== true) continue;
+      const inc = this.builders.get(tenant)?.find(id) ?? null;
+      if (inc === null) continue;
+      const row = incidentRow(tenant, inc, this.nextVersion(now), now);
+      bytes += row.length;
+      rows.push(row);
+      written.push({ tenant, incident: inc });
+      this.writtenAt.set(`${tenant}\u0000${id}`, now);
+      this.writing = rows.length;
+      if (performance.now() - slice > SLICE_MS) {
+        await new Promise((ok) => setImmediate(ok));
+        slice = performance.now();
       }
     }
     this.writing = rows.length;
@@ -254,7 +294,7 @@ export class IncidentService {
       this.stats.lastError = (e as Error).message;
       this.log(`storing incidents failed: ${(e as Error).message}`);
       for (const { tenant, incident } of written.slice(0, retired))
-        this.announced.delete(`${tenant}\u0000${incident.id}`);
+        this.forget(`${tenant}\u0000${incident.id}`);
     } finally {
       this.writing = 0;
     }
@@ -270,7 +310,7 @@ export class IncidentService {
       const key = `${tenant}\u0000${incident.id}`;
       const rank = levelRank(incident.severity);
       const before = this.announced.get(key);
-      if (i < retired) this.announced.delete(key);
+      if (i < retired) this.forget(key);
       else this.announced.set(key, Math.max(rank, before ?? rank));
       const change = before === undefined ? 'created' : rank > before ? 'escalated' : null;
       if (change === null || this.onIncident === null) return;
