@@ -71,9 +71,12 @@ export class Detector {
     );
   }
 
-  /** Detection rules that compiled (at least one logsource variant). */
+  private compiledRules: number | null = null;
+
+  /** Detection rules that compiled (at least one logsource variant); the status page reads it. */
   get compiledRuleCount(): number {
-    return new Set(this.ruleSet.entries.map((e) => e.payload.rule)).size;
+    this.compiledRules ??= new Set(this.ruleSet.entries.map((e) => e.payload.rule)).size;
+    return this.compiledRules;
   }
 
   detect(event: JsonObject, origin: EventOrigin): Detection[] {
