@@ -16,6 +16,25 @@ export function sqlTime(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
+interface SecondCache {
+  second: number;
+  prefix: string;
+}
+const eventTimes: SecondCache = { second: NaN, prefix: '' };
+const receiveTimes: SecondCache = { second: NaN, prefix: '' };
+
+/** sqlTime for a stream of times close together: the date and time of day are made once a second. */
+function rowTime(ms: number, cache: SecondCache): string {
+  const second = Math.floor(ms / 1000);
+  const milli = ms - second * 1000;
+  if (!Number.isInteger(milli)) return sqlTime(ms);
+  if (second !== cache.second) {
+    cache.second = second;
+    cache.prefix = sqlTime(second * 1000).slice(0, 19);
+  }
+  return `${cache.prefix}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
+}
+
 export function validTime(ms: number | null): ms is number {
   return ms !== null && Number.isFinite(ms) && ms >= MIN_TIME && ms <= MAX_TIME;
 }
@@ -65,6 +84,7 @@ const PLAN: readonly ColumnPlan[] = EVENT_ROW_COLUMNS.map((name) => {
 
 const TSV_SPECIAL = /[\\\t\n\r\0]/;
 const TSV_SPECIALS = /[\\\t\n\r\0]/g;
+const QUOTED_SPECIAL = /[\\'\t\n\r\0]/;
 const QUOTED_SPECIALS = /[\\'\t\n\r\0]/g;
 const ESCAPES: Readonly<Record<string, string>> = {
   '\\': '\\\\',
@@ -86,7 +106,7 @@ export function tsvText(s: string): string {
  * is not escaped again as a whole: ClickHouse reads it as written.
  */
 function quoted(s: string): string {
-  return `'${s.replace(QUOTED_SPECIALS, escapeChar)}'`;
+  return `'${QUOTED_SPECIAL.test(s) ? s.replace(QUOTED_SPECIALS, escapeChar) : s}'`;
 }
 
 function intText(v: unknown, max: number): string {
@@ -103,15 +123,43 @@ function stringsText(v: unknown): string {
   return out + ']';
 }
 
+const COLUMN_INDEX = new Map<string, number>(PLAN.map((c, i) => [c.name, i]));
+const cell = (name: EventColumn) => COLUMN_INDEX.get(name)!;
+const TS = cell('ts');
+const RECEIVED = cell('received');
+const TENANT = cell('tenant');
+const EVENT_ID = cell('event_id');
+const SOURCE = cell('source');
+const RULE_IDS = cell('rule_ids');
+const FIELDS = cell('fields');
+const RAW = cell('raw');
+/** Cells every row fills from the event itself, never from its columns. */
+const SPECIAL_CELLS: ReadonlySet<string> = new Set([
+  'ts',
+  'received',
+  'tenant',
+  'event_id',
+  'source',
+  'rule_ids',
+  'fields',
+  'raw',
+]);
+const DEFAULT_CELLS: readonly string[] = PLAN.map((c) =>
+  c.kind === 'int' ? '0' : c.kind === 'strings' ? '[]' : '',
+);
+
+/** Scratch for the pieces of one map or row: joined once, instead of concatenated piece by piece. */
+const pairs: string[] = [];
+const cells: string[] = [];
+
 function fieldsText(fields: ReadonlyMap<string, FieldValue>): string {
-  let out = '{';
-  let n = 0;
+  pairs.length = 0;
   for (const [k, v] of fields) {
     if (v === null || k.charCodeAt(0) === 95 /* _ */) continue;
-    if (++n > MAX_FIELDS) break;
-    out += (n > 1 ? ',' : '') + quoted(k) + ':' + quoted(fieldText(v));
+    if (pairs.length >= MAX_FIELDS) break;
+    pairs.push(`${quoted(k)}:${quoted(fieldText(v))}`);
   }
-  return out + '}';
+  return `{${pairs.join(',')}}`;
 }
 
 /**
@@ -119,46 +167,27 @@ function fieldsText(fields: ReadonlyMap<string, FieldValue>): string {
  * order: store it with insertEvents.
  */
 export function eventRow(e: StoredEvent): string {
+  for (let i = 0; i < DEFAULT_CELLS.length; i++) cells[i] = DEFAULT_CELLS[i]!;
+  // The event's own columns, a handful of the forty: the others keep their defaults.
   const c = e.columns as Readonly<Record<string, unknown>>;
-  let line = '';
-  for (let i = 0; i < PLAN.length; i++) {
+  for (const name in c) {
+    const i = COLUMN_INDEX.get(name);
+    if (i === undefined || SPECIAL_CELLS.has(name)) continue;
+    const v = c[name];
     const col = PLAN[i]!;
-    let value: string;
-    switch (col.name) {
-      case 'ts':
-        value = sqlTime(validTime(e.time) ? e.time : e.received);
-        break;
-      case 'received':
-        value = sqlTime(e.received);
-        break;
-      case 'tenant':
-        value = tsvText(e.tenant);
-        break;
-      case 'event_id':
-        value = tsvText(e.eventId);
-        break;
-      case 'source':
-        value = tsvText(e.source ?? '');
-        break;
-      case 'rule_ids':
-        value = stringsText(e.ruleIds);
-        break;
-      case 'fields':
-        value = fieldsText(e.fields);
-        break;
-      case 'raw':
-        value = tsvText(e.raw);
-        break;
-      default: {
-        const v = c[col.name];
-        if (col.kind === 'int') value = intText(v, col.max);
-        else if (col.kind === 'strings') value = stringsText(v);
-        else value = v === undefined || v === null ? '' : tsvText(typeof v === 'string' ? v : String(v));
-      }
-    }
-    line += i === 0 ? value : '\t' + value;
+    if (col.kind === 'int') cells[i] = intText(v, col.max);
+    else if (col.kind === 'strings') cells[i] = stringsText(v);
+    else if (v !== undefined && v !== null) cells[i] = tsvText(typeof v === 'string' ? v : String(v));
   }
-  return line;
+  cells[TS] = rowTime(validTime(e.time) ? e.time : e.received, eventTimes);
+  cells[RECEIVED] = rowTime(e.received, receiveTimes);
+  cells[TENANT] = tsvText(e.tenant);
+  cells[EVENT_ID] = tsvText(e.eventId);
+  cells[SOURCE] = tsvText(e.source ?? '');
+  cells[RULE_IDS] = e.ruleIds.length === 0 ? '[]' : stringsText(e.ruleIds);
+  cells[FIELDS] = fieldsText(e.fields);
+  cells[RAW] = tsvText(e.raw);
+  return cells.join('\t');
 }
 
 /** Stores event rows (eventRow lines, each ending in a newline) as one block. */
