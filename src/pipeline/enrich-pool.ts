@@ -23,6 +23,7 @@ export class EnrichPool {
     { slot: Slot; resolve: (r: EnrichedBatch) => void; reject: (e: Error) => void }
   >();
   private nextId = 0;
+  private nextRecycle = 0;
   private closing = false;
   failure: Error | null = null;
   /** Resolves when every worker is ready; rejects if one cannot start. */
@@ -74,6 +75,22 @@ export class EnrichPool {
   setSuppressions(list: readonly TenantSuppression[]): void {
     const message: EnrichWorkerInput = { type: 'suppressions', list };
     for (const s of this.slots) s.worker.postMessage(message);
+  }
+
+  /**
+   * Hands the row buffers of stored batches back to the workers, to be written again: they must
+   * not be read afterwards (they are moved, not copied). Views that share their buffer are skipped.
+   */
+  recycle(views: readonly Uint8Array[]): void {
+    if (!this.usable || this.slots.length === 0) return;
+    const buffers = views
+      .filter((v) => v.byteOffset === 0 && v.buffer instanceof ArrayBuffer && v.buffer.byteLength > 0)
+      .map((v) => v.buffer as ArrayBuffer)
+      .filter((b, i, all) => all.indexOf(b) === i);
+    if (buffers.length === 0) return;
+    const slot = this.slots[this.nextRecycle++ % this.slots.length]!;
+    const message: EnrichWorkerInput = { type: 'recycle', buffers };
+    slot.worker.postMessage(message, buffers);
   }
 
   /** Decodes and enriches one ingest log record on a worker. */

@@ -14,7 +14,9 @@ export interface EnrichWorkerData {
 }
 
 export type EnrichWorkerInput =
-  EnrichJob | { readonly type: 'suppressions'; readonly list: readonly TenantSuppression[] };
+  | EnrichJob
+  | { readonly type: 'suppressions'; readonly list: readonly TenantSuppression[] }
+  | { readonly type: 'recycle'; readonly buffers: readonly ArrayBuffer[] };
 
 export interface EnrichJob {
   readonly type: 'job';
@@ -42,6 +44,10 @@ async function start(): Promise<void> {
   port.on('message', (input: EnrichWorkerInput) => {
     if (input.type === 'suppressions') {
       enricher.suppressions = new Suppressions(input.list);
+      return;
+    }
+    if (input.type === 'recycle') {
+      enricher.recycle(input.buffers);
       return;
     }
     const job = input;

@@ -105,6 +105,11 @@ export class BatchEnricher {
     this.needed = correlationFields(detector.rules);
   }
 
+  /** Row buffers whose rows are stored, for the next batches (RowBuffer.recycle). */
+  recycle(buffers: readonly ArrayBuffer[]): void {
+    this.rows.recycle(buffers);
+  }
+
   enrich(batch: BatchInput, at: WalPosition, now: number): EnrichedBatch {
     // Rows left by a batch that threw half-way belong to no batch.
     this.rows.discard();

@@ -268,6 +268,8 @@ export class Processor {
       }
     }
     this.stats.insertMs += performance.now() - insertStart;
+    // Stored: the rows' buffers go back to the workers to be filled again.
+    if (this.pool?.usable) this.pool.recycle(rows.events);
     this.announceAlerts(rows.incidents);
     await this.options.incidents?.record(rows.incidents);
     await writeDurableJson(this.checkpointPath, { position: to, pending: null } satisfies Checkpoint);

@@ -49,4 +49,21 @@ describe('RowBuffer', () => {
     port2.close();
     expect(empty.buffer.byteLength).toBe(0);
   });
+
+  it('writes again into buffers handed back, with no old rows left past the new ones', () => {
+    const b = new RowBuffer(64);
+    b.push('a'.repeat(500));
+    const first = b.take();
+    const reused = first.buffer as ArrayBuffer;
+    b.recycle([reused, new ArrayBuffer(0), new ArrayBuffer(8)]); // detached and tiny ones are ignored
+    b.push('bb');
+    const second = b.take();
+    expect(second.buffer).toBe(reused);
+    expect(Buffer.from(second).toString()).toBe('bb\n');
+    // The whole buffer travels to the other thread: past the rows it holds only zeros.
+    expect(new Uint8Array(reused).subarray(second.byteLength).every((x) => x === 0)).toBe(true);
+    // Nothing left to reuse: a new buffer.
+    b.push('c');
+    expect(b.take().buffer).not.toBe(reused);
+  });
 });
