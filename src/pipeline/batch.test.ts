@@ -32,6 +32,24 @@ describe('ingest log records', () => {
     expect(decodeBatchLines(unmatched).lines).toEqual(lines);
   });
 
+  it('decode each line as the whole text would, broken UTF-8 included', () => {
+    const parts = [
+      Buffer.from('{"a":"é"}'),
+      Buffer.from([0x7b, 0xe2, 0x82]), // a sequence cut by the newline
+      Buffer.from([0xff, 0xc3, 0xa9, 0x7d]),
+      Buffer.from(''),
+      Buffer.from('😀'),
+    ];
+    const header = Buffer.from(
+      JSON.stringify({ v: 1, tenant: 't', key: null, received: 1, via: 'x', count: 5 }),
+    );
+    const payload = Buffer.concat([header, ...parts.flatMap((p) => [Buffer.from('\n'), p])]);
+    const whole = payload.toString('utf8').split('\n').slice(1);
+    expect(decodeBatchLines(payload).lines).toEqual(whole);
+    const more = Buffer.concat([payload, Buffer.from('\n{}\n{}')]);
+    expect(() => decodeBatchLines(more)).toThrow(/holds more than the 5 records its header counts/);
+  });
+
   it('refuse a record whose line count or version is wrong', () => {
     const payload = encodeBatch(makeBatch('t1', null, 'x', records, 5));
     const cut = payload.subarray(0, payload.lastIndexOf(10));
