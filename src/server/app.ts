@@ -37,8 +37,8 @@ export function credentialOf(req: IncomingMessage): string | null {
   return null;
 }
 
-/** The request handler: routing, authentication, tenancy and errors. Testable without sockets. */
-export function createApp(services: Services): (req: IncomingMessage, res: ServerResponse) => void {
+/** Every API route of a full node (the ingest node serves the ingest routes alone). */
+export function apiRouter(): Router<RequestContext> {
   const router = new Router<RequestContext>();
   ingestRoutes(router);
   searchRoutes(router);
@@ -50,6 +50,12 @@ export function createApp(services: Services): (req: IncomingMessage, res: Serve
   adminRoutes(router);
   responseRoutes(router);
   emailRoutes(router);
+  return router;
+}
+
+/** The request handler: routing, authentication, tenancy and errors. Testable without sockets. */
+export function createApp(services: Services): (req: IncomingMessage, res: ServerResponse) => void {
+  const router = apiRouter();
   const ui = new UiAssets();
   const openapi = JSON.stringify(openApiDocument());
 

@@ -77,6 +77,11 @@ export class Router<C> {
     return this;
   }
 
+  /** Every route, as registered (`:name` for parameters): what the API document must describe. */
+  list(): { method: string; path: string }[] {
+    return this.routes.map((r) => ({ method: r.method, path: `/${r.parts.join('/')}` }));
+  }
+
   find(
     method: string,
     path: string,

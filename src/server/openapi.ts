@@ -32,6 +32,15 @@ export function openApiDocument(): Record<string, unknown> {
     description: 'Retrying a request with the same key stores its events once',
   };
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  const bulk = {
+    summary: 'Elasticsearch bulk API (index and create actions)',
+    responses: { ...ok('Per-item results, as Elasticsearch answers'), ...errors },
+  };
+  const bulkIndex = {
+    summary: 'Elasticsearch bulk API with a default index',
+    parameters: [{ name: 'index', in: 'path', required: true, schema: { type: 'string' } }],
+    responses: { ...ok('Per-item results'), ...errors },
+  };
   const searchParams = ['q', 'from', 'to', 'limit', 'offset'].map((name) => ({
     name,
     in: 'query',
@@ -56,6 +65,20 @@ export function openApiDocument(): Record<string, unknown> {
       },
       schemas: {
         Error: { type: 'object', properties: { error: { type: 'string' } }, required: ['error'] },
+        Propagation: {
+          type: 'object',
+          description: 'Where a rule or exception change went on a cluster (role api)',
+          properties: {
+            seq: { type: 'integer', description: 'The control message; workers report the one they applied' },
+            workers: { type: 'array', items: { type: 'string' }, description: 'Workers holding partitions' },
+            pending: {
+              type: 'array',
+              items: { type: 'string' },
+              description: 'Those that had not applied it within the wait',
+            },
+          },
+          required: ['seq', 'workers', 'pending'],
+        },
         Rejection: {
           type: 'object',
           properties: { line: { type: 'integer' }, offset: { type: 'integer' }, reason: { type: 'string' } },
@@ -97,17 +120,24 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/v1/_bulk': {
-        post: {
-          summary: 'Elasticsearch bulk API (index and create actions)',
-          responses: { ...ok('Per-item results, as Elasticsearch answers'), ...errors },
-        },
+        post: bulk,
+        put: bulk,
       },
       '/api/v1/{index}/_bulk': {
-        post: {
-          summary: 'Elasticsearch bulk API with a default index',
-          parameters: [{ name: 'index', in: 'path', required: true, schema: { type: 'string' } }],
-          responses: { ...ok('Per-item results'), ...errors },
+        post: bulkIndex,
+        put: bulkIndex,
+      },
+      '/api/v1': {
+        get: {
+          summary: 'The "cluster" Beats and Vector ask for before shipping (Elasticsearch-compatible)',
+          responses: ok('name, cluster_name, version'),
         },
+      },
+      '/api/v1/_license': {
+        get: { summary: 'Elasticsearch-compatible license answer, for shippers', responses: ok('license') },
+      },
+      '/services/collector/health': {
+        get: { summary: 'Splunk HEC health check', responses: ok('{"text":"HEC is healthy","code":17}') },
       },
       '/services/collector/event': {
         post: {
@@ -144,6 +174,23 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/v1/search/export': {
+        post: {
+          summary: 'The same export, with the query in a JSON body (query, from, to, format, raw)',
+          requestBody: json({
+            type: 'object',
+            properties: {
+              query: { type: 'string' },
+              from: { type: 'string' },
+              to: { type: 'string' },
+              format: { type: 'string', enum: ['jsonl', 'csv'] },
+              raw: { type: 'boolean' },
+            },
+          }),
+          responses: {
+            '200': { description: 'The events', content: { 'application/x-ndjson': {}, 'text/csv': {} } },
+            ...errors,
+          },
+        },
         get: {
           summary: 'Every matching event, oldest first, streamed as JSON lines or CSV',
           parameters: [...searchParams, 'format', 'raw'].map((p) =>
@@ -244,6 +291,28 @@ export function openApiDocument(): Record<string, unknown> {
             required: ['role'],
           }),
           responses: { '201': { description: 'The new token' }, ...errors },
+        },
+      },
+      '/api/v1/settings/retention': {
+        put: {
+          summary:
+            'Days events and alerts are kept, 0 for ever (admin; the whole store). 409 when the configuration file, the environment or a flag sets it.',
+          requestBody: json({
+            type: 'object',
+            properties: { days: { type: 'integer', minimum: 0 } },
+            required: ['days'],
+          }),
+          responses: {
+            ...ok('days, source'),
+            '409': { description: 'Set by the server configuration' },
+            ...errors,
+          },
+        },
+      },
+      '/api/v1/tenants': {
+        get: {
+          summary: 'Tenants (admin): each with its live tokens, enabled users and events of the last day',
+          responses: ok('tenants'),
         },
       },
       '/api/v1/tokens/{id}': {
@@ -365,7 +434,12 @@ export function openApiDocument(): Record<string, unknown> {
             },
             required: ['reason'],
           }),
-          responses: { '201': { description: 'The suppression' }, ...errors },
+          responses: {
+            '201': {
+              description: 'The suppression; on a cluster with propagation (which workers applied it)',
+            },
+            ...errors,
+          },
         },
       },
       '/api/v1/alerts/groups': {
@@ -388,6 +462,31 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/v1/rules': {
+        post: {
+          summary:
+            'Upload one Sigma rule (admin), YAML in the body, with an id (UUID). Loaded on the next batch; on a cluster, the answer says which workers applied it (propagation).',
+          requestBody: { content: { 'application/yaml': { schema: { type: 'string' } } } },
+          responses: {
+            '201': {
+              description: 'id, title, compiled, propagation (cluster only)',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    properties: {
+                      id: { type: 'string' },
+                      title: { type: 'string' },
+                      compiled: { type: 'integer' },
+                      propagation: { $ref: '#/components/schemas/Propagation' },
+                    },
+                  },
+                },
+              },
+            },
+            '409': { description: 'The id belongs to a rule of the configured rule set' },
+            ...errors,
+          },
+        },
         get: {
           summary: 'The loaded rules (detection and correlation), most hits in 30 days first',
           parameters: ['q', 'limit', 'offset'].map((name) => ({
@@ -396,6 +495,30 @@ export function openApiDocument(): Record<string, unknown> {
             schema: { type: 'string' },
           })),
           responses: ok('total and rules'),
+        },
+      },
+      '/api/v1/rules/{id}': {
+        patch: {
+          summary:
+            'Switch a rule on or off (admin). On a cluster, the answer says which workers applied it (propagation).',
+          parameters: [idParam],
+          requestBody: json({
+            type: 'object',
+            properties: { enabled: { type: 'boolean' } },
+            required: ['enabled'],
+          }),
+          responses: {
+            ...ok('id, enabled, compiled, propagation (cluster only)', {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                enabled: { type: 'boolean' },
+                compiled: { type: 'integer' },
+                propagation: { $ref: '#/components/schemas/Propagation' },
+              },
+            }),
+            ...errors,
+          },
         },
       },
       '/api/v1/rules/{id}/yaml': {
@@ -413,7 +536,11 @@ export function openApiDocument(): Record<string, unknown> {
         },
       },
       '/api/v1/suppressions/{id}': {
-        delete: { summary: 'Remove an exception (analyst)', parameters: [idParam], responses: ok('Removed') },
+        delete: {
+          summary: 'Remove an exception (analyst)',
+          parameters: [idParam],
+          responses: ok('deleted; on a cluster with propagation (which workers applied it)'),
+        },
       },
       ...responsePaths({ ok, json, errors, idParam }),
     },
@@ -558,13 +685,13 @@ function responsePaths(o: {
         responses: ok('entries'),
       },
     },
-    '/api/v1/feeds/{feed}': {
+    '/api/v1/feeds/{name}': {
       get: {
         summary:
           'A block list as a feed for firewalls and proxies: hash, domain, ip or sender, as .txt (one value a line) or .stix (STIX 2.1 bundle). A read token as Bearer, or as the password of HTTP Basic auth. ETag and If-None-Match are honoured.',
         parameters: [
           {
-            name: 'feed',
+            name: 'name',
             in: 'path',
             required: true,
             schema: { type: 'string', examples: ['hash.txt', 'domain.stix'] },

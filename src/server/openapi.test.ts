@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { apiRouter } from './app.js';
+import { openApiDocument } from './openapi.js';
+
+describe('the OpenAPI document', () => {
+  const doc = openApiDocument() as { paths: Record<string, Record<string, unknown>> };
+
+  it('describes every route the server answers, with its path parameters', () => {
+    const missing = apiRouter()
+      .list()
+      .map(({ method, path }) => ({ method: method.toLowerCase(), path: path.replace(/:(\w+)/g, '{$1}') }))
+      .filter(({ method, path }) => doc.paths[path]?.[method] === undefined)
+      .map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    expect(missing).toEqual([]);
+  });
+
+  it('names each path parameter as the path does', () => {
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+      for (const op of Object.values(ops) as { parameters?: { name: string; in: string }[] }[]) {
+        const declared = (op.parameters ?? [])
+          .filter((p) => p.in === 'path')
+          .map((p) => p.name)
+          .sort();
+        if (declared.length > 0) expect({ path, declared }).toEqual({ path, declared: inPath });
+      }
+    }
+  });
+});
