@@ -685,13 +685,13 @@ function responsePaths(o: {
         responses: ok('entries'),
       },
     },
-    '/api/v1/feeds/{name}': {
+    '/api/v1/feeds/{feed}': {
       get: {
         summary:
           'A block list as a feed for firewalls and proxies: hash, domain, ip or sender, as .txt (one value a line) or .stix (STIX 2.1 bundle). A read token as Bearer, or as the password of HTTP Basic auth. ETag and If-None-Match are honoured.',
         parameters: [
           {
-            name: 'name',
+            name: 'feed',
             in: 'path',
             required: true,
             schema: { type: 'string', examples: ['hash.txt', 'domain.stix'] },
