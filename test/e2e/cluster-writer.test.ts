@@ -79,7 +79,11 @@ describe.skipIf(!natsPresent)('scale-out: one active writer, the others stand by
     await a.stop();
     await waitFor('writer b active', async () => b.active);
     for (let i = 10; i < 20; i++) await bus.publish(`${ROWS_SUBJECT}.1`, rowsMessage(`m${i}`, 50), `m${i}`);
-    await waitFor('1000 rows stored', async () => (await count(store)) === 1000);
+    // Rows are visible to a query a moment before the writer's insert call returns and counts them.
+    await waitFor(
+      '1000 rows stored and counted',
+      async () => (await count(store)) === 1000 && a.stats.events + b.stats.events === 1000,
+    );
     expect([a.stats.events, b.stats.events]).toEqual([500, 500]);
     await b.stop();
   }, 120_000);
