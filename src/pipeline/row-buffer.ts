@@ -1,10 +1,10 @@
+const MAX_SPARES = 4;
+
 /**
  * Newline-terminated rows encoded as UTF-8 straight into one buffer as they are made. Joining a
  * batch's rows into one string first, then encoding it, kept every row alive until the end of the
  * batch (so the collector promoted them all) and copied the text twice.
  */
-const MAX_SPARES = 4;
-
 export class RowBuffer {
   private buf: Buffer | null = null;
   private used = 0;
@@ -71,7 +71,6 @@ export class RowBuffer {
           this.reused = true;
           return (this.buf = Buffer.from(spare!));
         }
-      this.reused = false;
     }
     // Zero-filled: the spare bytes after the rows travel with them to the other thread.
     const next = Buffer.alloc(size);

@@ -71,13 +71,14 @@ export class ChdbStore implements Store {
   }
 
   async insert(table: string, rows: InsertRows, options: InsertOptions = {}): Promise<void> {
-    if (rowBytes(rows) === 0) return;
+    const bytes = rowBytes(rows);
+    if (bytes === 0) return;
     if (this.closed) throw new StoreError('the store is closed');
     const settings: Record<string, string> = { ...INSERT_SETTINGS };
     if (options.dedupToken !== undefined) settings.insert_deduplication_token = options.dedupToken;
     try {
       const format = options.format ?? 'JSONEachRow';
-      if (format === 'TabSeparated' || rowBytes(rows) >= FILE_INSERT_BYTES)
+      if (format === 'TabSeparated' || bytes >= FILE_INSERT_BYTES)
         await this.insertFromFile(table, rows, format, options.columns, settings);
       else
         await this.session.insert({
@@ -117,12 +118,15 @@ export class ChdbStore implements Store {
       })
       .join(', ');
     const path = join(this.spool, `${table}-${process.pid}-${++this.spooled}.rows`);
-    const file = await open(path, 'w');
     try {
-      await file.writev(
-        Buffer.isBuffer(rows) ? [rows] : rows.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
-      );
-      await file.close();
+      const file = await open(path, 'w');
+      try {
+        await file.writev(
+          Buffer.isBuffer(rows) ? [rows] : rows.map((c) => Buffer.from(c.buffer, c.byteOffset, c.byteLength)),
+        );
+      } finally {
+        await file.close();
+      }
       const clause = Object.entries(settings)
         .map(([k, v]) => `${checkIdentifier(k)} = ${settingLiteral(v)}`)
         .join(', ');
@@ -133,7 +137,6 @@ export class ChdbStore implements Store {
         { format: 'TabSeparated' },
       );
     } finally {
-      await file.close().catch(() => undefined);
       await rm(path, { force: true });
     }
   }

@@ -133,17 +133,6 @@ const SOURCE = cell('source');
 const RULE_IDS = cell('rule_ids');
 const FIELDS = cell('fields');
 const RAW = cell('raw');
-/** Cells every row fills from the event itself, never from its columns. */
-const SPECIAL_CELLS: ReadonlySet<string> = new Set([
-  'ts',
-  'received',
-  'tenant',
-  'event_id',
-  'source',
-  'rule_ids',
-  'fields',
-  'raw',
-]);
 const DEFAULT_CELLS: readonly string[] = PLAN.map((c) =>
   c.kind === 'int' ? '0' : c.kind === 'strings' ? '[]' : '',
 );
@@ -172,13 +161,14 @@ export function eventRow(e: StoredEvent): string {
   const c = e.columns as Readonly<Record<string, unknown>>;
   for (const name in c) {
     const i = COLUMN_INDEX.get(name);
-    if (i === undefined || SPECIAL_CELLS.has(name)) continue;
+    if (i === undefined) continue;
     const v = c[name];
     const col = PLAN[i]!;
     if (col.kind === 'int') cells[i] = intText(v, col.max);
     else if (col.kind === 'strings') cells[i] = stringsText(v);
     else if (v !== undefined && v !== null) cells[i] = tsvText(typeof v === 'string' ? v : String(v));
   }
+  // The cells the event itself fills, over anything its columns held under those names.
   cells[TS] = rowTime(validTime(e.time) ? e.time : e.received, eventTimes);
   cells[RECEIVED] = rowTime(e.received, receiveTimes);
   cells[TENANT] = tsvText(e.tenant);
