@@ -32,6 +32,16 @@ export function openApiDocument(): Record<string, unknown> {
     description: 'Retrying a request with the same key stores its events once',
   };
   const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+  /** What a search body and an export body share. */
+  const searchBody = {
+    query: {
+      type: 'string',
+      description: 'field:value, "phrases", wildcards, AND/OR/NOT, ranges, hash:/ip:/domain:',
+    },
+    from: { type: 'string' },
+    to: { type: 'string' },
+    raw: { type: 'boolean' },
+  };
   const bulk = {
     summary: 'Elasticsearch bulk API (index and create actions)',
     responses: { ...ok('Per-item results, as Elasticsearch answers'), ...errors },
@@ -159,15 +169,9 @@ export function openApiDocument(): Record<string, unknown> {
           requestBody: json({
             type: 'object',
             properties: {
-              query: {
-                type: 'string',
-                description: 'field:value, "phrases", wildcards, AND/OR/NOT, ranges, hash:/ip:/domain:',
-              },
-              from: { type: 'string' },
-              to: { type: 'string' },
+              ...searchBody,
               limit: { type: 'integer', maximum: 10000 },
               offset: { type: 'integer' },
-              raw: { type: 'boolean' },
             },
           }),
           responses: { ...ok('total, events, histogram, facets'), ...errors },
@@ -178,13 +182,7 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'The same export, with the query in a JSON body (query, from, to, format, raw)',
           requestBody: json({
             type: 'object',
-            properties: {
-              query: { type: 'string' },
-              from: { type: 'string' },
-              to: { type: 'string' },
-              format: { type: 'string', enum: ['jsonl', 'csv'] },
-              raw: { type: 'boolean' },
-            },
+            properties: { ...searchBody, format: { type: 'string', enum: ['jsonl', 'csv'] } },
           }),
           responses: {
             '200': { description: 'The events', content: { 'application/x-ndjson': {}, 'text/csv': {} } },
