@@ -3,7 +3,7 @@
  * HTTP until every event is stored, against the same bodies through JSON.parse alone, measured in
  * the same run.
  *
- *   npm run bench:ingest -- [--events N] [--batch N] [--concurrency N] [--rules DIR]... [--source otrf|sample] [--profile DIR]
+ *   npm run bench:ingest -- [--events N] [--batch N] [--concurrency N] [--rules DIR]... [--source otrf|sample] [--profile DIR] [--node-arg ARG]... [--server-log FILE]
  *
  * Events are the OTRF Security-Datasets recordings in ../shared/corpus (real Windows telemetry),
  * repeated to reach --events; without the corpus, Vigil's generated sample events. Prints the
@@ -11,7 +11,7 @@
  * store holds exactly the events sent.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,10 +29,14 @@ function args(argv: string[]) {
   let concurrency = 2;
   const rules: string[] = [];
   let profile: string | null = null;
+  const nodeArgs: string[] = [];
+  let serverLog: string | null = null;
   let source: 'otrf' | 'sample' = 'otrf';
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--profile') profile = resolve(argv[++i]!);
+    else if (a === '--node-arg') nodeArgs.push(argv[++i]!);
+    else if (a === '--server-log') serverLog = resolve(argv[++i]!);
     else if (a === '--source') source = argv[++i] === 'sample' ? 'sample' : 'otrf';
     else if (a === '--events') events = Number(argv[++i]);
     else if (a === '--batch') batch = Number(argv[++i]);
@@ -42,7 +46,7 @@ function args(argv: string[]) {
   }
   if (rules.length === 0 && existsSync(join(corpus, 'sigma')))
     rules.push(...SIGMAHQ_RULE_TREES.map((t) => join(corpus, 'sigma', t)).filter((d) => existsSync(d)));
-  return { events, batch, concurrency, rules, profile, source };
+  return { events, batch, concurrency, rules, profile, source, nodeArgs, serverLog };
 }
 
 function walk(dir: string, out: string[] = []): string[] {
@@ -91,6 +95,63 @@ function rssOf(pid: number): number {
   }
 }
 
+/** The process's user and system CPU seconds so far, all threads, from /proc (0 where absent). */
+function cpuOf(pid: number): { user: number; sys: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
+  } catch {
+    return { user: 0, sys: 0 };
+  }
+}
+
+/** Each thread's name and CPU seconds so far (user + system). */
+function threadsOf(pid: number): Map<string, { name: string; cpu: number }> {
+  const out = new Map<string, { name: string; cpu: number }>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(tid, { name, cpu: (Number(f[11]) + Number(f[12])) / 100 });
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the server's CPU went between two samples of its threads. Node names none of its threads,
+ * so the busiest one besides the main thread is taken to be the enrich worker; the rest are V8's
+ * garbage-collection helpers and libuv's pool. ClickHouse names its threads.
+ */
+function threadShares(
+  pid: number,
+  before: Map<string, { name: string; cpu: number }>,
+  after: Map<string, { name: string; cpu: number }>,
+): string {
+  const used: { tid: string; name: string; cpu: number }[] = [];
+  for (const [tid, t] of after) used.push({ tid, name: t.name, cpu: t.cpu - (before.get(tid)?.cpu ?? 0) });
+  const node = used.filter((t) => t.name === 'node' && t.tid !== String(pid)).sort((a, b) => b.cpu - a.cpu);
+  const sum = (ts: { cpu: number }[]) => ts.reduce((n, t) => n + t.cpu, 0);
+  const parts = [
+    ['main thread', sum(used.filter((t) => t.tid === String(pid)))],
+    ['enrich worker', node[0]?.cpu ?? 0],
+    ['GC helpers and libuv', sum(node.slice(1))],
+    ['ClickHouse', sum(used.filter((t) => t.name !== 'node'))],
+  ] as const;
+  // Threads that ended between the samples are missing: the total is a lower bound.
+  return parts.map(([name, cpu]) => `${name} ${cpu.toFixed(1)} s`).join(', ');
+}
+
 async function api(base: string, path: string, init: RequestInit = {}): Promise<Response> {
   return fetch(`${base}${path}`, {
     ...init,
@@ -128,7 +189,7 @@ async function main(): Promise<void> {
   const data = mkdtempSync(join(tmpdir(), 'vigil-bench-ingest-'));
   const cli = join(root, 'dist/src/cli/main.js');
   const rulesArgs = a.rules.length > 0 ? ['--rules', ...a.rules] : [];
-  const nodeArgs = a.profile ? ['--cpu-prof', '--cpu-prof-dir', a.profile] : [];
+  const nodeArgs = [...a.nodeArgs, ...(a.profile ? ['--cpu-prof', '--cpu-prof-dir', a.profile] : [])];
   const child = spawn(
     process.execPath,
     [...nodeArgs, cli, 'serve', '--data', data, '--port', '0', ...rulesArgs],
@@ -158,6 +219,8 @@ async function main(): Promise<void> {
     let next = 0;
     let retries = 0;
     const t0 = performance.now();
+    const cpu0 = cpuOf(child.pid!);
+    const threads0 = threadsOf(child.pid!);
     const sender = async () => {
       while (next < bodies.length) {
         const body = bodies[next++]!;
@@ -196,6 +259,10 @@ async function main(): Promise<void> {
       await new Promise((ok) => setTimeout(ok, 200));
     }
     stored = (performance.now() - t0) / 1000;
+    const cpu1 = cpuOf(child.pid!);
+    const threads1 = threadsOf(child.pid!);
+    const cpuUser = cpu1.user - cpu0.user;
+    const cpuSys = cpu1.sys - cpu0.sys;
     clearInterval(sampler);
     const count = (await (
       await api(base, '/api/v1/search?from=1970-01-01T00:00:00Z&to=2200-01-01T00:00:00Z&limit=0')
@@ -217,6 +284,10 @@ async function main(): Promise<void> {
     console.log(
       `pipeline waited ${(pipeline.enrichMs / 1000).toFixed(1)} s for normalize/detect/rows and ${(pipeline.insertMs / 1000).toFixed(1)} s for inserts`,
     );
+    console.log(
+      `server CPU while ingesting: ${cpuUser.toFixed(1)} s user + ${cpuSys.toFixed(1)} s system = ${(((cpuUser + cpuSys) / a.events) * 1e6).toFixed(0)} µs per event (${((cpuUser + cpuSys) / stored).toFixed(2)} cores busy)`,
+    );
+    console.log(`  by thread: ${threadShares(child.pid!, threads0, threads1)}`);
     console.log(`store holds ${count.total} events (sent ${a.events}) and ${alerts.total} alerts`);
     if (count.total !== a.events) throw new Error(`the store holds ${count.total} events, not ${a.events}`);
     console.log(
@@ -233,12 +304,15 @@ async function main(): Promise<void> {
         retries,
         enrichSeconds: Number((pipeline.enrichMs / 1000).toFixed(1)),
         insertSeconds: Number((pipeline.insertMs / 1000).toFixed(1)),
+        serverCpuUsPerEvent: Math.round(((cpuUser + cpuSys) / a.events) * 1e6),
+        serverSysSeconds: Number(cpuSys.toFixed(1)),
         rules: a.rules.length > 0 ? 'SigmaHQ' : 'Vigil pack',
       })}`,
     );
   } finally {
     child.kill('SIGTERM');
     await new Promise((ok) => child.once('exit', ok));
+    if (a.serverLog) writeFileSync(a.serverLog, log);
     rmSync(data, { recursive: true, force: true });
   }
 }

@@ -5,7 +5,7 @@ import { ruleKeys, type SigmaRule } from '../detect/sigma/model.js';
 import type { JsonObject } from '../ingest/types.js';
 import type { ColumnMapper, ColumnValues } from '../normalize/columns.js';
 import type { Mappings } from '../normalize/mappings.js';
-import { eventRow } from '../store/rows.js';
+import { writeEventRow } from '../store/rows.js';
 import type { WalPosition } from '../bus/wal.js';
 import { detectionAlertId, detectionAlertRow } from './alerts.js';
 import {
@@ -35,7 +35,7 @@ export interface PlainHit {
 export interface EnrichedBatch {
   readonly tenant: string;
   /**
-   * Event rows (eventRow), each ending in a newline: bytes, so they cross threads without a copy (the
+   * Event rows (writeEventRow), each ending in a newline: bytes, so they cross threads without a copy (the
    * view's ArrayBuffer holds nothing else, and may be longer than the rows).
    */
   readonly events: Uint8Array;
@@ -141,8 +141,8 @@ export class BatchEnricher {
         this.detections(tenant, received, now, eventId, columns, entities, detections, alerted, out);
         ruleIds = alerted;
       }
-      this.rows.push(
-        eventRow({
+      writeEventRow(
+        {
           tenant,
           eventId,
           time: flat.time,
@@ -152,7 +152,8 @@ export class BatchEnricher {
           columns,
           raw: line,
           ruleIds,
-        }),
+        },
+        this.rows,
       );
     }
     return {

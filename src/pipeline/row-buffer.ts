@@ -1,13 +1,15 @@
+import { TsvWriter } from '../store/tsv-writer.js';
+
 const MAX_SPARES = 4;
+const NO_ROWS = Buffer.alloc(0);
 
 /**
- * Newline-terminated rows encoded as UTF-8 straight into one buffer as they are made. Joining a
- * batch's rows into one string first, then encoding it, kept every row alive until the end of the
- * batch (so the collector promoted them all) and copied the text twice.
+ * A batch's rows, written straight into one buffer as they are made (see TsvWriter), in memory that
+ * goes round: the buffer moves to the thread that stores the rows, and comes back once they are.
  */
-export class RowBuffer {
-  private buf: Buffer | null = null;
-  private used = 0;
+export class RowBuffer extends TsvWriter {
+  /** Whether `buf` is a buffer of this batch (else it is the empty one left by take). */
+  private open = false;
   /** Whether `buf` was used before: its bytes past the rows are old rows, wiped on take. */
   private reused = false;
   /** Buffers handed back once their rows were stored (see recycle). */
@@ -16,15 +18,16 @@ export class RowBuffer {
   private hint: number;
 
   constructor(private readonly initialBytes = 1 << 16) {
+    super();
     this.hint = Math.max(64, initialBytes);
   }
 
-  /** Appends `row` and a newline. */
+  /** Appends `row`, already a line of text, and a newline. */
   push(row: string): void {
     // UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair is 2 units, 4 bytes).
     const worst = row.length * 3 + 1;
-    let buf = this.buf;
-    if (buf === null || this.used + worst > buf.length) buf = this.grow(this.used + worst);
+    if (!this.open || this.used + worst > this.buf.length) this.grow(this.used + worst);
+    const buf = this.buf;
     this.used += buf.write(row, this.used, 'utf8');
     buf[this.used++] = 0x0a;
   }
@@ -41,9 +44,11 @@ export class RowBuffer {
   take(): Uint8Array {
     const buf = this.buf;
     const used = this.used;
-    this.buf = null;
+    const open = this.open;
+    this.buf = NO_ROWS;
+    this.open = false;
     this.used = 0;
-    if (buf === null) return new Uint8Array(0);
+    if (!open) return new Uint8Array(0);
     if (this.reused) buf.fill(0, used);
     this.hint = Math.max(this.initialBytes, used + (used >> 2));
     return new Uint8Array(buf.buffer, buf.byteOffset, used);
@@ -60,23 +65,24 @@ export class RowBuffer {
     this.spares.length = Math.min(this.spares.length, MAX_SPARES);
   }
 
-  private grow(need: number): Buffer {
-    let size = this.buf === null ? this.hint : this.buf.length * 2;
+  protected grow(need: number): void {
+    let size = this.open ? this.buf.length * 2 : this.hint;
     while (size < need) size *= 2;
-    if (this.buf === null) {
+    if (!this.open) {
+      this.open = true;
       // The smallest spare that fits.
       for (let i = this.spares.length - 1; i >= 0; i--)
         if (this.spares[i]!.byteLength >= size) {
           const [spare] = this.spares.splice(i, 1);
           this.reused = true;
-          return (this.buf = Buffer.from(spare!));
+          this.buf = Buffer.from(spare!);
+          return;
         }
     }
     // Zero-filled: the spare bytes after the rows travel with them to the other thread.
     const next = Buffer.alloc(size);
     this.reused = false;
-    if (this.buf !== null) this.buf.copy(next, 0, 0, this.used);
+    next.set(this.buf.subarray(0, this.used));
     this.buf = next;
-    return next;
   }
 }

@@ -2,6 +2,7 @@ import type { ColumnValues } from '../normalize/columns.js';
 import type { FieldValue, Scalar } from '../normalize/flat-event.js';
 import { EVENT_COLUMNS, type EventColumn } from './schema.js';
 import type { InsertRows, Store } from './store.js';
+import { TsvBytes, type TsvWriter } from './tsv-writer.js';
 
 /** DateTime64(3) covers 1900–2299; times outside it are not real event times. */
 const MIN_TIME = Date.UTC(1900, 0, 1);
@@ -16,33 +17,45 @@ export function sqlTime(ms: number): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
 }
 
-interface SecondCache {
-  second: number;
+const DAY = 86_400_000;
+
+interface DayCache {
+  day: number;
+  /** `2024-05-01 `: the date, made once per day seen. */
   prefix: string;
 }
-const eventTimes: SecondCache = { second: NaN, prefix: '' };
-const receiveTimes: SecondCache = { second: NaN, prefix: '' };
+const eventDays: DayCache = { day: NaN, prefix: '' };
+const receiveDays: DayCache = { day: NaN, prefix: '' };
 
-/** sqlTime for a stream of times close together: the date and time of day are made once a second. */
-function rowTime(ms: number, cache: SecondCache): string {
-  const second = Math.floor(ms / 1000);
-  const milli = ms - second * 1000;
-  if (!Number.isInteger(milli)) return sqlTime(ms);
-  if (second !== cache.second) {
-    cache.second = second;
-    cache.prefix = sqlTime(second * 1000).slice(0, 19);
+function twoDigits(out: TsvWriter, n: number): void {
+  out.byte(0x30 + Math.floor(n / 10));
+  out.byte(0x30 + (n % 10));
+}
+
+/** sqlTime, written without making a string: events of a batch mostly share their day. */
+function writeTime(out: TsvWriter, ms: number, cache: DayCache): void {
+  const whole = Math.trunc(ms); // as Date reads it
+  const day = Math.floor(whole / DAY);
+  if (day !== cache.day) {
+    cache.day = day;
+    cache.prefix = sqlTime(day * DAY).slice(0, 11);
   }
-  return `${cache.prefix}.${milli < 10 ? '00' : milli < 100 ? '0' : ''}${milli}`;
+  out.ascii(cache.prefix);
+  let rest = whole - day * DAY;
+  const milli = rest % 1000;
+  rest = (rest - milli) / 1000;
+  twoDigits(out, Math.floor(rest / 3600));
+  out.byte(0x3a);
+  twoDigits(out, Math.floor(rest / 60) % 60);
+  out.byte(0x3a);
+  twoDigits(out, rest % 60);
+  out.byte(0x2e);
+  out.byte(0x30 + Math.floor(milli / 100));
+  twoDigits(out, milli % 100);
 }
 
 export function validTime(ms: number | null): ms is number {
   return ms !== null && Number.isFinite(ms) && ms >= MIN_TIME && ms <= MAX_TIME;
-}
-
-function fieldText(v: FieldValue): string {
-  const one = (x: Scalar) => (x === null ? '' : typeof x === 'string' ? x : String(x));
-  const t = Array.isArray(v) ? (v as readonly Scalar[]).map(one).join('\n') : one(v as Scalar);
-  return t.length > MAX_FIELD_TEXT ? t.slice(0, MAX_FIELD_TEXT) : t;
 }
 
 export interface StoredEvent {
@@ -59,125 +72,181 @@ export interface StoredEvent {
   readonly ruleIds: readonly string[];
 }
 
-type Kind = 'text' | 'int' | 'strings';
-
-interface ColumnPlan {
-  readonly name: EventColumn;
-  readonly kind: Kind;
-  /** For integer columns, the largest value that fits. */
-  readonly max: number;
-}
-
-/** The columns an event row fills, in order, and how each is written. */
+/** The columns an event row fills, in order. */
 export const EVENT_ROW_COLUMNS = Object.keys(EVENT_COLUMNS) as readonly EventColumn[];
 const INT_MAX: Readonly<Record<string, number>> = {
   UInt16: 0xffff,
   UInt32: 0xffffffff,
   UInt64: Number.MAX_SAFE_INTEGER,
 };
-const PLAN: readonly ColumnPlan[] = EVENT_ROW_COLUMNS.map((name) => {
-  const type: string = EVENT_COLUMNS[name];
-  if (type in INT_MAX) return { name, kind: 'int', max: INT_MAX[type]! };
-  if (type === 'Array(String)') return { name, kind: 'strings', max: 0 };
-  return { name, kind: 'text', max: 0 };
-});
 
-const TSV_SPECIAL = /[\\\t\n\r\0]/;
-const TSV_SPECIALS = /[\\\t\n\r\0]/g;
-const QUOTED_SPECIAL = /[\\'\t\n\r\0]/;
-const QUOTED_SPECIALS = /[\\'\t\n\r\0]/g;
-const ESCAPES: Readonly<Record<string, string>> = {
-  '\\': '\\\\',
-  "'": "\\'",
-  '\t': '\\t',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\0': '\\0',
+/** What fills each cell: one of the event's columns (by type), or a value the event itself holds. */
+const enum Cell {
+  Text,
+  Int,
+  Strings,
+  Time,
+  Received,
+  Tenant,
+  EventId,
+  Source,
+  RuleIds,
+  Fields,
+  Raw,
+}
+const OWN_CELLS: Readonly<Partial<Record<EventColumn, Cell>>> = {
+  ts: Cell.Time,
+  received: Cell.Received,
+  tenant: Cell.Tenant,
+  event_id: Cell.EventId,
+  source: Cell.Source,
+  rule_ids: Cell.RuleIds,
+  fields: Cell.Fields,
+  raw: Cell.Raw,
 };
-const escapeChar = (c: string) => ESCAPES[c]!;
+const CELLS: readonly Cell[] = EVENT_ROW_COLUMNS.map((name) => {
+  const own = OWN_CELLS[name];
+  if (own !== undefined) return own;
+  const type: string = EVENT_COLUMNS[name];
+  return type in INT_MAX ? Cell.Int : type === 'Array(String)' ? Cell.Strings : Cell.Text;
+});
+const MAXIMA: readonly number[] = EVENT_ROW_COLUMNS.map((name) => INT_MAX[EVENT_COLUMNS[name]] ?? 0);
+const COLUMN_INDEX = new Map<string, number>(EVENT_ROW_COLUMNS.map((c, i) => [c, i]));
 
-/** A top-level TabSeparated value: backslash escapes for the characters that delimit rows. */
-export function tsvText(s: string): string {
-  return TSV_SPECIAL.test(s) ? s.replace(TSV_SPECIALS, escapeChar) : s;
-}
+const TAB = 0x09;
+const NEWLINE = 0x0a;
+const QUOTE = 0x27;
+const COMMA = 0x2c;
 
-/**
- * A string inside an array or map value: quoted, with ClickHouse's escapes. The array or map text
- * is not escaped again as a whole: ClickHouse reads it as written.
- */
-function quoted(s: string): string {
-  return `'${QUOTED_SPECIAL.test(s) ? s.replace(QUOTED_SPECIALS, escapeChar) : s}'`;
-}
-
-function intText(v: unknown, max: number): string {
+function writeInt(out: TsvWriter, v: unknown, max: number): void {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
   // Out of range, ClickHouse would wrap it silently (a port of 70000 read as 4464): the default.
-  return Number.isInteger(n) && n >= 0 && n <= max ? String(n) : '0';
+  out.uint(Number.isInteger(n) && n >= 0 && n <= max ? n : 0);
 }
 
-function stringsText(v: unknown): string {
-  if (v === undefined || v === null) return '[]';
-  const items = Array.isArray(v) ? (v as unknown[]) : [v];
-  let out = '[';
-  for (let i = 0; i < items.length; i++) out += (i > 0 ? ',' : '') + quoted(String(items[i] ?? ''));
-  return out + ']';
-}
-
-const COLUMN_INDEX = new Map<string, number>(PLAN.map((c, i) => [c.name, i]));
-const cell = (name: EventColumn) => COLUMN_INDEX.get(name)!;
-const TS = cell('ts');
-const RECEIVED = cell('received');
-const TENANT = cell('tenant');
-const EVENT_ID = cell('event_id');
-const SOURCE = cell('source');
-const RULE_IDS = cell('rule_ids');
-const FIELDS = cell('fields');
-const RAW = cell('raw');
-const DEFAULT_CELLS: readonly string[] = PLAN.map((c) =>
-  c.kind === 'int' ? '0' : c.kind === 'strings' ? '[]' : '',
-);
-
-/** Scratch for the pieces of one map or row: joined once, instead of concatenated piece by piece. */
-const pairs: string[] = [];
-const cells: string[] = [];
-
-function fieldsText(fields: ReadonlyMap<string, FieldValue>): string {
-  pairs.length = 0;
-  for (const [k, v] of fields) {
-    if (v === null || k.charCodeAt(0) === 95 /* _ */) continue;
-    if (pairs.length >= MAX_FIELDS) break;
-    pairs.push(`${quoted(k)}:${quoted(fieldText(v))}`);
+function writeStrings(out: TsvWriter, v: unknown): void {
+  out.byte(0x5b);
+  if (v !== undefined && v !== null) {
+    const items = Array.isArray(v) ? (v as unknown[]) : [v];
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0) out.byte(COMMA);
+      out.quoted(String(items[i] ?? ''));
+    }
   }
-  return `{${pairs.join(',')}}`;
+  out.byte(0x5d);
 }
+
+const scalarText = (x: Scalar) => (x === null ? '' : typeof x === 'string' ? x : String(x));
+
+/** A field's value as one quoted string: an array's items on lines of their own, capped. */
+function writeFieldValue(out: TsvWriter, v: FieldValue): void {
+  out.byte(QUOTE);
+  if (!Array.isArray(v)) out.quotedPart(scalarText(v as Scalar), MAX_FIELD_TEXT);
+  else {
+    let left = MAX_FIELD_TEXT;
+    const items = v as readonly Scalar[];
+    for (let i = 0; i < items.length && left > 0; i++) {
+      if (i > 0) {
+        out.quotedPart('\n');
+        if (--left === 0) break;
+      }
+      const t = scalarText(items[i]!);
+      out.quotedPart(t, left);
+      left -= Math.min(t.length, left);
+    }
+  }
+  out.byte(QUOTE);
+}
+
+/** writeFields' state: forEach, unlike for…of over entries, allocates no pair per field. */
+let fieldsOut: TsvWriter | null = null;
+let fieldsWritten = 0;
+
+function writeField(v: FieldValue, k: string): void {
+  if (v === null || k.charCodeAt(0) === 95 /* _ */ || fieldsWritten >= MAX_FIELDS) return;
+  const out = fieldsOut!;
+  if (fieldsWritten++ > 0) out.byte(COMMA);
+  out.quoted(k);
+  out.byte(0x3a);
+  writeFieldValue(out, v);
+}
+
+function writeFields(out: TsvWriter, fields: ReadonlyMap<string, FieldValue>): void {
+  out.byte(0x7b);
+  fieldsOut = out;
+  fieldsWritten = 0;
+  fields.forEach(writeField);
+  fieldsOut = null;
+  out.byte(0x7d);
+}
+
+/** The event's own columns, by cell; reused from row to row. */
+const values: unknown[] = new Array<unknown>(EVENT_ROW_COLUMNS.length);
 
 /**
- * One TabSeparated line (without its newline) for the events table, filling EVENT_ROW_COLUMNS in
- * order: store it with insertEvents.
+ * One TabSeparated line for the events table, with its newline, filling EVENT_ROW_COLUMNS in
+ * order: store a block of them with insertEvents.
  */
-export function eventRow(e: StoredEvent): string {
-  for (let i = 0; i < DEFAULT_CELLS.length; i++) cells[i] = DEFAULT_CELLS[i]!;
+export function writeEventRow(e: StoredEvent, out: TsvWriter): void {
+  values.fill(undefined);
   // The event's own columns, a handful of the forty: the others keep their defaults.
   const c = e.columns as Readonly<Record<string, unknown>>;
   for (const name in c) {
     const i = COLUMN_INDEX.get(name);
-    if (i === undefined) continue;
-    const v = c[name];
-    const col = PLAN[i]!;
-    if (col.kind === 'int') cells[i] = intText(v, col.max);
-    else if (col.kind === 'strings') cells[i] = stringsText(v);
-    else if (v !== undefined && v !== null) cells[i] = tsvText(typeof v === 'string' ? v : String(v));
+    if (i !== undefined) values[i] = c[name];
   }
-  // The cells the event itself fills, over anything its columns held under those names.
-  cells[TS] = rowTime(validTime(e.time) ? e.time : e.received, eventTimes);
-  cells[RECEIVED] = rowTime(e.received, receiveTimes);
-  cells[TENANT] = tsvText(e.tenant);
-  cells[EVENT_ID] = tsvText(e.eventId);
-  cells[SOURCE] = tsvText(e.source ?? '');
-  cells[RULE_IDS] = e.ruleIds.length === 0 ? '[]' : stringsText(e.ruleIds);
-  cells[FIELDS] = fieldsText(e.fields);
-  cells[RAW] = tsvText(e.raw);
-  return cells.join('\t');
+  for (let i = 0; i < CELLS.length; i++) {
+    if (i > 0) out.byte(TAB);
+    // The cells the event itself fills win over anything its columns held under those names.
+    switch (CELLS[i]!) {
+      case Cell.Text: {
+        const v = values[i];
+        if (v !== undefined && v !== null) out.text(typeof v === 'string' ? v : String(v));
+        break;
+      }
+      case Cell.Int:
+        writeInt(out, values[i], MAXIMA[i]!);
+        break;
+      case Cell.Strings:
+        writeStrings(out, values[i]);
+        break;
+      case Cell.Time:
+        writeTime(out, validTime(e.time) ? e.time : e.received, eventDays);
+        break;
+      case Cell.Received:
+        writeTime(out, e.received, receiveDays);
+        break;
+      case Cell.Tenant:
+        out.text(e.tenant);
+        break;
+      case Cell.EventId:
+        out.text(e.eventId);
+        break;
+      case Cell.Source:
+        out.text(e.source ?? '');
+        break;
+      case Cell.RuleIds:
+        writeStrings(out, e.ruleIds);
+        break;
+      case Cell.Fields:
+        writeFields(out, e.fields);
+        break;
+      case Cell.Raw:
+        out.text(e.raw);
+        break;
+    }
+  }
+  out.byte(NEWLINE);
+}
+
+const scratch = new TsvBytes();
+
+/** writeEventRow as a string, without its newline: for a few rows (tests, tools). */
+export function eventRow(e: StoredEvent): string {
+  scratch.clear();
+  writeEventRow(e, scratch);
+  const bytes = scratch.bytes();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength - 1).toString('utf8');
 }
 
 /** Stores event rows (eventRow lines, each ending in a newline) as one block. */
