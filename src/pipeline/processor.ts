@@ -28,6 +28,19 @@ interface PreparedGroup {
   readonly incidents: IncidentInput[];
 }
 
+/** One log record's rows, being made (on a worker) or made. */
+interface Work {
+  readonly now: number;
+  readonly result: Promise<EnrichedBatch | null> | EnrichedBatch | null;
+}
+
+/** A group of log records handed to the workers, not yet correlated or stored. */
+interface StartedGroup {
+  readonly from: WalPosition;
+  readonly to: WalPosition;
+  readonly work: readonly Work[];
+}
+
 interface Checkpoint {
   /** Everything before this position is stored. */
   readonly position: WalPosition;
@@ -97,6 +110,8 @@ export class Processor {
   private suppressionList: readonly TenantSuppression[] = [];
   private readonly analytics = new AnalyticsStage();
   private poolFailureLogged = false;
+  /** The log's last records were all damaged: skip to its end once idle. */
+  private damagedTail = false;
   private position: WalPosition = { segment: 0, offset: 0 };
   private stopped = false;
   private loop: Promise<void> | null = null;
@@ -179,20 +194,21 @@ export class Processor {
         .entries.filter((e) => comparePositions(e.position, saved.pending!.to) < 0);
       await this.commit(await this.prepare(entries), saved.pending.from, saved.pending.to);
     }
-    // Two groups in flight: one being stored while the next is prepared. Inserts and checkpoints
-    // still happen one group at a time, in log order.
+    // A group is stored while the next is finished here and the one after that is already with the
+    // workers, so they never wait for this thread between groups. Inserts and checkpoints still
+    // happen one group at a time, in log order.
     let readFrom = this.position;
     let storing: Promise<void> | null = null;
+    let current: StartedGroup | null = null;
     while (!this.stopped) {
-      const { entries, skipped } = this.wal.read(readFrom, this.groupBytes);
-      if (skipped > 0) {
-        this.stats.damaged += skipped;
-        this.options.log?.(`ingest log: ${skipped} damaged record(s) skipped`);
-      }
-      if (entries.length === 0) {
+      current ??= this.startGroup(readFrom);
+      if (current === null) {
         await storing;
         storing = null;
-        if (skipped > 0) readFrom = this.position = this.wal.end();
+        if (this.damagedTail) {
+          this.damagedTail = false;
+          readFrom = this.position = this.wal.end();
+        }
         // Records appended while the last group was being stored: not idle yet.
         if (comparePositions(readFrom, this.wal.end()) < 0) continue;
         await this.options.incidents?.flush();
@@ -200,32 +216,52 @@ export class Processor {
         await this.wal.waitFor(readFrom);
         continue;
       }
-      const from = readFrom;
-      const to = entries.at(-1)!.next;
-      readFrom = to;
-      const rows = await this.prepare(entries);
+      readFrom = current.to;
+      const next = this.startGroup(readFrom);
+      const rows = await this.finish(current);
       await storing;
       if (this.stopped) return;
-      storing = this.commit(rows, from, to);
+      storing = this.commit(rows, current.from, current.to);
+      current = next;
     }
     await storing;
   }
 
+  /** Reads the next group from the log and hands its records to the workers; null if none yet. */
+  private startGroup(from: WalPosition): StartedGroup | null {
+    const { entries, skipped } = this.wal.read(from, this.groupBytes);
+    if (skipped > 0) {
+      this.stats.damaged += skipped;
+      this.options.log?.(`ingest log: ${skipped} damaged record(s) skipped`);
+    }
+    if (entries.length === 0) {
+      // Only damaged records up to the end: the pipeline moves past them once it is idle.
+      if (skipped > 0) this.damagedTail = true;
+      return null;
+    }
+    return { from, to: entries.at(-1)!.next, work: this.startWork(entries) };
+  }
+
+  private startWork(entries: readonly WalEntry[]): Work[] {
+    const now = Date.now();
+    this.stats.batches += entries.length;
+    return entries.map((entry) => ({ now, result: this.enrich(entry, now) }));
+  }
+
   /** Normalize, detect, correlate and build the rows of a group of log records. */
-  private async prepare(entries: readonly WalEntry[]): Promise<PreparedGroup> {
+  private prepare(entries: readonly WalEntry[]): Promise<PreparedGroup> {
+    return this.finish({ work: this.startWork(entries) });
+  }
+
+  /** Correlates each batch of a started group, in log order, and gathers the group's rows. */
+  private async finish(group: { readonly work: readonly Work[] }): Promise<PreparedGroup> {
     const events: Uint8Array[] = [];
     let eventCount = 0;
     const alerts: string[] = [];
     const incidents: IncidentInput[] = [];
-    const now = Date.now();
-    const work: (Promise<EnrichedBatch | null> | EnrichedBatch | null)[] = [];
-    for (const entry of entries) {
-      work.push(this.enrich(entry, now));
-      this.stats.batches++;
-    }
     const enrichStart = performance.now();
-    for (const w of work) {
-      const rows = await w;
+    for (const { now, result } of group.work) {
+      const rows = await result;
       if (rows === null) continue;
       events.push(rows.events);
       eventCount += rows.eventCount;

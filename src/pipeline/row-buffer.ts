@@ -1,6 +1,7 @@
 import { TsvWriter } from '../store/tsv-writer.js';
 
-const MAX_SPARES = 4;
+/** Spare buffers kept, largest first: enough for every batch the pipeline has in flight at once. */
+const MAX_SPARE_BYTES = 128 * 1024 * 1024;
 const NO_ROWS = Buffer.alloc(0);
 
 /**
@@ -62,7 +63,11 @@ export class RowBuffer extends TsvWriter {
   recycle(buffers: readonly ArrayBuffer[]): void {
     for (const b of buffers) if (b.byteLength >= this.initialBytes) this.spares.push(b); // a detached one has length 0
     this.spares.sort((a, b) => b.byteLength - a.byteLength);
-    this.spares.length = Math.min(this.spares.length, MAX_SPARES);
+    let kept = 0;
+    let bytes = 0;
+    while (kept < this.spares.length && bytes + this.spares[kept]!.byteLength <= MAX_SPARE_BYTES)
+      bytes += this.spares[kept++]!.byteLength;
+    this.spares.length = kept;
   }
 
   protected grow(need: number): void {

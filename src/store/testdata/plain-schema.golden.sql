@@ -54,7 +54,7 @@ CREATE TABLE IF NOT EXISTS events (
 PARTITION BY toDate(ts)
 ORDER BY (tenant, lower(host), ts)
 TTL toDateTime(received) + INTERVAL 90 DAY
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, min_bytes_for_wide_part = 134217728
 ;
 CREATE TABLE IF NOT EXISTS alerts (
   ts DateTime64(3, 'UTC'),
@@ -82,7 +82,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 PARTITION BY toDate(ts)
 ORDER BY (tenant, ts, rule_id)
 TTL toDateTime(created) + INTERVAL 90 DAY
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, min_bytes_for_wide_part = 134217728
 ;
 CREATE TABLE IF NOT EXISTS rules (
   tenant LowCardinality(String),
@@ -189,6 +189,10 @@ ALTER TABLE alerts ADD COLUMN IF NOT EXISTS entities Array(String)
 ;
 ALTER TABLE tokens ADD COLUMN IF NOT EXISTS expires DateTime64(3, 'UTC')
 ;
+ALTER TABLE events MODIFY SETTING min_bytes_for_wide_part = 134217728
+;
+ALTER TABLE alerts MODIFY SETTING min_bytes_for_wide_part = 134217728
+;
 ALTER TABLE events MODIFY TTL toDateTime(received) + INTERVAL 90 DAY
 ;
 ALTER TABLE alerts MODIFY TTL toDateTime(created) + INTERVAL 90 DAY
@@ -249,7 +253,7 @@ CREATE TABLE IF NOT EXISTS events (
 PARTITION BY toDate(ts)
 ORDER BY (tenant, lower(host), ts)
 
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, min_bytes_for_wide_part = 134217728
 ;
 CREATE TABLE IF NOT EXISTS alerts (
   ts DateTime64(3, 'UTC'),
@@ -277,7 +281,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 PARTITION BY toDate(ts)
 ORDER BY (tenant, ts, rule_id)
 
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, min_bytes_for_wide_part = 134217728
 ;
 CREATE TABLE IF NOT EXISTS rules (
   tenant LowCardinality(String),
@@ -440,7 +444,7 @@ CREATE TABLE IF NOT EXISTS events (
 PARTITION BY toDate(ts)
 ORDER BY (tenant, lower(host), ts)
 
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, min_bytes_for_wide_part = 134217728
 ;
 CREATE TABLE IF NOT EXISTS alerts (
   ts DateTime64(3, 'UTC'),
@@ -468,7 +472,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 PARTITION BY toDate(ts)
 ORDER BY (tenant, ts, rule_id)
 
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, min_bytes_for_wide_part = 134217728
 ;
 CREATE TABLE IF NOT EXISTS rules (
   tenant LowCardinality(String),
@@ -574,6 +578,10 @@ ORDER BY name
 ALTER TABLE alerts ADD COLUMN IF NOT EXISTS entities Array(String)
 ;
 ALTER TABLE tokens ADD COLUMN IF NOT EXISTS expires DateTime64(3, 'UTC')
+;
+ALTER TABLE events MODIFY SETTING min_bytes_for_wide_part = 134217728
+;
+ALTER TABLE alerts MODIFY SETTING min_bytes_for_wide_part = 134217728
 ;
 SELECT count() AS n FROM system.tables WHERE database = currentDatabase() AND name = {t:String} AND create_table_query LIKE '%TTL %'
 ;
@@ -639,7 +647,7 @@ CREATE TABLE IF NOT EXISTS events (
 PARTITION BY toDate(ts)
 ORDER BY (tenant, lower(host), ts)
 TTL toDateTime(received) + INTERVAL 30 DAY
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, min_bytes_for_wide_part = 134217728
 ;
 CREATE TABLE IF NOT EXISTS alerts (
   ts DateTime64(3, 'UTC'),
@@ -667,7 +675,7 @@ CREATE TABLE IF NOT EXISTS alerts (
 PARTITION BY toDate(ts)
 ORDER BY (tenant, ts, rule_id)
 TTL toDateTime(created) + INTERVAL 30 DAY
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, min_bytes_for_wide_part = 134217728
 ;
 CREATE TABLE IF NOT EXISTS rules (
   tenant LowCardinality(String),
@@ -773,6 +781,10 @@ ORDER BY name
 ALTER TABLE alerts ADD COLUMN IF NOT EXISTS entities Array(String)
 ;
 ALTER TABLE tokens ADD COLUMN IF NOT EXISTS expires DateTime64(3, 'UTC')
+;
+ALTER TABLE events MODIFY SETTING min_bytes_for_wide_part = 134217728
+;
+ALTER TABLE alerts MODIFY SETTING min_bytes_for_wide_part = 134217728
 ;
 ALTER TABLE events MODIFY TTL toDateTime(received) + INTERVAL 30 DAY
 ;
