@@ -56,7 +56,6 @@ export class RowsWriter {
 
   /** Whether this writer holds the lease and is writing (else it stands by). */
   active = false;
-  private restored = false;
 
   /** Stores rows, and answers the workers' history requests (they cannot open this store). */
   start(): void {
@@ -106,18 +105,16 @@ export class RowsWriter {
   }
 
   /**
-   * Waits for the lease; false if stopped first. The first time it is held, incidents are rebuilt
-   * from the store: at start-up, or on taking over from another writer, with all it wrote.
+   * Waits for the lease; false if stopped first. Each time it is taken, incidents are rebuilt from
+   * the store: at start-up, on taking over from another writer with all it wrote, and on taking it
+   * back after losing it, since another writer may have stored alerts in between.
    */
   private async takeLease(lease: PartitionLeases, ttl: number): Promise<boolean> {
     let waited = false;
     while (!this.stopped) {
       if (await lease.tryTake(0).catch(() => false)) {
         if (waited) this.options.log?.('writer lease taken over: active');
-        if (!this.restored) {
-          this.restored = true;
-          await this.options.incidents?.restore();
-        }
+        await this.options.incidents?.restore();
         this.active = true;
         return true;
       }

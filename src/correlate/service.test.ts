@@ -203,4 +203,50 @@ describe('IncidentService: the incident listener', () => {
     expect(service.stats.incidents).toBe(1);
     expect(heard).toEqual([]);
   });
+  it('restoring again continues from the stored alerts, as a fresh writer would', async () => {
+    const stored = (a: CorrelationAlert) =>
+      store.insert(
+        'alerts',
+        Buffer.from(
+          JSON.stringify({
+            tenant: 'delta',
+            alert_id: a.id,
+            kind: 'detection',
+            ts: sqlTime(a.time),
+            created: sqlTime(Date.now()),
+            rule_id: a.ruleId,
+            rule_title: a.title,
+            level: a.level,
+            tags: [],
+            host: a.host,
+            entities: a.entities.map(storedEntity),
+          }),
+        ),
+      );
+    // A writer stores and links an alert, then loses its lease.
+    const service = new IncidentService(store);
+    const mine = alert('DELTA01', 1, 'high', [['user', 'mallory']]);
+    await stored(mine);
+    await service.record([{ tenant: 'delta', facts: empty, alerts: [mine] }]);
+    // The writer in between stores another alert on the same host.
+    const theirs = alert('DELTA01', 2, 'high', [['user', 'mallory']]);
+    await stored(theirs);
+    // Taking the lease back, then linking the next alert: the incident has all three.
+    await service.restore();
+    const next = alert('DELTA01', 3, 'high', [['user', 'mallory']]);
+    await stored(next);
+    await service.record([{ tenant: 'delta', facts: empty, alerts: [next] }]);
+    await service.flush();
+    expect(service.unwritten).toBe(0);
+    const rows = await store.query<{ alert_count: number; detail: string }>(
+      `SELECT alert_count, detail FROM incidents FINAL WHERE tenant = 'delta' AND merged_into = ''`,
+    );
+    expect(rows).toHaveLength(1);
+    expect(Number(rows[0]!.alert_count)).toBe(3);
+    for (const a of [mine, theirs, next]) expect(rows[0]!.detail).toContain(a.id);
+    // What is in memory is what a writer starting now would build from the store.
+    const fresh = new IncidentService(store);
+    await fresh.restore();
+    expect(service.stats.incidents).toBe(fresh.stats.incidents);
+  });
 });

@@ -322,8 +322,19 @@ export class IncidentService {
     });
   }
 
-  /** Rebuilds the live builders from the alerts stored in the last week. */
+  /**
+   * Rebuilds the live builders from the alerts stored in the last week. What was in memory is
+   * dropped first, unwritten changes included: a writer that lost its lease and takes it again must
+   * continue from what the writer in between stored, not from its own stale incidents, whose rows
+   * would overwrite newer ones (the stored alerts hold everything the dropped changes came from).
+   */
   async restore(now = Date.now()): Promise<void> {
+    while (this.flushing !== null) await this.flushing;
+    this.builders.clear();
+    this.dirty.clear();
+    this.pending = [];
+    this.retiredChanged = [];
+    this.writtenAt.clear();
     const rows = await this.store.query<{
       tenant: string;
       alert_id: string;
@@ -363,6 +374,7 @@ export class IncidentService {
       b.takeMerges();
     }
     this.stats.restored = rows.length;
+    this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
     // Incidents the crash left unwritten are written now.
     const out: Buffer[] = [];
     for (const [tenant, b] of this.builders)
