@@ -164,12 +164,23 @@ export function compileMatcher(p: Pred): Matcher {
       return (c) => c.view.get(field) !== undefined;
     }
     case 'fieldref': {
+      // Some rules compare two fields on every event of their logsource: no lists built per test.
       const { field, other, op, cased } = p;
-      return (c) => {
-        const mine = cased ? scalars(c.view.get(field)).map(scalarText) : c.lower(field);
-        const theirs = cased ? scalars(c.view.get(other)).map(scalarText) : c.lower(other);
-        return some(mine, (a) => a !== null && some(theirs, (b) => b !== null && testString(op, a, b, null)));
-      };
+      if (cased)
+        return (c) => {
+          const theirs = c.view.get(other);
+          return someScalar(
+            c.view.get(field),
+            (a) =>
+              a !== null &&
+              someScalar(theirs, (b) => b !== null && testString(op, scalarText(a)!, scalarText(b)!, null)),
+          );
+        };
+      return (c) =>
+        c.someLower(
+          field,
+          (a) => a !== null && c.someLower(other, (b) => b !== null && testString(op, a, b, null)),
+        );
     }
   }
 }

@@ -26,6 +26,10 @@ const MODIFIER_SETS: string[][] = [
   ['gt'],
   ['neq'],
   ['contains', 'neq'],
+  ['fieldref'],
+  ['fieldref', 'contains'],
+  ['fieldref', 'cased'],
+  ['fieldref', 'endswith', 'cased'],
 ];
 
 /** Arbitrary rules and events whose texts are made of `alphabet`, with `regexes` for `re`. */
@@ -49,6 +53,14 @@ export function ruleArbitraries(
       if (modifiers.includes('gt'))
         return { kind: 'field', field: field || 'A', modifiers, values: [1], line: 1 };
       if (modifiers.includes('re')) return { kind: 'field', field, modifiers, values: [regex], line: 1 };
+      if (modifiers.includes('fieldref'))
+        return {
+          kind: 'field',
+          field: field || 'A',
+          modifiers,
+          values: [field === 'B' ? 'A' : 'B'],
+          line: 1,
+        };
       const vs = values.filter((v) => v !== null || modifiers.length === 0);
       return { kind: 'field', field, modifiers, values: vs.length > 0 ? vs : ['a'], line: 1 };
     });
