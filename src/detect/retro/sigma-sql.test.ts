@@ -76,6 +76,8 @@ describe('Sigma as SQL over stored events', () => {
     const cases: [string, number[]][] = [
       ['sel:\n  A|contains: äb\ncondition: sel', [events.length - 3]],
       ['sel:\n  A|endswith: ab\ncondition: sel', [events.length - 4]],
+      // The long value's stored head ends in x, the value itself does not.
+      ['sel:\n  A|endswith: x\ncondition: sel', []],
       ['sel:\n  A|cidr: 10.0.0.0/8\ncondition: sel', [events.length - 2]],
       ['sel:\n  B|cidr: 2001:db8::/32\ncondition: sel', [events.length - 2]],
       ['sel:\n  EventID|gte: 3\ncondition: sel', [events.length - 1]],

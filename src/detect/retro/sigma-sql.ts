@@ -98,13 +98,16 @@ class SigmaSql {
       const like = (loose: boolean) =>
         `(${h} LIKE ${this.param('String', likePattern(p.pattern, p.cased, loose))})`;
       if (bound === 'over') return `(${like(true)} OR ${multi} OR ${cut})`;
+      // A value cut in the store proves nothing about how the original ends.
       return p.pattern.some((x) => typeof x !== 'string' && x !== ANY_RUN)
         ? '0'
-        : `(${like(false)} AND NOT ${multi})`;
+        : `(${like(false)} AND NOT ${multi} AND NOT ${cut})`;
     }
     const exact =
       p.op === 'eq' ? `${h} = ${t}` : p.op === 'prefix' ? `startsWith(${h}, ${t})` : `endsWith(${h}, ${t})`;
-    if (bound === 'under') return `(${exact} AND NOT ${multi})`;
+    // A cut value still starts as the original did; its end and its whole are not the original's.
+    if (bound === 'under')
+      return p.op === 'prefix' ? `(${exact} AND NOT ${multi})` : `(${exact} AND NOT ${multi} AND NOT ${cut})`;
     return `(${exact} OR ${cut} OR (${multi} AND position(${h}, ${t}) > 0))`;
   }
 }
