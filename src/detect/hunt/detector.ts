@@ -3,7 +3,7 @@ import type { JsonObject } from '../../ingest/types.js';
 import type { CompiledRule, LogsourceVariant } from '../sigma/compile/rules.js';
 import { compileRules } from '../sigma/compile/rules.js';
 import type { CorrelationHit, RuleHit } from '../sigma/correlation/engine.js';
-import { viewOfMap, type FieldValue } from '../sigma/engine/event-view.js';
+import { MapView, type FieldValue } from '../sigma/engine/event-view.js';
 import { RuleSet } from '../sigma/engine/ruleset.js';
 import { ruleKeys, type DetectionRule, type Logsource, type SigmaRule } from '../sigma/model.js';
 import type { RuleError } from '../sigma/parse/errors.js';
@@ -59,6 +59,7 @@ export class Detector {
   private readonly compiled: readonly CompiledRule[];
   private readonly bucketFields: readonly string[];
   private index: RuleSet<CompiledRule> | null = null;
+  private readonly view = new MapView();
 
   constructor(
     rules: readonly SigmaRule[],
@@ -108,7 +109,9 @@ export class Detector {
     this.events++;
     const { fields, time } = flat;
     this.onEvent?.(fields, time, origin);
-    const matched = this.ruleSet.match(viewOfMap(fields));
+    // Matching is synchronous and keeps no reference to the view: one serves every event.
+    this.view.fields = fields;
+    const matched = this.ruleSet.match(this.view);
     if (matched.length === 0) return [];
     const event = json();
     const out: Detection[] = [];

@@ -17,7 +17,23 @@ export function viewOf(fields: Readonly<Record<string, FieldValue>>): EventView 
 
 /** A view over a flat event held in a Map (the normalizer's output). */
 export function viewOfMap(fields: ReadonlyMap<string, FieldValue>): EventView {
-  return { get: (field) => fields.get(field), values: () => fields.values() };
+  return new MapView(fields);
+}
+
+/**
+ * A view over a Map that can be pointed at the next event: a detector matching one event at a
+ * time needs no new view (an object and two closures) per event.
+ */
+export class MapView implements EventView {
+  constructor(public fields: ReadonlyMap<string, FieldValue> = new Map()) {}
+
+  get(field: string): FieldValue | undefined {
+    return this.fields.get(field);
+  }
+
+  values(): Iterable<FieldValue> {
+    return this.fields.values();
+  }
 }
 
 /** The text a scalar is compared as: numbers and booleans as written, null as no text. */
