@@ -13,7 +13,7 @@
  * same run: JSON.parse of the same events.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,11 +29,11 @@ import { ColumnMapper, Mappings } from '../src/normalize/index.js';
 import { makeBatch } from '../src/pipeline/batch.js';
 import { openStore } from '../src/store/index.js';
 import { natsPresent, startNatsCluster } from '../test/support/nats.js';
+import { cpuSeconds, memoryOf } from './proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, here.includes('dist') ? '../..' : '..');
 const corpus = resolve(root, '../shared/corpus');
-const TICK = 100; // clock ticks per second in /proc/<pid>/stat (USER_HZ on Linux)
 
 function args(argv: string[]) {
   let events = 300_000;
@@ -51,28 +51,6 @@ function args(argv: string[]) {
   if (rules.length === 0 && existsSync(join(corpus, 'sigma')))
     rules.push(...SIGMAHQ_RULE_TREES.map((t) => join(corpus, 'sigma', t)).filter((d) => existsSync(d)));
   return { events, workers, partitions, rules };
-}
-
-/** CPU seconds a process has used (user + system). */
-function cpuOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICK;
-  } catch {
-    return 0;
-  }
-}
-
-function rssOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
 
 const selfCpu = () => {
@@ -121,7 +99,7 @@ async function run(
     const total = records.length;
 
     // 1. The backlog, published as ingest nodes publish (split by host, message ids, R3 acks).
-    const natsBefore = natsPids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0);
+    const natsBefore = natsPids.reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0);
     const publishStart = performance.now();
     // The backlog is read in messages (one host's part of a request each): events per message
     // converts it back.
@@ -133,7 +111,7 @@ async function run(
     const perMessage = total / messages;
     const publishSeconds = (performance.now() - publishStart) / 1000;
     const natsPublishUs =
-      ((natsPids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0) - natsBefore) * 1e6) / total;
+      ((natsPids.reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0) - natsBefore) * 1e6) / total;
 
     // 2. The writer and the workers start on it. The clock runs from the moment every worker is
     //    up with its fair share of partitions until 10% of the backlog is left.
@@ -188,8 +166,8 @@ async function run(
       return {
         t: performance.now(),
         left,
-        workers: children.reduce((n, c) => n + cpuOf(c.pid), 0),
-        nats: natsPids.reduce<number>((sum, pid) => sum + cpuOf(pid), 0),
+        workers: children.reduce((n, c) => n + cpuSeconds(c.pid), 0),
+        nats: natsPids.reduce<number>((sum, pid) => sum + cpuSeconds(pid), 0),
         self: selfCpu(),
       };
     };
@@ -240,7 +218,7 @@ async function run(
       workerUs: us(first.workers, last.workers),
       natsUs: us(first.nats, last.nats),
       writerUs: us(first.self, last.self),
-      workerRssMiB: Math.max(...children.map((c) => rssOf(c.pid))) / 2 ** 20,
+      workerRssMiB: Math.max(...children.map((c) => memoryOf(c.pid, 'VmHWM'))) / 2 ** 20,
     };
     for (const c of children) c.kill('SIGTERM');
     await Promise.all(

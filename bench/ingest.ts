@@ -17,6 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateSampleEvents } from '../src/demo/sample-events.js';
 import { SIGMAHQ_RULE_TREES } from '../src/detect/sigma/load.js';
+import { cpuOf, memoryOf, threadsOf } from './proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, here.includes('dist') ? '../..' : '..');
@@ -84,48 +85,6 @@ function eventLines(want: 'otrf' | 'sample'): { lines: string[]; source: string 
   }
   const events = generateSampleEvents({ now: Date.now(), seed: 1, background: 50_000 });
   return { lines: events.map((e) => JSON.stringify(e)), source: 'generated sample events' };
-}
-
-function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** The process's user and system CPU seconds so far, all threads, from /proc (0 where absent). */
-function cpuOf(pid: number): { user: number; sys: number } {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return { user: Number(f[11]) / 100, sys: Number(f[12]) / 100 };
-  } catch {
-    return { user: 0, sys: 0 };
-  }
-}
-
-/** Each thread's name and CPU seconds so far (user + system). */
-function threadsOf(pid: number): Map<string, { name: string; cpu: number }> {
-  const out = new Map<string, { name: string; cpu: number }>();
-  let tids: string[] = [];
-  try {
-    tids = readdirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const tid of tids) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      out.set(tid, { name, cpu: (Number(f[11]) + Number(f[12])) / 100 });
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return out;
 }
 
 /**
@@ -213,8 +172,8 @@ async function main(): Promise<void> {
       }, 50);
     });
     console.log(log.split('\n').find((l) => l.includes('rules:')) ?? '');
-    let peakRss = rssOf(child.pid!);
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, rssOf(child.pid!))), 200);
+    let peakRss = memoryOf(child.pid!, 'VmRSS');
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, memoryOf(child.pid!, 'VmRSS'))), 200);
 
     let next = 0;
     let retries = 0;

@@ -8,11 +8,12 @@
  *   npm run bench:ui -- [--alerts N]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Page } from 'playwright-core';
+import { memoryOf } from './proc.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, here.includes('dist') ? '../..' : '..');
@@ -69,11 +70,6 @@ function events(from: number, to: number, now: number): Buffer {
     );
   }
   return Buffer.from(lines.join('\n') + '\n');
-}
-
-function rssOf(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) * 1024 : 0;
 }
 
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -258,7 +254,7 @@ async function main(): Promise<void> {
         );
       }
     } else console.log(`\n(no ${CHROMIUM}: page timings skipped)`);
-    console.log(`\nserver RSS ${(rssOf(child.pid!) / 2 ** 20).toFixed(0)} MiB`);
+    console.log(`\nserver RSS ${(memoryOf(child.pid!, 'VmRSS') / 2 ** 20).toFixed(0)} MiB`);
   } catch (e) {
     console.error(`server output (last 4 KB):\n${log.slice(-4096)}`);
     throw e;
