@@ -28,17 +28,16 @@ interface PreparedGroup {
   readonly incidents: IncidentInput[];
 }
 
-/** One log record's rows, being made (on a worker) or made. */
+/** Log records handed to the workers at `now`: each one's rows, being made or made. */
 interface Work {
   readonly now: number;
-  readonly result: Promise<EnrichedBatch | null> | EnrichedBatch | null;
+  readonly results: readonly (Promise<EnrichedBatch | null> | EnrichedBatch | null)[];
 }
 
 /** A group of log records handed to the workers, not yet correlated or stored. */
-interface StartedGroup {
+interface StartedGroup extends Work {
   readonly from: WalPosition;
   readonly to: WalPosition;
-  readonly work: readonly Work[];
 }
 
 interface Checkpoint {
@@ -239,28 +238,28 @@ export class Processor {
       if (skipped > 0) this.damagedTail = true;
       return null;
     }
-    return { from, to: entries.at(-1)!.next, work: this.startWork(entries) };
+    return { from, to: entries.at(-1)!.next, ...this.startWork(entries) };
   }
 
-  private startWork(entries: readonly WalEntry[]): Work[] {
+  private startWork(entries: readonly WalEntry[]): Work {
     const now = Date.now();
     this.stats.batches += entries.length;
-    return entries.map((entry) => ({ now, result: this.enrich(entry, now) }));
+    return { now, results: entries.map((entry) => this.enrich(entry, now)) };
   }
 
   /** Normalize, detect, correlate and build the rows of a group of log records. */
   private prepare(entries: readonly WalEntry[]): Promise<PreparedGroup> {
-    return this.finish({ work: this.startWork(entries) });
+    return this.finish(this.startWork(entries));
   }
 
   /** Correlates each batch of a started group, in log order, and gathers the group's rows. */
-  private async finish(group: { readonly work: readonly Work[] }): Promise<PreparedGroup> {
+  private async finish({ now, results }: Work): Promise<PreparedGroup> {
     const events: Uint8Array[] = [];
     let eventCount = 0;
     const alerts: string[] = [];
     const incidents: IncidentInput[] = [];
     const enrichStart = performance.now();
-    for (const { now, result } of group.work) {
+    for (const result of results) {
       const rows = await result;
       if (rows === null) continue;
       events.push(rows.events);
@@ -305,7 +304,7 @@ export class Processor {
     }
     this.stats.insertMs += performance.now() - insertStart;
     // Stored: the rows' buffers go back to the workers to be filled again.
-    if (this.pool?.usable) this.pool.recycle(rows.events);
+    this.pool?.recycle(rows.events);
     this.announceAlerts(rows.incidents);
     await this.options.incidents?.record(rows.incidents);
     await writeDurableJson(this.checkpointPath, { position: to, pending: null } satisfies Checkpoint);
