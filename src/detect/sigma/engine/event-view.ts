@@ -15,14 +15,9 @@ export function viewOf(fields: Readonly<Record<string, FieldValue>>): EventView 
   };
 }
 
-/** A view over a flat event held in a Map (the normalizer's output). */
-export function viewOfMap(fields: ReadonlyMap<string, FieldValue>): EventView {
-  return new MapView(fields);
-}
-
 /**
- * A view over a Map that can be pointed at the next event: a detector matching one event at a
- * time needs no new view (an object and two closures) per event.
+ * A view over a flat event held in a Map (the normalizer's output), which can be pointed at the next
+ * event: a detector matching one event at a time needs no new view per event.
  */
 export class MapView implements EventView {
   constructor(public fields: ReadonlyMap<string, FieldValue> = new Map()) {}
