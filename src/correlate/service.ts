@@ -134,6 +134,9 @@ function mergedRow(tenant: string, from: string, into: string, version: number, 
   );
 }
 
+/** An incident's key in the service's maps: tenant and id (tenants may reuse ids). */
+const incidentKey = (tenant: string, id: string) => `${tenant}\u0000${id}`;
+
 /**
  * Incidents built live, as alerts are stored: one builder per tenant (tenants never link), the
  * incidents each group touched written back after it. After a restart the builders are rebuilt
@@ -202,7 +205,7 @@ export class IncidentService {
       for (const m of b.takeMerges()) {
         this.stats.merges++;
         dirty.delete(m.from);
-        this.forget(`${input.tenant}\u0000${m.from}`);
+        this.forget(incidentKey(input.tenant, m.from));
         this.pending.push(mergedRow(input.tenant, m.from, m.into, this.nextVersion(now), now));
       }
       // A retired incident leaves memory: its last state is written now.
@@ -210,12 +213,16 @@ export class IncidentService {
         if (dirty.delete(inc.id)) {
           this.pending.push(incidentRow(input.tenant, inc, this.nextVersion(now), now));
           this.retiredChanged.push({ tenant: input.tenant, incident: inc });
-        } else this.forget(`${input.tenant}\u0000${inc.id}`);
+        } else this.forget(incidentKey(input.tenant, inc.id));
       }
     }
-    this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
+    this.countOpen();
     if (this.flushing === null && now - this.lastFlush >= Math.max(FLUSH_MS, 4 * this.lastFlushCost))
       await this.flush(now, this.flushBudgetBytes);
+  }
+
+  private countOpen(): void {
+    this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
   }
 
   private forget(key: string): void {
@@ -249,7 +256,7 @@ export class IncidentService {
     const order = [];
     for (const [tenant, ids] of this.dirty)
       for (const id of ids) {
-        const key = `${tenant}\u0000${id}`;
+        const key = incidentKey(tenant, id);
         order.push({ tenant, id, urgent: !this.announced.has(key), at: this.writtenAt.get(key) ?? 0 });
       }
     return order.sort((x, y) => (x.urgent === y.urgent ? x.at - y.at : x.urgent ? -1 : 1));
@@ -276,7 +283,7 @@ export class IncidentService {
       bytes += row.length;
       rows.push(row);
       written.push({ tenant, incident: inc });
-      this.writtenAt.set(`${tenant}\u0000${id}`, now);
+      this.writtenAt.set(incidentKey(tenant, id), now);
       this.writing = rows.length;
       if (performance.now() - slice > SLICE_MS) {
         await new Promise((ok) => setImmediate(ok));
@@ -294,7 +301,7 @@ export class IncidentService {
       this.stats.lastError = (e as Error).message;
       this.log(`storing incidents failed: ${(e as Error).message}`);
       for (const { tenant, incident } of written.slice(0, retired))
-        this.forget(`${tenant}\u0000${incident.id}`);
+        this.forget(incidentKey(tenant, incident.id));
     } finally {
       this.writing = 0;
     }
@@ -307,7 +314,7 @@ export class IncidentService {
    */
   private announce(written: readonly { tenant: string; incident: Incident }[], retired: number): void {
     written.forEach(({ tenant, incident }, i) => {
-      const key = `${tenant}\u0000${incident.id}`;
+      const key = incidentKey(tenant, incident.id);
       const rank = levelRank(incident.severity);
       const before = this.announced.get(key);
       if (i < retired) this.forget(key);
@@ -374,14 +381,14 @@ export class IncidentService {
       b.takeMerges();
     }
     this.stats.restored = rows.length;
-    this.stats.incidents = [...this.builders.values()].reduce((s, b) => s + b.openCount, 0);
+    this.countOpen();
     // Incidents the crash left unwritten are written now.
     const out: Buffer[] = [];
     for (const [tenant, b] of this.builders)
       for (const inc of b.incidents()) {
         out.push(incidentRow(tenant, inc, this.nextVersion(now), now));
         // Announced before the restart (or lost with it): only later changes are news.
-        this.announced.set(`${tenant}\u0000${inc.id}`, levelRank(inc.severity));
+        this.announced.set(incidentKey(tenant, inc.id), levelRank(inc.severity));
       }
     if (out.length > 0) await this.store.insert('incidents', joinRows(out));
     if (rows.length > 0) this.log(`incidents: rebuilt from ${rows.length} recent alerts`);
