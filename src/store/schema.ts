@@ -70,7 +70,7 @@ const RETENTION_CLOCK = [
 /**
  * Parts below this size are compact: one data file instead of two files per column and index.
  * Every insert makes a part, so a wide one cost over a hundred file creations; measured on the
- * embedded store, compact parts take about a fifth less ClickHouse CPU per stored event. Merged
+ * embedded store, compact parts take about a quarter less ClickHouse CPU per stored event. Merged
  * parts past the size are wide, as large scans want.
  */
 const WIDE_PART_BYTES = 128 * 1024 * 1024;
