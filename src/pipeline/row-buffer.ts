@@ -9,8 +9,6 @@ const NO_ROWS = Buffer.alloc(0);
  * goes round: the buffer moves to the thread that stores the rows, and comes back once they are.
  */
 export class RowBuffer extends TsvWriter {
-  /** Whether `buf` is a buffer of this batch (else it is the empty one left by take). */
-  private open = false;
   /** Whether `buf` was used before: its bytes past the rows are old rows, wiped on take. */
   private reused = false;
   /** Buffers handed back once their rows were stored (see recycle). */
@@ -23,33 +21,21 @@ export class RowBuffer extends TsvWriter {
     this.hint = Math.max(64, initialBytes);
   }
 
-  /** Appends `row`, already a line of text, and a newline. */
-  push(row: string): void {
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit (a surrogate pair is 2 units, 4 bytes).
-    const worst = row.length * 3 + 1;
-    if (!this.open || this.used + worst > this.buf.length) this.grow(this.used + worst);
-    const buf = this.buf;
-    this.used += buf.write(row, this.used, 'utf8');
-    buf[this.used++] = 0x0a;
-  }
-
-  /** Drops the rows pushed since the last take (a batch that failed half-way). */
+  /** Drops the rows written since the last take (a batch that failed half-way). */
   discard(): void {
     this.used = 0;
   }
 
   /**
-   * The rows pushed since the last take. The view's ArrayBuffer holds nothing else and is never
+   * The rows written since the last take. The view's ArrayBuffer holds nothing else and is never
    * written again here, so it can be transferred to another thread as it is.
    */
   take(): Uint8Array {
     const buf = this.buf;
     const used = this.used;
-    const open = this.open;
     this.buf = NO_ROWS;
-    this.open = false;
     this.used = 0;
-    if (!open) return new Uint8Array(0);
+    if (buf.length === 0) return new Uint8Array(0);
     if (this.reused) buf.fill(0, used);
     this.hint = Math.max(this.initialBytes, used + (used >> 2));
     return new Uint8Array(buf.buffer, buf.byteOffset, used);
@@ -71,10 +57,11 @@ export class RowBuffer extends TsvWriter {
   }
 
   protected grow(need: number): void {
-    let size = this.open ? this.buf.length * 2 : this.hint;
+    // An empty buffer is no batch's (every batch's buffer has room for at least 64 bytes).
+    const first = this.buf.length === 0;
+    let size = first ? this.hint : this.buf.length * 2;
     while (size < need) size *= 2;
-    if (!this.open) {
-      this.open = true;
+    if (first) {
       // The smallest spare that fits.
       for (let i = this.spares.length - 1; i >= 0; i--)
         if (this.spares[i]!.byteLength >= size) {
