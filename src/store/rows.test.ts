@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../normalize/flat-event.js';
 import { EVENT_ROW_COLUMNS, eventRow, writeEventRow, type StoredEvent } from './rows.js';
+import { tsvQuoted, tsvText } from './testing.js';
 import { TsvBytes } from './tsv-writer.js';
 
 const base: StoredEvent = {
@@ -167,21 +168,11 @@ describe('event rows (TabSeparated)', () => {
 
 // The encoder this replaced, which built each row as a string: the byte writer must agree with it.
 const MAX_FIELD_TEXT = 32 * 1024;
-const ESCAPES: Readonly<Record<string, string>> = {
-  '\\': '\\\\',
-  "'": "\\'",
-  '\t': '\\t',
-  '\n': '\\n',
-  '\r': '\\r',
-  '\0': '\\0',
-};
-const tsv = (s: string) => s.replace(/[\\\t\n\r\0]/g, (c) => ESCAPES[c]!);
-const quoted = (s: string) => `'${s.replace(/[\\'\t\n\r\0]/g, (c) => ESCAPES[c]!)}'`;
 const one = (x: unknown) => (x === null ? '' : typeof x === 'string' ? x : String(x));
 const strings = (v: unknown) =>
   v === undefined || v === null
     ? '[]'
-    : `[${(Array.isArray(v) ? v : [v]).map((x) => quoted(String(x ?? ''))).join(',')}]`;
+    : `[${(Array.isArray(v) ? v : [v]).map((x) => tsvQuoted(String(x ?? ''))).join(',')}]`;
 const INT_MAX: Record<string, number> = {
   record_id: Number.MAX_SAFE_INTEGER,
   source_port: 0xffff,
@@ -205,7 +196,7 @@ function stringRow(e: StoredEvent): string {
     const v = Object.hasOwn(c, name) ? c[name] : undefined;
     if (ints.has(name)) return int(name, v);
     if (lists.has(name)) return strings(v);
-    return v === undefined || v === null ? '' : tsv(one(v));
+    return v === undefined || v === null ? '' : tsvText(one(v));
   });
   const valid =
     e.time !== null &&
@@ -215,18 +206,18 @@ function stringRow(e: StoredEvent): string {
   const set = (name: string, cell: string) => (row[EVENT_ROW_COLUMNS.indexOf(name as never)] = cell);
   set('ts', time(valid ? e.time! : e.received));
   set('received', time(e.received));
-  set('tenant', tsv(e.tenant));
-  set('event_id', tsv(e.eventId));
-  set('source', tsv(e.source ?? ''));
+  set('tenant', tsvText(e.tenant));
+  set('event_id', tsvText(e.eventId));
+  set('source', tsvText(e.source ?? ''));
   set('rule_ids', strings(e.ruleIds));
   const pairs: string[] = [];
   for (const [k, v] of e.fields) {
     if (v === null || k.startsWith('_')) continue;
     if (pairs.length >= 512) break;
     const t = Array.isArray(v) ? v.map(one).join('\n') : one(v);
-    pairs.push(`${quoted(k)}:${quoted(t.slice(0, MAX_FIELD_TEXT))}`);
+    pairs.push(`${tsvQuoted(k)}:${tsvQuoted(t.slice(0, MAX_FIELD_TEXT))}`);
   }
   set('fields', `{${pairs.join(',')}}`);
-  set('raw', tsv(e.raw));
+  set('raw', tsvText(e.raw));
   return row.join('\t');
 }
