@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionOf } from '../bus/jetstream.js';
 import { ChdbStore } from '../store/chdb.js';
-import { eventRow, insertEvents, migrate } from '../store/index.js';
+import { eventRows, insertEvents, migrate, type StoredEvent } from '../store/index.js';
 import { readHistory, storeHistory, type HistoryEvent } from './history.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-history-'));
@@ -17,41 +17,37 @@ const HOSTS = Array.from({ length: 16 }, (_, i) => `WS${String(i).padStart(2, '0
 beforeAll(async () => {
   store = new ChdbStore(join(dir, 'store'));
   await migrate(store, { retentionDays: 0 });
-  const rows: string[] = [];
+  const rows: StoredEvent[] = [];
   HOSTS.forEach((host, h) => {
     for (let i = 0; i < 30; i++) {
       const tenant = h % 2 === 0 ? 'acme' : 'globex';
-      rows.push(
-        eventRow({
-          tenant,
-          eventId: `e-${h}-${i}`,
-          time: NOW - (30 - i) * 60_000,
-          received: NOW,
-          source: 'test',
-          fields: new Map(),
-          columns: { host: i === 7 ? host.toUpperCase() : host },
-          raw: JSON.stringify({ host, i, text: 'x'.repeat(200) }),
-          ruleIds: [],
-        }),
-      );
+      rows.push({
+        tenant,
+        eventId: `e-${h}-${i}`,
+        time: NOW - (30 - i) * 60_000,
+        received: NOW,
+        source: 'test',
+        fields: new Map(),
+        columns: { host: i === 7 ? host.toUpperCase() : host },
+        raw: JSON.stringify({ host, i, text: 'x'.repeat(200) }),
+        ruleIds: [],
+      });
     }
   });
   // A log file uploaded now whose events are two years old.
   for (let i = 0; i < 5; i++)
-    rows.push(
-      eventRow({
-        tenant: 'late',
-        eventId: `late-${i}`,
-        time: NOW - 730 * 86_400_000 + i * 60_000,
-        received: NOW,
-        source: 'test',
-        fields: new Map(),
-        columns: { host: 'OLD-1' },
-        raw: JSON.stringify({ host: 'OLD-1', i }),
-        ruleIds: [],
-      }),
-    );
-  await insertEvents(store, Buffer.from(rows.join('\n') + '\n'));
+    rows.push({
+      tenant: 'late',
+      eventId: `late-${i}`,
+      time: NOW - 730 * 86_400_000 + i * 60_000,
+      received: NOW,
+      source: 'test',
+      fields: new Map(),
+      columns: { host: 'OLD-1' },
+      raw: JSON.stringify({ host: 'OLD-1', i }),
+      ruleIds: [],
+    });
+  await insertEvents(store, eventRows(rows));
 });
 afterAll(async () => {
   await store.close();

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore } from '../store/chdb.js';
-import { alertRow, eventRow, migrate } from '../store/index.js';
+import { alertRow, EVENT_COLUMNS, EVENT_ROW_COLUMNS, eventRows, migrate } from '../store/index.js';
 import { storeRowsBatch, type PreparedRows } from './rows.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-rows-batch-'));
@@ -22,19 +22,17 @@ afterAll(async () => {
 /** Message `seq` of the stream: 10 events, and an alert on its 4th event. */
 function message(seq: number): PreparedRows {
   const id = `ep-${seq.toString(36)}`;
-  const events = Array.from({ length: 10 }, (_, i) =>
-    eventRow({
-      tenant: 'acme',
-      eventId: `${id}-${i.toString(36)}`,
-      time: T + seq * 1000 + i,
-      received: T,
-      source: 'test',
-      fields: new Map(),
-      columns: { host: `h${seq % 3}` },
-      raw: '{}',
-      ruleIds: [],
-    }),
-  );
+  const events = Array.from({ length: 10 }, (_, i) => ({
+    tenant: 'acme',
+    eventId: `${id}-${i.toString(36)}`,
+    time: T + seq * 1000 + i,
+    received: T,
+    source: 'test',
+    fields: new Map(),
+    columns: { host: `h${seq % 3}` },
+    raw: '{}',
+    ruleIds: [],
+  }));
   const alert = alertRow({
     tenant: 'acme',
     alertId: `${id}-3/rule-1`,
@@ -54,7 +52,7 @@ function message(seq: number): PreparedRows {
   return {
     id,
     eventCount: 10,
-    events: Buffer.from(events.join('\n') + '\n'),
+    events: eventRows(events),
     alerts: [alert],
     incidents: [],
   };
@@ -99,5 +97,38 @@ describe('storeRowsBatch', () => {
     expect(await storeRowsBatch(store, [inputsOnly])).toBe(0);
     expect(await storeRowsBatch(store, [])).toBe(0);
     expect(await counts()).toEqual(before);
+  });
+
+  it('stores the TabSeparated events an older Vigil left on the stream, beside current ones', async () => {
+    const cell = (column: string, type: string) =>
+      column === 'event_id'
+        ? 'old-2-0'
+        : column === 'tenant'
+          ? 'acme'
+          : type.startsWith('DateTime64')
+            ? '2026-11-30 10:00:00.000'
+            : type.startsWith('UInt')
+              ? '0'
+              : type.startsWith('Array')
+                ? '[]'
+                : type.startsWith('Map')
+                  ? "{'Image':'C:\\\\x.exe'}"
+                  : '';
+    const tsv = EVENT_ROW_COLUMNS.map((c) => cell(c, EVENT_COLUMNS[c])).join('\t') + '\n';
+    const legacy: PreparedRows = {
+      id: 'old-2',
+      eventCount: 1,
+      events: Buffer.from(tsv),
+      legacyFormat: 'TabSeparated',
+      alerts: [],
+      incidents: [],
+    };
+    const before = await counts();
+    expect(await storeRowsBatch(store, [legacy, message(30)])).toBe(0);
+    expect((await counts()).events - before.events).toBe(11);
+    const [row] = await store.query<{ image: string }>(
+      "SELECT fields['Image'] AS image FROM events WHERE event_id = 'old-2-0'",
+    );
+    expect(row?.image).toBe('C:\\x.exe');
   });
 });

@@ -1,25 +1,28 @@
 import type { IncidentInput } from '../correlate/index.js';
-import { insertEvents, type Store } from '../store/index.js';
+import { EVENT_ROW_COLUMNS, insertEvents, type Store } from '../store/index.js';
 
 /**
- * What a worker hands to the store for one event message: the event rows (TabSeparated, see
- * eventRow), the alerts as JSONEachRow, and what incident building needs. On the rows stream it
- * travels as a JSON header line followed by the event rows as they are.
+ * What a worker hands to the store for one event message: the event rows (RowBinary, see
+ * writeEventRow), the alerts as JSONEachRow, and what incident building needs. On the rows stream
+ * it travels as a JSON header line followed by the event rows as they are.
  */
 export interface PreparedRows {
   /** The source message's identity (`<stream epoch>-<sequence>`): the store's dedup token. */
   readonly id: string;
   readonly eventCount: number;
-  /** eventRow lines, each ending in a newline. */
+  /** writeEventRow rows, back to back. */
   readonly events: Uint8Array;
-  /** Rows written by a Vigil before TabSeparated events (header v1), still on the stream. */
-  readonly eventsAsJson?: boolean;
+  /**
+   * Rows an older Vigil left on the stream, in the format it wrote: JSONEachRow (header v1) or
+   * TabSeparated (v2).
+   */
+  readonly legacyFormat?: 'JSONEachRow' | 'TabSeparated';
   readonly alerts: readonly string[];
   readonly incidents: readonly IncidentInput[];
 }
 
 interface Header {
-  readonly v: 1 | 2;
+  readonly v: 1 | 2 | 3;
   readonly id: string;
   readonly eventCount: number;
   readonly alerts: readonly string[];
@@ -28,7 +31,7 @@ interface Header {
 
 export function encodeRows(r: PreparedRows): Buffer {
   const header: Header = {
-    v: 2,
+    v: 3,
     id: r.id,
     eventCount: r.eventCount,
     alerts: r.alerts,
@@ -42,7 +45,8 @@ export function decodeRows(payload: Uint8Array): PreparedRows {
   const nl = buf.indexOf(10);
   if (nl < 0) throw new Error('rows message without a header line');
   const header = JSON.parse(buf.subarray(0, nl).toString('utf8')) as Partial<Header>;
-  if (header.v !== 1 && header.v !== 2) throw new Error(`unknown rows message version ${String(header.v)}`);
+  if (header.v !== 1 && header.v !== 2 && header.v !== 3)
+    throw new Error(`unknown rows message version ${String(header.v)}`);
   if (typeof header.id !== 'string' || header.id === '') throw new Error('rows message without an id');
   if (
     !Number.isInteger(header.eventCount) ||
@@ -56,7 +60,11 @@ export function decodeRows(payload: Uint8Array): PreparedRows {
     alerts: header.alerts,
     incidents: header.incidents,
     events: buf.subarray(nl + 1),
-    ...(header.v === 1 ? { eventsAsJson: true } : {}),
+    ...(header.v === 1
+      ? { legacyFormat: 'JSONEachRow' }
+      : header.v === 2
+        ? { legacyFormat: 'TabSeparated' }
+        : {}),
   };
 }
 
@@ -78,10 +86,17 @@ async function insertRowsEvents(
   rows: readonly PreparedRows[],
   dedupToken?: string,
 ): Promise<void> {
-  const current = rows.filter((r) => r.eventsAsJson !== true).map((r) => r.events);
-  const legacy = rows.filter((r) => r.eventsAsJson === true).map((r) => r.events);
+  const current = rows.filter((r) => r.legacyFormat === undefined).map((r) => r.events);
   if (current.length > 0) await insertEvents(store, current, dedupToken);
-  if (legacy.length > 0) await store.insert('events', legacy, dedupToken === undefined ? {} : { dedupToken });
+  for (const format of ['JSONEachRow', 'TabSeparated'] as const) {
+    const legacy = rows.filter((r) => r.legacyFormat === format).map((r) => r.events);
+    if (legacy.length > 0)
+      await store.insert('events', legacy, {
+        format,
+        ...(format === 'TabSeparated' ? { columns: EVENT_ROW_COLUMNS } : {}),
+        ...(dedupToken === undefined ? {} : { dedupToken }),
+      });
+  }
 }
 
 /** A message's first event id: event ids are the message's id and the event's index. */

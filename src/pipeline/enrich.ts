@@ -35,7 +35,7 @@ export interface PlainHit {
 export interface EnrichedBatch {
   readonly tenant: string;
   /**
-   * Event rows (writeEventRow), each ending in a newline: bytes, so they cross threads without a copy (the
+   * Event rows (writeEventRow, RowBinary): bytes, so they cross threads without a copy (the
    * view's ArrayBuffer holds nothing else, and may be longer than the rows).
    */
   readonly events: Uint8Array;

@@ -20,7 +20,7 @@ import { decodeBatch, type IngestBatch } from './batch.js';
 import { AnalyticsStage } from './analytics-stage.js';
 
 interface PreparedGroup {
-  /** Event rows per batch (TabSeparated lines, each ending in a newline). */
+  /** Event rows per batch (writeEventRow, RowBinary). */
   readonly events: Uint8Array[];
   readonly eventCount: number;
   readonly alerts: string[];

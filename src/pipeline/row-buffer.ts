@@ -1,14 +1,14 @@
-import { TsvWriter } from '../store/tsv-writer.js';
+import { RowBinaryWriter } from '../store/row-binary.js';
 
 /** Spare buffers kept, largest first: enough for every batch the pipeline has in flight at once. */
 const MAX_SPARE_BYTES = 128 * 1024 * 1024;
 const NO_ROWS = Buffer.alloc(0);
 
 /**
- * A batch's rows, written straight into one buffer as they are made (see TsvWriter), in memory that
+ * A batch's rows, written straight into one buffer as they are made (see RowBinaryWriter), in memory that
  * goes round: the buffer moves to the thread that stores the rows, and comes back once they are.
  */
-export class RowBuffer extends TsvWriter {
+export class RowBuffer extends RowBinaryWriter {
   /** Whether `buf` was used before: its bytes past the rows are old rows, wiped on take. */
   private reused = false;
   /** Buffers handed back once their rows were stored (see recycle). */

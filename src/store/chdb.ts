@@ -11,6 +11,7 @@ import {
   type InsertOptions,
   type InsertRows,
   type Params,
+  type InsertFormat,
   type Store,
 } from './store.js';
 
@@ -30,7 +31,7 @@ export class ChdbStore implements Store {
   readonly kind = 'embedded' as const;
   private readonly session: Session;
   private closed = false;
-  /** TabSeparated blocks wait here for ClickHouse to read them (see insertFromFile). */
+  /** RowBinary and TabSeparated blocks wait here for ClickHouse to read them (see insertFromFile). */
   private readonly spool: string;
   private spooled = 0;
   /** Per table, its columns' types, for the structure of a file read. */
@@ -78,7 +79,7 @@ export class ChdbStore implements Store {
     if (options.dedupToken !== undefined) settings.insert_deduplication_token = options.dedupToken;
     try {
       const format = options.format ?? 'JSONEachRow';
-      if (format === 'TabSeparated' || bytes >= FILE_INSERT_BYTES)
+      if (format !== 'JSONEachRow' || bytes >= FILE_INSERT_BYTES)
         await this.insertFromFile(table, rows, format, options.columns, settings);
       else
         await this.session.insert({
@@ -104,7 +105,7 @@ export class ChdbStore implements Store {
   private async insertFromFile(
     table: string,
     rows: InsertRows,
-    format: 'JSONEachRow' | 'TabSeparated',
+    format: InsertFormat,
     columns: readonly string[] | undefined,
     settings: Readonly<Record<string, string>>,
   ): Promise<void> {

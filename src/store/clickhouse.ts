@@ -73,18 +73,22 @@ export class ServerStore implements Store {
   async insert(table: string, rows: InsertRows, options: InsertOptions = {}): Promise<void> {
     if (rowBytes(rows) === 0) return;
     const columns = options.columns?.map(checkIdentifier);
+    const values = Readable.from(Buffer.isBuffer(rows) ? [rows] : rows);
+    const clickhouse_settings = {
+      max_partitions_per_insert_block: '0',
+      ...(options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),
+      ...(this.cluster === null ? {} : clusterInsertSettings(options.dedupToken !== undefined)),
+    };
     try {
-      await this.client.insert({
-        table: checkIdentifier(table),
-        values: Readable.from(Buffer.isBuffer(rows) ? [rows] : rows),
-        format: options.format ?? 'JSONEachRow',
-        ...(columns !== undefined && columns.length > 0 ? { columns: columns as [string, ...string[]] } : {}),
-        clickhouse_settings: {
-          max_partitions_per_insert_block: '0',
-          ...(options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),
-          ...(this.cluster === null ? {} : clusterInsertSettings(options.dedupToken !== undefined)),
-        },
+      // Rows arrive as bytes in their format. The client's insert() would treat a stream of them
+      // as JSON objects to encode (and takes no binary format): the bytes go as the statement's body.
+      const names = columns !== undefined && columns.length > 0 ? ` (${columns.join(', ')})` : '';
+      const result = await this.client.exec({
+        query: `INSERT INTO ${checkIdentifier(table)}${names} FORMAT ${options.format ?? 'JSONEachRow'}`,
+        values,
+        clickhouse_settings,
       });
+      result.stream.destroy();
     } catch (e) {
       throw new StoreError(`insert into ${table}: ${(e as Error).message}`, { cause: e });
     }

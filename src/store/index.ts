@@ -9,7 +9,7 @@ export { readMeta, writeMeta } from './meta.js';
 export {
   alertRow,
   EVENT_ROW_COLUMNS,
-  eventRow,
+  eventRows,
   insertEvents,
   sqlTime,
   validTime,

@@ -1,9 +1,14 @@
 import fc from 'fast-check';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { FieldValue } from '../normalize/flat-event.js';
-import { EVENT_ROW_COLUMNS, eventRow, writeEventRow, type StoredEvent } from './rows.js';
-import { tsvQuoted, tsvText } from './testing.js';
-import { TsvBytes } from './tsv-writer.js';
+import { ChdbStore } from './chdb.js';
+import { EVENT_ROW_COLUMNS, eventRows, insertEvents, writeEventRow, type StoredEvent } from './rows.js';
+import { RowBinaryBytes } from './row-binary.js';
+import { EVENT_COLUMNS, migrate } from './schema.js';
+import { RowBinaryReader, type RowValue } from './testing.js';
 
 const base: StoredEvent = {
   tenant: 't',
@@ -17,32 +22,40 @@ const base: StoredEvent = {
   ruleIds: [],
 };
 
-const cells = (line: string) => {
-  const parts = line.split('\t');
-  return Object.fromEntries(EVENT_ROW_COLUMNS.map((c, i) => [c, parts[i]]));
+/** Every row in the bytes, read back cell by cell; the bytes must hold whole rows and nothing else. */
+function readRows(bytes: Uint8Array): Record<string, RowValue>[] {
+  const r = new RowBinaryReader(bytes);
+  const rows: Record<string, RowValue>[] = [];
+  while (!r.done) rows.push(Object.fromEntries(EVENT_ROW_COLUMNS.map((c) => [c, r.value(EVENT_COLUMNS[c])])));
+  return rows;
+}
+
+const cells = (e: StoredEvent) => {
+  const rows = readRows(eventRows([e]));
+  expect(rows).toHaveLength(1);
+  return rows[0]!;
 };
 
-describe('event rows (TabSeparated)', () => {
+describe('event rows (RowBinary)', () => {
   it('fills every column in order, with defaults for absent ones', () => {
-    const line = eventRow(base);
-    expect(line.split('\t')).toHaveLength(EVENT_ROW_COLUMNS.length);
-    expect(cells(line)).toMatchObject({
-      ts: '2026-11-30 10:00:00.123',
-      received: '2026-11-30 10:00:01.000',
+    expect(cells(base)).toMatchObject({
+      ts: base.time,
+      received: base.received,
       tenant: 't',
       event_id: 'e1',
-      process_pid: '0',
+      source: 'flat',
+      process_pid: 0,
       host: '',
-      email_to: '[]',
-      rule_ids: '[]',
-      fields: '{}',
+      email_to: [],
+      rule_ids: [],
+      fields: [],
       raw: '{}',
     });
   });
 
-  it('never lets a value break the row: tabs, newlines and backslashes are escaped', () => {
-    const nasty = 'a\tb\nc\r\\d\u0000e';
-    const line = eventRow({
+  it('keeps any text as it is: tabs, newlines, quotes, backslashes and NULs', () => {
+    const nasty = "a\tb\nc\r\\d\u0000e'f";
+    const c = cells({
       ...base,
       tenant: nasty,
       raw: nasty,
@@ -54,20 +67,14 @@ describe('event rows (TabSeparated)', () => {
       ]),
       ruleIds: ["r'1"],
     });
-    for (const c of ['\n', '\r', '\u0000']) expect(line).not.toContain(c);
-    expect(line.split('\t')).toHaveLength(EVENT_ROW_COLUMNS.length);
-    const c = cells(line);
-    expect(c.tenant).toBe('a\\tb\\nc\\r\\\\d\\0e');
-    expect(c.raw).toBe(c.tenant);
-    // Inside arrays and maps, strings are quoted and escaped once.
-    expect(c.email_to).toBe("['a\\tb\\nc\\r\\\\d\\0e','o\\'k']");
-    expect(c.fields).toBe("{'a\\tb\\nc\\r\\\\d\\0e':'a\\tb\\nc\\r\\\\d\\0e'}");
-    expect(c.rule_ids).toBe("['r\\'1']");
+    expect(c).toMatchObject({ tenant: nasty, raw: nasty, host: nasty, rule_ids: ["r'1"] });
+    expect(c.email_to).toEqual([nasty, "o'k"]);
+    expect(c.fields).toEqual([[nasty, nasty]]);
   });
 
   it('leaves numbers that do not fit their column at the default, as ClickHouse would wrap them', () => {
-    const c = cells(
-      eventRow({
+    expect(
+      cells({
         ...base,
         columns: {
           destination_port: 70000,
@@ -77,29 +84,28 @@ describe('event rows (TabSeparated)', () => {
           record_id: '42',
         },
       }),
+    ).toMatchObject({ destination_port: 0, source_port: 443, process_pid: 0, parent_pid: 0, record_id: 42 });
+  });
+
+  it('takes the receive time when the event time is missing or absurd, and whole milliseconds', () => {
+    expect(cells({ ...base, time: null }).ts).toBe(base.received);
+    expect(cells({ ...base, time: 8e15 }).ts).toBe(base.received);
+    expect(cells({ ...base, time: Date.UTC(1969, 11, 31, 23, 59, 59, 998) + 0.5 }).ts).toBe(-1);
+    expect(cells({ ...base, time: 1_000.9 }).ts).toBe(1_000);
+  });
+
+  it('caps a huge field value at 32K characters, splitting no character into invalid bytes', () => {
+    const huge = `${'x'.repeat(32 * 1024 - 1)}😀tail`;
+    for (const v of [huge, ['a', huge], ['b'.repeat(32 * 1024), 'c']]) {
+      const e = { ...base, fields: new Map<string, FieldValue>([['F', v]]) };
+      expect(cells(e).fields).toEqual(expected(e).fields);
+    }
+    expect((cells({ ...base, fields: new Map([['F', huge]]) }).fields as string[][])[0]![1]).toHaveLength(
+      32 * 1024,
     );
-    expect(c).toMatchObject({
-      destination_port: '0',
-      source_port: '443',
-      process_pid: '0',
-      parent_pid: '0',
-      record_id: '42',
-    });
   });
 
-  it('takes the receive time when the event time is missing or absurd', () => {
-    expect(cells(eventRow({ ...base, time: null })).ts).toBe('2026-11-30 10:00:01.000');
-    expect(cells(eventRow({ ...base, time: 8e15 })).ts).toBe('2026-11-30 10:00:01.000');
-  });
-
-  it('escapes only what needs it', () => {
-    const text = 'plain text, "quoted" and \'single\'';
-    expect(cells(eventRow({ ...base, raw: text })).raw).toBe(text);
-    expect(cells(eventRow({ ...base, raw: 'C:\\Windows' })).raw).toBe('C:\\\\Windows');
-  });
-
-  it('writes the bytes the string-built rows had, whatever the event holds', () => {
-    // Long texts too: past a few dozen characters the writer takes another path.
+  it('holds whatever the event holds, as the plain reading of the event says', () => {
     const piece = fc.oneof(
       fc.string(),
       fc.constantFrom('\t', '\n', '\r', '\\', '\0', "'", 'é€😀', '\ud800', '\udc00'),
@@ -111,113 +117,132 @@ describe('event rows (TabSeparated)', () => {
     );
     const scalar = fc.oneof(text, fc.integer(), fc.double(), fc.boolean(), fc.constant(null));
     const value = fc.oneof(scalar, fc.array(scalar, { maxLength: 4 }));
-    const event = fc.record({
-      tenant: text,
-      eventId: text,
-      time: fc.oneof(fc.constant(null), fc.integer({ min: -1e15, max: 1e16 }), fc.double()),
-      received: fc.integer({ min: 0, max: 4e12 }),
-      source: fc.oneof(fc.constant(null), text),
-      fields: fc.array(fc.tuple(text, value), { maxLength: 8 }).map((kv) => new Map<string, FieldValue>(kv)),
-      columns: fc.dictionary(
-        fc.oneof(fc.constantFrom(...EVENT_ROW_COLUMNS), text),
-        fc.oneof(
-          value,
-          fc.constant(undefined),
-          fc.integer({ min: -1, max: 2 ** 54 }),
-          fc.stringMatching(/^\d{1,18}$/),
-        ),
-      ),
-      raw: text,
-      ruleIds: fc.array(text, { maxLength: 3 }),
-    });
     fc.assert(
-      fc.property(event, (e) => {
-        const bytes = new TsvBytes();
-        writeEventRow(e as StoredEvent, bytes);
-        expect(Buffer.from(bytes.bytes())).toEqual(Buffer.from(`${stringRow(e as StoredEvent)}\n`));
+      fc.property(fc.array(storedEvent(text, value), { minLength: 1, maxLength: 3 }), (events) => {
+        const out = new RowBinaryBytes();
+        for (const e of events) writeEventRow(e, out);
+        expect(readRows(out.bytes())).toEqual(events.map(expected));
       }),
       { numRuns: 500 },
     );
   });
 
-  it('writes times on both sides of midnight and of 1970 as Date does', () => {
-    for (const time of [
-      Date.UTC(1969, 11, 31, 23, 59, 59, 999),
-      Date.UTC(1970, 0, 1),
-      -0.5,
-      Date.UTC(1900, 0, 1),
-      Date.UTC(2299, 11, 30, 23, 59, 59, 999),
-      Date.UTC(2026, 11, 1, 23, 59, 59, 999) + 0.9,
-      Date.UTC(2026, 11, 2),
-    ])
-      expect(cells(eventRow({ ...base, time })).ts).toBe(
-        new Date(time).toISOString().slice(0, 23).replace('T', ' '),
+  it('is read by ClickHouse as written, hostile text and all', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'vigil-rows-'));
+    const store = new ChdbStore(join(dir, 'store'));
+    try {
+      await migrate(store, { retentionDays: 0 });
+      const texts = ['plain', "a\tb\nc\r\\d\u0000e'f", 'é€😀', '\ud800 lone', 'x'.repeat(5000), ''];
+      const events = texts.map((t, i): StoredEvent => ({
+        ...base,
+        eventId: `e${i}`,
+        raw: t,
+        columns: { host: t, process_command_line: t, process_pid: 4000 + i, email_to: [t, 'b'] },
+        fields: new Map<string, FieldValue>([
+          ['Text', t],
+          ['List', [t, 1, null]],
+        ]),
+        ruleIds: i % 2 === 0 ? [] : ['r1', t],
+      }));
+      await insertEvents(store, [eventRows(events.slice(0, 3)), eventRows(events.slice(3))], 'rows-test');
+      const back = await store.query<Record<string, unknown>>(
+        `SELECT event_id, toString(toUnixTimestamp64Milli(ts)) AS ts, host, process_command_line, process_pid,
+                email_to, rule_ids, fields['Text'] AS text, fields['List'] AS list, raw
+         FROM events ORDER BY event_id`,
       );
-  });
-
-  it('caps a huge field value at 32K characters, splitting no character into invalid bytes', () => {
-    const huge = `${'x'.repeat(32 * 1024 - 1)}😀tail`;
-    for (const v of [huge, ['a', huge], ['b'.repeat(32 * 1024), 'c']]) {
-      const e = { ...base, fields: new Map<string, FieldValue>([['F', v]]) };
-      const bytes = new TsvBytes();
-      writeEventRow(e, bytes);
-      expect(Buffer.from(bytes.bytes())).toEqual(Buffer.from(`${stringRow(e)}\n`));
+      expect(back).toEqual(
+        events.map((e) => {
+          const x = expected(e);
+          const f = new Map(x.fields as [string, string][]);
+          return {
+            event_id: x.event_id,
+            ts: String(x.ts),
+            host: x.host,
+            process_command_line: x.process_command_line,
+            process_pid: x.process_pid,
+            email_to: x.email_to,
+            rule_ids: x.rule_ids,
+            text: f.get('Text'),
+            list: f.get('List'),
+            raw: x.raw,
+          };
+        }),
+      );
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
-// The encoder this replaced, which built each row as a string: the byte writer must agree with it.
+function storedEvent(text: fc.Arbitrary<string>, value: fc.Arbitrary<FieldValue>): fc.Arbitrary<StoredEvent> {
+  return fc.record({
+    tenant: text,
+    eventId: text,
+    time: fc.oneof(fc.constant(null), fc.integer({ min: -1e15, max: 1e16 }), fc.double()),
+    received: fc.integer({ min: 0, max: 4e12 }),
+    source: fc.oneof(fc.constant(null), text),
+    fields: fc.array(fc.tuple(text, value), { maxLength: 8 }).map((kv) => new Map<string, FieldValue>(kv)),
+    columns: fc.dictionary(
+      fc.oneof(fc.constantFrom(...EVENT_ROW_COLUMNS), text),
+      fc.oneof(
+        value,
+        fc.constant(undefined),
+        fc.integer({ min: -1, max: 2 ** 54 }),
+        fc.stringMatching(/^\d{1,18}$/),
+      ),
+    ),
+    raw: text,
+    ruleIds: fc.array(text, { maxLength: 3 }),
+  }) as fc.Arbitrary<StoredEvent>;
+}
+
+// What each cell should hold, worked out the plain way. Text is as Buffer.from reads it back
+// (a lone surrogate is U+FFFD).
 const MAX_FIELD_TEXT = 32 * 1024;
+const utf8 = (s: string) => Buffer.from(s).toString();
 const one = (x: unknown) => (x === null ? '' : typeof x === 'string' ? x : String(x));
-const strings = (v: unknown) =>
-  v === undefined || v === null
-    ? '[]'
-    : `[${(Array.isArray(v) ? v : [v]).map((x) => tsvQuoted(String(x ?? ''))).join(',')}]`;
 const INT_MAX: Record<string, number> = {
   record_id: Number.MAX_SAFE_INTEGER,
   source_port: 0xffff,
   destination_port: 0xffff,
-};
-const int = (name: string, v: unknown) => {
-  const max = INT_MAX[name] ?? 0xffffffff;
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= 0 && n <= max ? String(n) : '0';
-};
-const time = (ms: number) => {
-  const iso = new Date(ms).toISOString();
-  return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
+  process_pid: 0xffffffff,
+  parent_pid: 0xffffffff,
 };
 
-function stringRow(e: StoredEvent): string {
-  const ints = new Set(['record_id', 'process_pid', 'parent_pid', 'source_port', 'destination_port']);
-  const lists = new Set(['email_to', 'rule_ids']);
+function expected(e: StoredEvent): Record<string, RowValue> {
   const c = e.columns as Record<string, unknown>;
-  const row = EVENT_ROW_COLUMNS.map((name) => {
+  const row: Record<string, RowValue> = {};
+  for (const name of EVENT_ROW_COLUMNS) {
     const v = Object.hasOwn(c, name) ? c[name] : undefined;
-    if (ints.has(name)) return int(name, v);
-    if (lists.has(name)) return strings(v);
-    return v === undefined || v === null ? '' : tsvText(one(v));
-  });
+    const max = INT_MAX[name];
+    if (max !== undefined) {
+      const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
+      row[name] = Number.isInteger(n) && n >= 0 && n <= max ? n : 0;
+    } else if (name === 'email_to')
+      row[name] =
+        v === undefined || v === null ? [] : (Array.isArray(v) ? v : [v]).map((x) => utf8(String(x ?? '')));
+    else row[name] = v === undefined || v === null ? '' : utf8(one(v));
+  }
   const valid =
     e.time !== null &&
     Number.isFinite(e.time) &&
     e.time >= Date.UTC(1900, 0, 1) &&
     e.time <= Date.UTC(2299, 11, 31);
-  const set = (name: string, cell: string) => (row[EVENT_ROW_COLUMNS.indexOf(name as never)] = cell);
-  set('ts', time(valid ? e.time! : e.received));
-  set('received', time(e.received));
-  set('tenant', tsvText(e.tenant));
-  set('event_id', tsvText(e.eventId));
-  set('source', tsvText(e.source ?? ''));
-  set('rule_ids', strings(e.ruleIds));
-  const pairs: string[] = [];
+  row.ts = new Date(valid ? e.time! : e.received).getTime();
+  row.received = e.received;
+  row.tenant = utf8(e.tenant);
+  row.event_id = utf8(e.eventId);
+  row.source = utf8(e.source ?? '');
+  row.rule_ids = e.ruleIds.map(utf8);
+  const pairs: [string, string][] = [];
   for (const [k, v] of e.fields) {
     if (v === null || k.startsWith('_')) continue;
     if (pairs.length >= 512) break;
     const t = Array.isArray(v) ? v.map(one).join('\n') : one(v);
-    pairs.push(`${tsvQuoted(k)}:${tsvQuoted(t.slice(0, MAX_FIELD_TEXT))}`);
+    pairs.push([utf8(k), utf8(t.slice(0, MAX_FIELD_TEXT))]);
   }
-  set('fields', `{${pairs.join(',')}}`);
-  set('raw', tsvText(e.raw));
-  return row.join('\t');
+  row.fields = pairs;
+  row.raw = utf8(e.raw);
+  return row;
 }

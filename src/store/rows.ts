@@ -2,7 +2,7 @@ import type { ColumnValues } from '../normalize/columns.js';
 import type { FieldValue, Scalar } from '../normalize/flat-event.js';
 import { EVENT_COLUMNS, type EventColumn } from './schema.js';
 import type { InsertRows, Store } from './store.js';
-import { TsvBytes, type TsvWriter } from './tsv-writer.js';
+import { RowBinaryBytes, type RowBinaryWriter } from './row-binary.js';
 
 /** DateTime64(3) covers 1900–2299; times outside it are not real event times. */
 const MIN_TIME = Date.UTC(1900, 0, 1);
@@ -15,43 +15,6 @@ const MAX_FIELDS = 512;
 export function sqlTime(ms: number): string {
   const iso = new Date(ms).toISOString();
   return `${iso.slice(0, 10)} ${iso.slice(11, 23)}`;
-}
-
-const DAY = 86_400_000;
-
-interface DayCache {
-  day: number;
-  /** `2024-05-01 `: the date, made once per day seen. */
-  prefix: string;
-}
-const eventDays: DayCache = { day: NaN, prefix: '' };
-const receiveDays: DayCache = { day: NaN, prefix: '' };
-
-function twoDigits(out: TsvWriter, n: number): void {
-  out.byte(0x30 + Math.floor(n / 10));
-  out.byte(0x30 + (n % 10));
-}
-
-/** sqlTime, written without making a string: events of a batch mostly share their day. */
-function writeTime(out: TsvWriter, ms: number, cache: DayCache): void {
-  const whole = Math.trunc(ms); // as Date reads it
-  const day = Math.floor(whole / DAY);
-  if (day !== cache.day) {
-    cache.day = day;
-    cache.prefix = sqlTime(day * DAY).slice(0, 11);
-  }
-  out.ascii(cache.prefix);
-  let rest = whole - day * DAY;
-  const milli = rest % 1000;
-  rest = (rest - milli) / 1000;
-  twoDigits(out, Math.floor(rest / 3600));
-  out.byte(0x3a);
-  twoDigits(out, Math.floor(rest / 60) % 60);
-  out.byte(0x3a);
-  twoDigits(out, rest % 60);
-  out.byte(0x2e);
-  out.byte(0x30 + Math.floor(milli / 100));
-  twoDigits(out, milli % 100);
 }
 
 export function validTime(ms: number | null): ms is number {
@@ -74,16 +37,13 @@ export interface StoredEvent {
 
 /** The columns an event row fills, in order. */
 export const EVENT_ROW_COLUMNS = Object.keys(EVENT_COLUMNS) as readonly EventColumn[];
-const INT_MAX: Readonly<Record<string, number>> = {
-  UInt16: 0xffff,
-  UInt32: 0xffffffff,
-  UInt64: Number.MAX_SAFE_INTEGER,
-};
 
 /** What fills each cell: one of the event's columns (by type), or a value the event itself holds. */
 const enum Cell {
   Text,
-  Int,
+  UInt16,
+  UInt32,
+  UInt64,
   Strings,
   Time,
   Received,
@@ -94,6 +54,7 @@ const enum Cell {
   Fields,
   Raw,
 }
+
 const OWN_CELLS: Readonly<Partial<Record<EventColumn, Cell>>> = {
   ts: Cell.Time,
   received: Cell.Received,
@@ -104,90 +65,83 @@ const OWN_CELLS: Readonly<Partial<Record<EventColumn, Cell>>> = {
   fields: Cell.Fields,
   raw: Cell.Raw,
 };
-const CELLS: readonly Cell[] = EVENT_ROW_COLUMNS.map((name) => {
-  const own = OWN_CELLS[name];
-  if (own !== undefined) return own;
-  const type: string = EVENT_COLUMNS[name];
-  return type in INT_MAX ? Cell.Int : type === 'Array(String)' ? Cell.Strings : Cell.Text;
-});
-const MAXIMA: readonly number[] = EVENT_ROW_COLUMNS.map((name) => INT_MAX[EVENT_COLUMNS[name]] ?? 0);
+
+const TYPE_CELLS: Readonly<Record<string, Cell>> = {
+  UInt16: Cell.UInt16,
+  UInt32: Cell.UInt32,
+  UInt64: Cell.UInt64,
+  'Array(String)': Cell.Strings,
+};
+
+const CELLS: readonly Cell[] = EVENT_ROW_COLUMNS.map(
+  (name) => OWN_CELLS[name] ?? TYPE_CELLS[EVENT_COLUMNS[name]] ?? Cell.Text,
+);
 const COLUMN_INDEX = new Map<string, number>(EVENT_ROW_COLUMNS.map((c, i) => [c, i]));
 
-const TAB = 0x09;
-const NEWLINE = 0x0a;
-const QUOTE = 0x27;
-const COMMA = 0x2c;
-
-function writeInt(out: TsvWriter, v: unknown, max: number): void {
+/** The value as an integer of the column's range; out of it, the default (ClickHouse would wrap it). */
+function intIn(v: unknown, max: number): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d{1,16}$/.test(v) ? Number(v) : NaN;
-  // Out of range, ClickHouse would wrap it silently (a port of 70000 read as 4464): the default.
-  out.uint(Number.isInteger(n) && n >= 0 && n <= max ? n : 0);
+  return Number.isInteger(n) && n >= 0 && n <= max ? n : 0;
 }
 
-function writeStrings(out: TsvWriter, v: unknown): void {
-  out.byte(0x5b);
-  if (v !== undefined && v !== null) {
-    const items = Array.isArray(v) ? (v as unknown[]) : [v];
-    for (let i = 0; i < items.length; i++) {
-      if (i > 0) out.byte(COMMA);
-      out.quoted(String(items[i] ?? ''));
-    }
+function writeStrings(out: RowBinaryWriter, v: unknown): void {
+  if (v === undefined || v === null) {
+    out.varUInt(0);
+    return;
   }
-  out.byte(0x5d);
+  const items = Array.isArray(v) ? (v as unknown[]) : [v];
+  out.varUInt(items.length);
+  for (const item of items) out.string(String(item ?? ''));
 }
 
 const scalarText = (x: Scalar) => (x === null ? '' : typeof x === 'string' ? x : String(x));
 
-/** A field's value as one quoted string: an array's items on lines of their own, capped. */
-function writeFieldValue(out: TsvWriter, v: FieldValue): void {
-  out.byte(QUOTE);
-  if (!Array.isArray(v)) out.quotedPart(scalarText(v as Scalar), MAX_FIELD_TEXT);
-  else {
-    let left = MAX_FIELD_TEXT;
-    const items = v as readonly Scalar[];
-    for (let i = 0; i < items.length && left > 0; i++) {
-      if (i > 0) {
-        out.quotedPart('\n');
-        if (--left === 0) break;
-      }
-      const t = scalarText(items[i]!);
-      out.quotedPart(t, left);
-      left -= Math.min(t.length, left);
-    }
-  }
-  out.byte(QUOTE);
+/** A field's value as one string: an array's items on lines of their own, capped. */
+function fieldText(v: FieldValue): string {
+  if (!Array.isArray(v)) return scalarText(v as Scalar);
+  const items = v as readonly Scalar[];
+  let text = '';
+  for (let i = 0; i < items.length && text.length < MAX_FIELD_TEXT; i++)
+    text += (i > 0 ? '\n' : '') + scalarText(items[i]!);
+  return text;
 }
+
+const storedField = (v: FieldValue, k: string) => v !== null && k.charCodeAt(0) !== 95; /* _ */
 
 /** writeFields' state: forEach, unlike for…of over entries, allocates no pair per field. */
-let fieldsOut: TsvWriter | null = null;
-let fieldsWritten = 0;
+let fieldsOut: RowBinaryWriter | null = null;
+let fieldsLeft = 0;
 
-function writeField(v: FieldValue, k: string): void {
-  if (v === null || k.charCodeAt(0) === 95 /* _ */ || fieldsWritten >= MAX_FIELDS) return;
-  const out = fieldsOut!;
-  if (fieldsWritten++ > 0) out.byte(COMMA);
-  out.quoted(k);
-  out.byte(0x3a);
-  writeFieldValue(out, v);
+function countField(v: FieldValue, k: string): void {
+  if (storedField(v, k)) fieldsLeft++;
 }
 
-function writeFields(out: TsvWriter, fields: ReadonlyMap<string, FieldValue>): void {
-  out.byte(0x7b);
+function writeField(v: FieldValue, k: string): void {
+  if (fieldsLeft === 0 || !storedField(v, k)) return;
+  fieldsLeft--;
+  fieldsOut!.string(k);
+  fieldsOut!.string(fieldText(v), MAX_FIELD_TEXT);
+}
+
+/** A Map(String, String): the count, then each key and value. */
+function writeFields(out: RowBinaryWriter, fields: ReadonlyMap<string, FieldValue>): void {
+  fieldsLeft = 0;
+  fields.forEach(countField);
+  fieldsLeft = Math.min(fieldsLeft, MAX_FIELDS);
+  out.varUInt(fieldsLeft);
   fieldsOut = out;
-  fieldsWritten = 0;
   fields.forEach(writeField);
   fieldsOut = null;
-  out.byte(0x7d);
 }
 
 /** The event's own columns, by cell; reused from row to row. */
 const values: unknown[] = new Array<unknown>(EVENT_ROW_COLUMNS.length);
 
 /**
- * One TabSeparated line for the events table, with its newline, filling EVENT_ROW_COLUMNS in
- * order: store a block of them with insertEvents.
+ * One RowBinary row for the events table, filling EVENT_ROW_COLUMNS in order: store a block of
+ * them with insertEvents.
  */
-export function writeEventRow(e: StoredEvent, out: TsvWriter): void {
+export function writeEventRow(e: StoredEvent, out: RowBinaryWriter): void {
   values.fill(undefined);
   // The event's own columns, a handful of the forty: the others keep their defaults.
   const c = e.columns as Readonly<Record<string, unknown>>;
@@ -196,34 +150,40 @@ export function writeEventRow(e: StoredEvent, out: TsvWriter): void {
     if (i !== undefined) values[i] = c[name];
   }
   for (let i = 0; i < CELLS.length; i++) {
-    if (i > 0) out.byte(TAB);
     // The cells the event itself fills win over anything its columns held under those names.
     switch (CELLS[i]!) {
       case Cell.Text: {
         const v = values[i];
-        if (v !== undefined && v !== null) out.text(typeof v === 'string' ? v : String(v));
+        out.string(v === undefined || v === null ? '' : typeof v === 'string' ? v : String(v));
         break;
       }
-      case Cell.Int:
-        writeInt(out, values[i], MAXIMA[i]!);
+      case Cell.UInt16:
+        out.uint16(intIn(values[i], 0xffff));
+        break;
+      case Cell.UInt32:
+        out.uint32(intIn(values[i], 0xffffffff));
+        break;
+      case Cell.UInt64:
+        out.int64(intIn(values[i], Number.MAX_SAFE_INTEGER));
         break;
       case Cell.Strings:
         writeStrings(out, values[i]);
         break;
       case Cell.Time:
-        writeTime(out, validTime(e.time) ? e.time : e.received, eventDays);
+        // Whole milliseconds, as Date reads a fractional time.
+        out.int64(Math.trunc(validTime(e.time) ? e.time : e.received));
         break;
       case Cell.Received:
-        writeTime(out, e.received, receiveDays);
+        out.int64(Math.trunc(e.received));
         break;
       case Cell.Tenant:
-        out.text(e.tenant);
+        out.string(e.tenant);
         break;
       case Cell.EventId:
-        out.text(e.eventId);
+        out.string(e.eventId);
         break;
       case Cell.Source:
-        out.text(e.source ?? '');
+        out.string(e.source ?? '');
         break;
       case Cell.RuleIds:
         writeStrings(out, e.ruleIds);
@@ -232,27 +192,25 @@ export function writeEventRow(e: StoredEvent, out: TsvWriter): void {
         writeFields(out, e.fields);
         break;
       case Cell.Raw:
-        out.text(e.raw);
+        out.string(e.raw);
         break;
     }
   }
-  out.byte(NEWLINE);
 }
 
-const scratch = new TsvBytes();
+const scratch = new RowBinaryBytes();
 
-/** writeEventRow as a string, without its newline: for a few rows (tests, tools). */
-export function eventRow(e: StoredEvent): string {
+/** Event rows (writeEventRow) for a few events, as one block's bytes: for tests and tools. */
+export function eventRows(events: readonly StoredEvent[]): Buffer {
   scratch.clear();
-  writeEventRow(e, scratch);
-  const bytes = scratch.bytes();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength - 1).toString('utf8');
+  for (const e of events) writeEventRow(e, scratch);
+  return Buffer.from(scratch.bytes());
 }
 
-/** Stores event rows (eventRow lines, each ending in a newline) as one block. */
+/** Stores event rows (writeEventRow, back to back) as one block. */
 export function insertEvents(store: Store, rows: InsertRows, dedupToken?: string): Promise<void> {
   return store.insert('events', rows, {
-    format: 'TabSeparated',
+    format: 'RowBinary',
     columns: EVENT_ROW_COLUMNS,
     ...(dedupToken === undefined ? {} : { dedupToken }),
   });

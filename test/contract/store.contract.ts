@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ColumnMapper } from '../../src/normalize/index.js';
-import { eventRow, insertEvents, migrate, type Store } from '../../src/store/index.js';
+import { eventRows, insertEvents, migrate, type Store, type StoredEvent } from '../../src/store/index.js';
 
 /**
  * What every Store must do, whatever runs it. `open` returns a store on an empty database;
@@ -14,19 +14,18 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
     fields: Record<string, string | number>,
     time = Date.UTC(2026, 10, 1, 10),
     received = time + 1000,
-  ) =>
-    eventRow({
-      tenant,
-      eventId: id,
-      time,
-      received,
-      source: 'evtx',
-      fields: new Map(Object.entries(fields)),
-      columns: columns.map(new Map(Object.entries(fields))),
-      raw: JSON.stringify(fields),
-      ruleIds: [],
-    });
-  const block = (...rows: string[]) => Buffer.from(rows.join('\n') + '\n');
+  ): StoredEvent => ({
+    tenant,
+    eventId: id,
+    time,
+    received,
+    source: 'evtx',
+    fields: new Map(Object.entries(fields)),
+    columns: columns.map(new Map(Object.entries(fields))),
+    raw: JSON.stringify(fields),
+    ruleIds: [],
+  });
+  const block = (...rows: StoredEvent[]) => eventRows(rows);
 
   describe(`Store contract: ${name}`, () => {
     it('creates the schema, and creating it again changes nothing', async () => {
@@ -118,7 +117,7 @@ export function storeContract(name: string, open: () => Promise<Store>): void {
         };
         const one = row('h', 'x1', fields);
         const two = row('h', 'x2', { Computer: 'plain' });
-        await insertEvents(store, [Buffer.from(one + '\n'), Buffer.from(two + '\n')]);
+        await insertEvents(store, [eventRows([one]), eventRows([two])]);
         const got = await store.query<Record<string, unknown>>(
           `SELECT event_id, host, process_command_line AS cmd, fields[{key:String}] AS byKey, raw,
                   destination_port AS port, process_pid AS pid, email_to

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROWS_SUBJECT, type EventBus } from '../../src/bus/jetstream.js';
 import { encodeRows } from '../../src/cluster/rows.js';
 import { RowsWriter } from '../../src/cluster/writer.js';
-import { eventRow, openStore, type Store } from '../../src/store/index.js';
+import { eventRows, openStore, type Store } from '../../src/store/index.js';
 import { poller, startTestCluster, type TestCluster } from '../support/cluster.js';
 import { natsPresent } from '../support/nats.js';
 
@@ -15,23 +15,21 @@ const waitFor = poller({ everyMs: 200, limitMs: 60_000 });
 
 /** One rows message of `n` events, as a worker publishes it. */
 function rowsMessage(id: string, n: number): Buffer {
-  const lines = Array.from({ length: n }, (_, i) =>
-    eventRow({
-      tenant: 'default',
-      eventId: `${id}-${i}`,
-      time: Date.now(),
-      received: Date.now(),
-      source: 'test',
-      fields: new Map(),
-      columns: { host: 'ws1' },
-      raw: '{}',
-      ruleIds: [],
-    }),
-  );
+  const events = Array.from({ length: n }, (_, i) => ({
+    tenant: 'default',
+    eventId: `${id}-${i}`,
+    time: Date.now(),
+    received: Date.now(),
+    source: 'test',
+    fields: new Map(),
+    columns: { host: 'ws1' },
+    raw: '{}',
+    ruleIds: [],
+  }));
   return encodeRows({
     id,
     eventCount: n,
-    events: Buffer.from(lines.join('\n') + '\n'),
+    events: eventRows(events),
     alerts: [],
     incidents: [],
   });

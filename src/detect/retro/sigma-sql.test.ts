@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore } from '../../store/chdb.js';
-import { eventRow, insertEvents, migrate, type Store } from '../../store/index.js';
+import { eventRows, insertEvents, migrate, type Store } from '../../store/index.js';
 import type { FieldValue } from '../sigma/engine/event-view.js';
 import { viewOf } from '../sigma/engine/event-view.js';
 import { evaluate } from '../sigma/engine/reference.js';
@@ -28,20 +28,18 @@ const events: Record<string, FieldValue>[] = [
 beforeAll(async () => {
   store = new ChdbStore(join(dir, 'store'));
   await migrate(store, { retentionDays: 0 });
-  const rows = events.map((e, i) =>
-    eventRow({
-      tenant: 'p',
-      eventId: String(i),
-      time: 0,
-      received: Date.UTC(2026, 0, 1),
-      source: null,
-      fields: new Map(Object.entries(e)),
-      columns: {},
-      raw: '{}',
-      ruleIds: [],
-    }),
-  );
-  await insertEvents(store, Buffer.from(rows.join('\n') + '\n'));
+  const rows = events.map((e, i) => ({
+    tenant: 'p',
+    eventId: String(i),
+    time: 0,
+    received: Date.UTC(2026, 0, 1),
+    source: null,
+    fields: new Map(Object.entries(e)),
+    columns: {},
+    raw: '{}',
+    ruleIds: [],
+  }));
+  await insertEvents(store, eventRows(rows));
 });
 afterAll(async () => {
   await store.close();
