@@ -51,8 +51,15 @@ export class LiveRules {
     for (const e of loaded.errors.slice(0, 20)) this.log(`rule not loaded: ${e.describe()}`);
     const disabled = this.disabled();
     this.all = loaded.rules;
-    this.detector = new Detector(enabledRules(loaded.rules, disabled), this.mappings);
+    const detector = new Detector(enabledRules(loaded.rules, disabled), this.mappings);
+    this.detector = detector;
     this.pool = this.workers > 0 ? new EnrichPool(this.workers, this.paths, [...disabled]) : undefined;
+    // The workers match; this thread needs the rules' list and counts only (a failed pool makes
+    // the detector compile them again, on this thread).
+    this.pool?.ready.then(
+      () => detector.releaseCompiled(),
+      () => undefined,
+    );
     return { errors: [...loaded.errors, ...this.detector.errors], compiled: this.detector.compiledRuleCount };
   }
 

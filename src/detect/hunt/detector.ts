@@ -56,7 +56,8 @@ export class Detector {
   onEvent:
     ((fields: ReadonlyMap<string, FieldValue>, time: number | null, origin: EventOrigin) => void) | null =
     null;
-  private readonly compiled: readonly CompiledRule[];
+  /** Null once released (releaseCompiled): compiled again on the next match. */
+  private compiled: readonly CompiledRule[] | null;
   private readonly bucketFields: readonly string[];
   private index: RuleSet<CompiledRule> | null = null;
   private readonly view = new MapView();
@@ -64,7 +65,7 @@ export class Detector {
   constructor(
     rules: readonly SigmaRule[],
     private readonly normalizer: EventNormalizer,
-    options: DetectorOptions = {},
+    private readonly options: DetectorOptions = {},
   ) {
     const compiled = compileRules(rules, (ls) => normalizer.variants(ls), options);
     this.rules = rules;
@@ -81,11 +82,22 @@ export class Detector {
    * compiled rules' memory and half their build time.
    */
   get ruleSet(): RuleSet<CompiledRule> {
+    this.compiled ??= compileRules(this.rules, (ls) => this.normalizer.variants(ls), this.options).compiled;
     this.index ??= new RuleSet(
       this.compiled.map((c) => ({ payload: c, pred: c.pred, indexed: c.detection, buckets: c.buckets })),
       { bucketFields: this.bucketFields },
     );
     return this.index;
+  }
+
+  /**
+   * Drops the compiled rules (the next match compiles them again): the server's main thread keeps
+   * a Detector for its rule list and counts while pipeline workers match, and the compiled rules
+   * were a third of its heap, which every full garbage collection marks again.
+   */
+  releaseCompiled(): void {
+    this.compiled = null;
+    this.index = null;
   }
 
   detect(event: JsonObject, origin: EventOrigin): Detection[] {
