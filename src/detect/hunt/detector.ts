@@ -67,8 +67,8 @@ export class Detector {
     private readonly normalizer: EventNormalizer,
     private readonly options: DetectorOptions = {},
   ) {
-    const compiled = compileRules(rules, (ls) => normalizer.variants(ls), options);
     this.rules = rules;
+    const compiled = this.compile();
     this.errors = compiled.errors;
     this.notes = compiled.notes;
     this.compiled = compiled.compiled;
@@ -82,12 +82,16 @@ export class Detector {
    * compiled rules' memory and half their build time.
    */
   get ruleSet(): RuleSet<CompiledRule> {
-    this.compiled ??= compileRules(this.rules, (ls) => this.normalizer.variants(ls), this.options).compiled;
+    this.compiled ??= this.compile().compiled;
     this.index ??= new RuleSet(
       this.compiled.map((c) => ({ payload: c, pred: c.pred, indexed: c.detection, buckets: c.buckets })),
       { bucketFields: this.bucketFields },
     );
     return this.index;
+  }
+
+  private compile(): ReturnType<typeof compileRules> {
+    return compileRules(this.rules, (ls) => this.normalizer.variants(ls), this.options);
   }
 
   /**
