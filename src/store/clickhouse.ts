@@ -3,6 +3,7 @@ import { createClient, type ClickHouseClient } from '@clickhouse/client';
 import { checkClusterName, clusterStatements } from './cluster-ddl.js';
 import {
   checkIdentifier,
+  INSERT_SETTINGS,
   rowBytes,
   StoreError,
   type InsertOptions,
@@ -75,7 +76,7 @@ export class ServerStore implements Store {
     const columns = options.columns?.map(checkIdentifier);
     const values = Readable.from(Buffer.isBuffer(rows) ? [rows] : rows);
     const clickhouse_settings = {
-      max_partitions_per_insert_block: '0',
+      ...INSERT_SETTINGS,
       ...(options.dedupToken === undefined ? {} : { insert_deduplication_token: options.dedupToken }),
       ...(this.cluster === null ? {} : clusterInsertSettings(options.dedupToken !== undefined)),
     };
