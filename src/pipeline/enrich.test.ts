@@ -1,21 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Detector } from '../detect/hunt/detector.js';
 import { ColumnMapper, Mappings } from '../normalize/index.js';
-import { EVENT_COLUMNS, EVENT_ROW_COLUMNS } from '../store/index.js';
-import { RowBinaryReader } from '../store/testing.js';
+import { readEventRows } from '../store/testing.js';
 import { BatchEnricher } from './enrich.js';
 
 /** The event ids of the rows in the bytes, which must hold whole rows and nothing else. */
-function eventIds(bytes: Uint8Array): string[] {
-  const r = new RowBinaryReader(bytes);
-  const ids: string[] = [];
-  while (!r.done)
-    for (const c of EVENT_ROW_COLUMNS) {
-      const v = r.value(EVENT_COLUMNS[c]);
-      if (c === 'event_id') ids.push(v as string);
-    }
-  return ids;
-}
+const eventIds = (bytes: Uint8Array) => readEventRows(bytes).map((r) => r.event_id);
 
 const mappings = Mappings.load();
 const enricher = new BatchEnricher(new Detector([], mappings), mappings, ColumnMapper.load());

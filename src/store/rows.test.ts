@@ -7,8 +7,8 @@ import type { FieldValue } from '../normalize/flat-event.js';
 import { ChdbStore } from './chdb.js';
 import { EVENT_ROW_COLUMNS, eventRows, insertEvents, writeEventRow, type StoredEvent } from './rows.js';
 import { RowBinaryBytes } from './row-binary.js';
-import { EVENT_COLUMNS, migrate } from './schema.js';
-import { RowBinaryReader, type RowValue } from './testing.js';
+import { migrate } from './schema.js';
+import { readEventRows, type RowValue } from './testing.js';
 
 const base: StoredEvent = {
   tenant: 't',
@@ -22,16 +22,8 @@ const base: StoredEvent = {
   ruleIds: [],
 };
 
-/** Every row in the bytes, read back cell by cell; the bytes must hold whole rows and nothing else. */
-function readRows(bytes: Uint8Array): Record<string, RowValue>[] {
-  const r = new RowBinaryReader(bytes);
-  const rows: Record<string, RowValue>[] = [];
-  while (!r.done) rows.push(Object.fromEntries(EVENT_ROW_COLUMNS.map((c) => [c, r.value(EVENT_COLUMNS[c])])));
-  return rows;
-}
-
 const cells = (e: StoredEvent) => {
-  const rows = readRows(eventRows([e]));
+  const rows = readEventRows(eventRows([e]));
   expect(rows).toHaveLength(1);
   return rows[0]!;
 };
@@ -121,7 +113,7 @@ describe('event rows (RowBinary)', () => {
       fc.property(fc.array(storedEvent(text, value), { minLength: 1, maxLength: 3 }), (events) => {
         const out = new RowBinaryBytes();
         for (const e of events) writeEventRow(e, out);
-        expect(readRows(out.bytes())).toEqual(events.map(expected));
+        expect(readEventRows(out.bytes())).toEqual(events.map(expected));
       }),
       { numRuns: 500 },
     );

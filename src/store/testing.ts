@@ -2,6 +2,9 @@
  * A reference reader of ClickHouse's RowBinary for tests, written the plain way (DataView,
  * TextDecoder, BigInt), to check the byte writer (RowBinaryWriter) and the event rows against.
  */
+import { EVENT_ROW_COLUMNS } from './rows.js';
+import { EVENT_COLUMNS } from './schema.js';
+
 export type RowValue = string | number | string[] | [string, string][];
 
 export class RowBinaryReader {
@@ -52,4 +55,12 @@ export class RowBinaryReader {
     if (type.includes('String')) return this.string();
     throw new Error(`no reader for ${type}`);
   }
+}
+
+/** Every event row (writeEventRow) in the bytes, cell by cell; the bytes must hold whole rows only. */
+export function readEventRows(bytes: Uint8Array): Record<string, RowValue>[] {
+  const r = new RowBinaryReader(bytes);
+  const rows: Record<string, RowValue>[] = [];
+  while (!r.done) rows.push(Object.fromEntries(EVENT_ROW_COLUMNS.map((c) => [c, r.value(EVENT_COLUMNS[c])])));
+  return rows;
 }
