@@ -297,7 +297,7 @@ function digits(s: string, at: number, len: number): number {
  * zone marker not counted), read without regex or Date.parse: this runs once per event. A space
  * may stand for the `T`. Anything else, or out of range, returns NaN.
  */
-function utcTime(s: string, n: number, maxHour: number): number {
+function utcTime(s: string, n: number): number {
   if (n < 19) return NaN;
   if (s[4] !== '-' || s[7] !== '-' || (s[10] !== 'T' && s[10] !== ' ') || s[13] !== ':' || s[16] !== ':')
     return NaN;
@@ -307,8 +307,9 @@ function utcTime(s: string, n: number, maxHour: number): number {
   const hour = digits(s, 11, 2);
   const minute = digits(s, 14, 2);
   const second = digits(s, 17, 2);
-  // Years below 100 (which Date.UTC maps to 19xx) and out-of-range parts go the slow way.
-  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > maxHour) return NaN;
+  // Years below 100 (which Date.UTC maps to 19xx), hour 24 (Date.parse takes only an exact
+  // 24:00:00, where Date.UTC rolls any 24:xx over) and out-of-range parts go the slow way.
+  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23) return NaN;
   if (minute < 0 || minute > 59 || second < 0 || second > 59) return NaN;
   let ms = 0;
   if (n > 19) {
@@ -323,7 +324,7 @@ function utcTime(s: string, n: number, maxHour: number): number {
 /** `2019-03-19T23:34:25.550666Z`, the shape EVTX and most shippers write. */
 function isoUtc(s: string): number {
   const n = s.length;
-  return n > 0 && s.charCodeAt(n - 1) === 0x5a /* Z */ ? utcTime(s, n - 1, 24) : NaN;
+  return n > 0 && s.charCodeAt(n - 1) === 0x5a /* Z */ ? utcTime(s, n - 1) : NaN;
 }
 
 /**
@@ -331,8 +332,7 @@ function isoUtc(s: string): number {
  * zone at all is read here; the slow path below reads it the same way (`T` and `Z` added).
  */
 function spacedUtc(s: string): number {
-  // Hour 24 is left to Date.parse, which takes only 24:00:00.
-  return s[10] === ' ' ? utcTime(s, s.length, 23) : NaN;
+  return s[10] === ' ' ? utcTime(s, s.length) : NaN;
 }
 
 export function timeOf(v: unknown): number | null {
