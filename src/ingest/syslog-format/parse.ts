@@ -177,15 +177,19 @@ function parse3164(
   if (bsd !== null && MONTHS.includes(bsd[1]!)) {
     const received = o.receivedAt ?? Date.now();
     let year = o.defaultYear ?? new Date(received).getUTCFullYear();
-    const make = (y: number) =>
-      Date.UTC(
-        y,
-        MONTHS.indexOf(bsd[1]!),
-        Number(bsd[2]!.trim()),
-        Number(bsd[3]),
-        Number(bsd[4]),
-        Number(bsd[5]),
-      );
+    const day = Number(bsd[2]!.trim());
+    const [hour, minute, second] = [Number(bsd[3]), Number(bsd[4]), Number(bsd[5])];
+    // Date.UTC rolls "Feb 30 25:61:00" over to a real but wrong time; such a stamp is no stamp.
+    const make = (y: number) => {
+      const t = Date.UTC(y, MONTHS.indexOf(bsd[1]!), day, hour, minute, second);
+      const d = new Date(t);
+      return d.getUTCDate() === day &&
+        d.getUTCHours() === hour &&
+        d.getUTCMinutes() === minute &&
+        d.getUTCSeconds() === second
+        ? t
+        : NaN;
+    };
     let t = make(year);
     // December's messages read in January belong to last year.
     if (o.defaultYear === undefined && t - received > 86_400_000) t = make(--year);
@@ -201,7 +205,9 @@ function parse3164(
   let procId: string | null = null;
   // HOSTNAME TAG[PID]: MSG — the hostname is absent when the first word is already the tag.
   const first = /^(\S+) /.exec(s);
-  if (first !== null && timestamp !== null && !/[:[]/.test(first[1]!)) {
+  // A header with a timestamp, even an impossible one, is followed by the hostname.
+  const stamped = s !== rest;
+  if (first !== null && stamped && !/[:[]/.test(first[1]!)) {
     hostname = first[1]!;
     s = s.slice(first[0].length);
   }

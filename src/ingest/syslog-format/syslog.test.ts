@@ -76,6 +76,26 @@ describe('RFC 3164', () => {
     );
   });
 
+  it('reads no time from an impossible BSD stamp, rather than a rolled-over one', () => {
+    const at = { receivedAt: Date.UTC(2026, 9, 4) };
+    for (const stamp of [
+      'Feb 30 10:00:00',
+      'Oct 32 10:00:00',
+      'Oct  3 24:00:00',
+      'Oct  3 10:60:00',
+      'Oct  3 10:00:61',
+    ])
+      expect(ok(`<13>${stamp} h app: x`, at), stamp).toMatchObject({
+        timestamp: null,
+        hostname: 'h',
+        message: 'x',
+      });
+    expect(ok('<13>Feb 29 10:00:00 h app: x', { defaultYear: 2028 }).timestamp).toBe(
+      Date.UTC(2028, 1, 29, 10),
+    );
+    expect(ok('<13>Feb 29 10:00:00 h app: x', { defaultYear: 2027 }).timestamp).toBeNull();
+  });
+
   it('tolerates a missing PRI (user.notice), a missing hostname and ISO timestamps', () => {
     expect(ok('just text')).toMatchObject({ facility: 1, severity: 5, message: 'just text', hostname: null });
     expect(ok('<13>Nov 20 10:00:01 cron[77]: job')).toMatchObject({
