@@ -69,6 +69,23 @@ describe('generateScenario', () => {
     }
   });
 
+  it('holds nothing after now, though background sessions begun just before it go on', () => {
+    const mappings = Mappings.load();
+    // Mail goes in raw; its record is the label, stamped with the Date header.
+    const time = (e: DemoEvent) =>
+      e.layer === 'email' ? Date.parse(String(e.record['@timestamp'])) : mappings.flatten(e.record).time;
+    const latest = (events: readonly DemoEvent[]) => {
+      const times = events.map(time);
+      expect(times.every((t) => t !== null && Number.isFinite(t))).toBe(true);
+      return Math.max(...(times as number[]));
+    };
+    for (const seed of SEEDS) expect(latest(scenario(seed).events), `seed ${seed}`).toBeLessThanOrEqual(NOW);
+    // Seed 7 with a busy day left two SSH disconnects after now before the timeline cut them.
+    expect(latest(generateScenario({ seed: 7, now: NOW, background: 20_000 }).events)).toBeLessThanOrEqual(
+      NOW,
+    );
+  });
+
   it('interleaves stories with each other and with noise, in time order', () => {
     let overlaps = 0;
     for (const seed of SEEDS) {

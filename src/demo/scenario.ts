@@ -94,7 +94,7 @@ export function generateScenario(o: ScenarioOptions): Scenario {
     Math.round(background / 200),
   );
 
-  const { events, spans } = timeline.finish((host, channel) => {
+  const { events, spans } = timeline.finish(o.now, (host, channel) => {
     let h = seed;
     for (const c of `${host}|${channel}`) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
     return 10_000 + (Math.abs(h) % 2_000_000);

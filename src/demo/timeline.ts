@@ -49,14 +49,24 @@ export class Timeline {
   }
 
   /**
-   * Events in time order, record numbers counting up per host and channel from a base, and the
-   * span of each story's events.
+   * Events up to `now` in time order, record numbers counting up per host and channel from a
+   * base, and the span of each story's events. Background activity begun shortly before `now`
+   * (an SSH session, a build) has not finished yet, and its later lines are not in the log.
    */
-  finish(recordBase: (host: string, channel: string) => number): {
+  finish(
+    now: number,
+    recordBase: (host: string, channel: string) => number,
+  ): {
     events: DemoEvent[];
     spans: Map<string, { start: number; end: number }>;
   } {
-    const kept = this.entries.filter((e) => !this.muted(e));
+    const kept = this.entries.filter((e) => {
+      if (e.time <= now) return !this.muted(e);
+      // A story's truth (its span, its expected alerts) covers all of it: it must be over by now.
+      if (e.story !== null)
+        throw new Error(`story ${e.story} runs past now (${new Date(e.time).toISOString()})`);
+      return false;
+    });
     kept.sort((a, b) => a.time - b.time || a.seq - b.seq);
     const spans = new Map<string, { start: number; end: number }>();
     for (const e of kept) {
