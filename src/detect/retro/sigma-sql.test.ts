@@ -15,9 +15,11 @@ import { sigmaToSql } from './sigma-sql.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'vigil-sigma-sql-'));
 let store: Store;
-const LONG = 150;
+const sampled = fc.sample(event, { numRuns: 150, seed: 42 });
+/** The index of the value longer than the stored cut. */
+const LONG = sampled.length;
 const events: Record<string, FieldValue>[] = [
-  ...fc.sample(event, { numRuns: 150, seed: 42 }),
+  ...sampled,
   { A: 'x'.repeat(40_000) + 'ab' }, // longer than the stored cut: only its head is in the store
   { A: ['ab', 'ba'], B: 'a\nb' },
   { A: 'ÄBa', Channel: 'Ünïcode' },
