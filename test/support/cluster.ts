@@ -59,6 +59,8 @@ const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === nul
 export class WorkerPool {
   private readonly children = new Map<string, ChildProcess>();
   private readonly logs = new Map<string, string>();
+  /** Characters each worker has written in all, trimmed or not: marks in its log. */
+  private readonly written = new Map<string, number>();
 
   /** `logChars`: how much of each worker's stderr is kept (default the last 20,000 characters). */
   constructor(
@@ -90,6 +92,7 @@ export class WorkerPool {
     const keep = this.options.logChars ?? 20_000;
     child.stderr!.setEncoding('utf8').on('data', (d: string) => {
       this.logs.set(id, ((this.logs.get(id) ?? '') + d).slice(-keep));
+      this.written.set(id, (this.written.get(id) ?? 0) + d.length);
     });
     this.children.set(id, child);
   }
@@ -97,6 +100,18 @@ export class WorkerPool {
   /** The tail of what the worker wrote to stderr ('' before it wrote anything). */
   log(id: string): string {
     return this.logs.get(id) ?? '';
+  }
+
+  /** Where each worker's log ends now, to read only what comes after with `logSince`. */
+  logMarks(): Map<string, number> {
+    return new Map([...this.children.keys()].map((id) => [id, this.written.get(id) ?? 0]));
+  }
+
+  /** What the worker wrote after `mark` (all that is kept, if the log was trimmed past it). */
+  logSince(id: string, mark: number): string {
+    const log = this.log(id);
+    const kept = (this.written.get(id) ?? 0) - log.length;
+    return log.slice(Math.max(0, mark - kept));
   }
 
   /** Every worker's log, by id, in the order they started. */
