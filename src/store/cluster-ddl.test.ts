@@ -100,7 +100,7 @@ describe('cluster DDL', () => {
     );
   });
 
-  it('sends ALTERs ON CLUSTER to the local tables, and column changes to both tables', () => {
+  it('sends ALTERs and DELETEs ON CLUSTER to the local tables, and column changes to both tables', () => {
     expect(
       clusterStatements('ALTER TABLE events MODIFY TTL toDateTime(received) + INTERVAL 7 DAY', LAYOUT),
     ).toEqual(['ALTER TABLE events_local ON CLUSTER vigil MODIFY TTL toDateTime(received) + INTERVAL 7 DAY']);
@@ -116,6 +116,9 @@ describe('cluster DDL', () => {
     expect(clusterStatements('OPTIMIZE TABLE incidents FINAL', LAYOUT)).toEqual([
       'OPTIMIZE TABLE incidents_local ON CLUSTER vigil FINAL',
     ]);
+    expect(
+      clusterStatements('DELETE FROM response_runs WHERE has({ids:Array(String)}, run_id)', LAYOUT),
+    ).toEqual(['DELETE FROM response_runs_local ON CLUSTER vigil WHERE has({ids:Array(String)}, run_id)']);
     expect(clusterStatements('DROP TABLE IF EXISTS rules', LAYOUT)).toEqual([
       'DROP TABLE IF EXISTS rules ON CLUSTER vigil SYNC',
       'DROP TABLE IF EXISTS rules_local ON CLUSTER vigil SYNC',

@@ -151,8 +151,8 @@ const COLUMN_CHANGE = /^(ADD|DROP|MODIFY|RENAME|COMMENT|CLEAR)\s+COLUMN\b/i;
 
 /**
  * One statement as the schema modules write it → the statements to run on the cluster. CREATE
- * TABLE gives the local and Distributed pair; ALTER, OPTIMIZE and TRUNCATE go ON CLUSTER to the
- * local tables (that is where TTLs, indexes and parts are), column changes to both; DROP drops
+ * TABLE gives the local and Distributed pair; ALTER, OPTIMIZE, TRUNCATE and DELETE go ON CLUSTER to
+ * the local tables (that is where TTLs, indexes and parts are), column changes to both; DROP drops
  * both. Anything else (SELECT, SYSTEM ...) is unchanged.
  */
 export function clusterStatements(sql: string, layout: ClusterLayout): string[] {
@@ -183,6 +183,9 @@ export function clusterStatements(sql: string, layout: ClusterLayout): string[] 
     ];
     return [`${verb.toUpperCase()} TABLE ${ifExists}${localTable(table)} ON CLUSTER ${c}${rest}`];
   }
+  // Lightweight deletes mark rows where they are: in the local tables, on every shard.
+  const remove = /^\s*DELETE FROM ([A-Za-z_][A-Za-z0-9_]*)\s+(WHERE\b[\s\S]*)$/i.exec(sql);
+  if (remove !== null) return [`DELETE FROM ${localTable(remove[1]!)} ON CLUSTER ${c} ${remove[2]}`];
   const drop = /^\s*DROP TABLE (IF EXISTS )?([A-Za-z_][A-Za-z0-9_]*)\s*$/i.exec(sql);
   if (drop !== null) {
     const ifExists = drop[1] ?? '';

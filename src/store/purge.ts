@@ -1,0 +1,50 @@
+import { checkIdentifier, type Params, type Store } from './store.js';
+
+/** A table whose records are kept as row versions (ReplacingMergeTree, or argMax on read). */
+export interface VersionedTable {
+  readonly table: string;
+  /** The String columns that name one record, as in its ORDER BY. */
+  readonly key: readonly string[];
+  /** Each row's version as an integer: a column, or an expression such as `toUnixTimestamp64Milli(updated)`. */
+  readonly version: string;
+}
+
+/** Records whose versions go: a SELECT of the key columns, in `key` order, and its parameters. */
+export interface StaleRecords {
+  readonly sql: string;
+  readonly params?: Params;
+}
+
+/** Rows named in one DELETE: the parameters stay a few hundred KB. */
+const CHUNK = 5000;
+
+/**
+ * Deletes every stored version of the stale records, and only the versions read here: a version
+ * written while the purge runs (a record touched again) survives whole. TTL cannot do this on a
+ * versioned table: it drops rows part by part as they merge, so a newer version could go while an
+ * older one stays, bringing back, say, a block-list entry that was removed. Returns how many
+ * records went.
+ */
+export async function purgeVersions(store: Store, t: VersionedTable, stale: StaleRecords): Promise<number> {
+  checkIdentifier(t.table);
+  for (const k of t.key) checkIdentifier(k);
+  const keys = t.key.join(', ');
+  const rows = await store.query<Record<string, string>>(
+    `SELECT ${t.key.map((k, i) => `${k} AS k${i}`).join(', ')}, toString(${t.version}) AS v
+     FROM ${t.table} WHERE (${keys}) IN (${stale.sql})`,
+    stale.params,
+  );
+  const records = new Set<string>();
+  for (let start = 0; start < rows.length; start += CHUNK) {
+    const chunk = rows.slice(start, start + CHUNK);
+    const params: Record<string, unknown> = { v: chunk.map((r) => Number(r.v)) };
+    t.key.forEach((_, i) => (params[`k${i}`] = chunk.map((r) => r[`k${i}`]!)));
+    const zipped = t.key.map((_, i) => `{k${i}:Array(String)}`).join(', ');
+    await store.exec(
+      `DELETE FROM ${t.table} WHERE has(arrayZip(${zipped}, {v:Array(Int64)}), (${keys}, toInt64(${t.version})))`,
+      params,
+    );
+    for (const r of chunk) records.add(t.key.map((_, i) => r[`k${i}`]).join('\u0000'));
+  }
+  return records.size;
+}
