@@ -1,7 +1,10 @@
+import { purgeVersions } from '../store/purge.js';
 import { sqlTime } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { RESPONSE_DDL } from './schema.js';
 import {
+  ENDED_COMMAND_STATES,
+  LIVE_RUN_STATUSES,
   runLimit,
   statusList,
   type AgentCommand,
@@ -10,6 +13,8 @@ import {
   type AuditFilter,
   type BlockEntry,
   type BlockListName,
+  type PurgeCounts,
+  type PurgeCutoffs,
   type ResponseStore,
   type RunFilter,
   type RunRecord,
@@ -258,5 +263,65 @@ export class ClickHouseResponseStore implements ResponseStore {
 
   async setSetting(key: string, value: string): Promise<void> {
     await this.store.insert('response_settings', rows({ key, value, version: this.nextVersion() }));
+  }
+
+  async purge(cut: PurgeCutoffs): Promise<PurgeCounts> {
+    const at = { cut: cut.records };
+    const before = "fromUnixTimestamp64Milli({cut:Int64}, 'UTC')";
+    const runs = await purgeVersions(
+      this.store,
+      { table: 'response_runs', key: ['run_id'], version: 'version' },
+      {
+        sql: `SELECT run_id FROM response_runs FINAL WHERE NOT has({live:Array(String)}, status) AND updated < ${before}`,
+        params: { ...at, live: LIVE_RUN_STATUSES },
+      },
+    );
+    // A run over and gone claims nothing more; its keys are read, then deleted, a chunk at a time.
+    let stepKeys = 0;
+    for (let i = 0; i < runs.length; i += 5000) {
+      const ids = runs.slice(i, i + 5000).map(([id]) => id!);
+      const [row] = await this.store.query<{ n: string }>(
+        'SELECT count() AS n FROM response_step_keys WHERE has({ids:Array(String)}, run_id)',
+        { ids },
+      );
+      stepKeys += Number(row?.n ?? 0);
+      await this.store.exec('DELETE FROM response_step_keys WHERE has({ids:Array(String)}, run_id)', { ids });
+    }
+    const commands = await purgeVersions(
+      this.store,
+      { table: 'response_agent_commands', key: ['tenant', 'host', 'command_id'], version: 'version' },
+      {
+        sql: `SELECT tenant, host, command_id FROM response_agent_commands FINAL
+              WHERE created < ${before} AND (has({ended:Array(String)}, state)
+                OR JSONExtractInt(record, 'expires') < {cut:Int64})`,
+        params: { ...at, ended: ENDED_COMMAND_STATES },
+      },
+    );
+    const blocks = await purgeVersions(
+      this.store,
+      { table: 'response_blocklist', key: ['tenant', 'list', 'value'], version: 'version' },
+      {
+        sql: `SELECT tenant, list, value FROM response_blocklist FINAL
+              WHERE updated < ${before} AND (removed = 1 OR expires < ${before})`,
+        params: at,
+      },
+    );
+    // The audit log is only ever appended to: its old rows can go as they are.
+    const [audit] = await this.store.query<{ n: string }>(
+      "SELECT count() AS n FROM response_audit WHERE ts < fromUnixTimestamp64Milli({cut:Int64}, 'UTC')",
+      { cut: cut.audit },
+    );
+    if (Number(audit?.n ?? 0) > 0)
+      await this.store.exec(
+        "DELETE FROM response_audit WHERE ts < fromUnixTimestamp64Milli({cut:Int64}, 'UTC')",
+        { cut: cut.audit },
+      );
+    return {
+      runs: runs.length,
+      stepKeys,
+      agentCommands: commands.length,
+      blockEntries: blocks.length,
+      audit: Number(audit?.n ?? 0),
+    };
   }
 }

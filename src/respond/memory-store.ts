@@ -1,4 +1,6 @@
 import {
+  ENDED_COMMAND_STATES,
+  LIVE_RUN_STATUSES,
   runLimit,
   statusList,
   type AgentCommand,
@@ -7,6 +9,8 @@ import {
   type AuditFilter,
   type BlockEntry,
   type BlockListName,
+  type PurgeCounts,
+  type PurgeCutoffs,
   type ResponseStore,
   type RunFilter,
   type RunRecord,
@@ -16,7 +20,7 @@ import {
 export class MemoryResponseStore implements ResponseStore {
   private readonly runs = new Map<string, RunRecord>();
   private readonly steps = new Map<string, string>();
-  private readonly audit: AuditEntry[] = [];
+  private audit: AuditEntry[] = [];
   private readonly blocks = new Map<string, BlockEntry>();
   private readonly commands = new Map<string, AgentCommand>();
   private readonly settings = new Map<string, string>();
@@ -112,5 +116,35 @@ export class MemoryResponseStore implements ResponseStore {
 
   async setSetting(key: string, value: string): Promise<void> {
     this.settings.set(key, value);
+  }
+
+  async purge(cut: PurgeCutoffs): Promise<PurgeCounts> {
+    const gone = new Set<string>();
+    for (const [id, r] of this.runs)
+      if (!LIVE_RUN_STATUSES.includes(r.status) && r.updated < cut.records) {
+        this.runs.delete(id);
+        gone.add(id);
+      }
+    let stepKeys = 0;
+    for (const [key, runId] of this.steps)
+      if (gone.has(runId)) {
+        this.steps.delete(key);
+        stepKeys++;
+      }
+    let agentCommands = 0;
+    for (const [key, c] of this.commands)
+      if (c.created < cut.records && (ENDED_COMMAND_STATES.includes(c.state) || c.expires < cut.records)) {
+        this.commands.delete(key);
+        agentCommands++;
+      }
+    let blockEntries = 0;
+    for (const [key, e] of this.blocks)
+      if (e.updated < cut.records && (e.removed || e.expires < cut.records)) {
+        this.blocks.delete(key);
+        blockEntries++;
+      }
+    const before = this.audit.length;
+    this.audit = this.audit.filter((a) => a.time >= cut.audit);
+    return { runs: gone.size, stepKeys, agentCommands, blockEntries, audit: before - this.audit.length };
   }
 }

@@ -165,6 +165,94 @@ function responseStoreContract(name: string, open: () => Promise<ResponseStore>)
       expect(await store.getAgentCommand('other', 'cmd-1')).toBeNull();
     });
 
+    it('purges what is over and untouched since the cut-off, every version of it, and nothing live', async () => {
+      const day = 86_400_000;
+      const old = T0 - 200 * day;
+      const cut = { records: T0 - 100 * day, audit: T0 - 150 * day };
+      const t = { tenant: 'purge' };
+      await store.saveRun(run('p-done', { ...t, status: 'queued', created: old, updated: old }));
+      await store.saveRun(run('p-done', { ...t, status: 'succeeded', created: old, updated: old + 1 }));
+      await store.saveRun(run('p-waiting', { ...t, status: 'pending_approval', created: old, updated: old }));
+      await store.saveRun(run('p-touched', { ...t, status: 'succeeded', created: old, updated: T0 }));
+      await store.saveRun(run('p-failed', { ...t, status: 'failed', created: old, updated: old }));
+      expect(await store.claimStep('p-key-done', 'p-done', old)).toBeNull();
+      expect(await store.claimStep('p-key-waiting', 'p-waiting', old)).toBeNull();
+      const command: AgentCommand = {
+        id: 'p-cmd',
+        tenant: 'purge',
+        host: 'ws09',
+        command: 'kill_process',
+        args: {},
+        runId: 'p-done',
+        created: old,
+        expires: old + 3_600_000,
+        state: 'done',
+        delivered: old,
+        deliveries: 1,
+        result: { ok: true, output: '', at: old },
+      };
+      await store.putAgentCommand(command);
+      await store.putAgentCommand({ ...command, id: 'p-cmd-unsent', state: 'pending', result: null });
+      await store.putAgentCommand({ ...command, id: 'p-cmd-later', state: 'pending', expires: T0 + day });
+      await store.putAgentCommand({ ...command, id: 'p-cmd-new', created: T0 });
+      const entry = (value: string, over: Partial<BlockEntry>) =>
+        block(value, { tenant: 'purge', created: old, updated: old, expires: T0 + day, ...over });
+      await store.putBlockEntry(entry('removed.example', {}));
+      await store.putBlockEntry(entry('removed.example', { removed: true, updated: old + 1 }));
+      await store.putBlockEntry(entry('expired.example', { expires: old + day }));
+      await store.putBlockEntry(entry('active.example', {}));
+      await store.putBlockEntry(entry('recently-removed.example', { removed: true, updated: T0 }));
+      for (const [i, time] of [old, old + 1, T0 - 120 * day].entries())
+        await store.appendAudit({
+          id: `p-audit-${i}`,
+          time,
+          tenant: 'purge',
+          actor: 'vigil',
+          event: 'run.succeeded',
+          runId: null,
+          detail: '',
+        });
+
+      expect(await store.purge(cut)).toEqual({
+        runs: 2,
+        stepKeys: 1,
+        agentCommands: 2,
+        blockEntries: 2,
+        audit: 2,
+      });
+      // No older version comes back: p-done was queued before it succeeded.
+      expect(await store.getRun('p-done')).toBeNull();
+      expect(await store.getRun('p-failed')).toBeNull();
+      expect((await store.listRuns({ tenant: 'purge' })).map((r) => r.id).sort()).toEqual([
+        'p-touched',
+        'p-waiting',
+      ]);
+      expect(await store.claimStep('p-key-done', 'p-new', T0)).toBeNull();
+      expect(await store.claimStep('p-key-waiting', 'p-new', T0)).toBe('p-waiting');
+      expect((await store.listAgentCommands('purge', 'ws09')).map((c) => c.id)).toEqual([
+        'p-cmd-later',
+        'p-cmd-new',
+      ]);
+      expect(await store.getBlockEntry('purge', 'domain', 'removed.example')).toBeNull();
+      expect(await store.getBlockEntry('purge', 'domain', 'expired.example')).toBeNull();
+      expect((await store.listBlockEntries('purge', 'domain', T0)).map((e) => e.value)).toEqual([
+        'active.example',
+      ]);
+      expect(await store.getBlockEntry('purge', 'domain', 'recently-removed.example')).toMatchObject({
+        removed: true,
+      });
+      expect((await store.listAudit({ tenant: 'purge' })).map((a) => a.id)).toEqual(['p-audit-2']);
+      // What the other tests wrote is newer than the cut-offs, and a second purge finds nothing.
+      expect(await store.getRun('run-a')).not.toBeNull();
+      expect(await store.purge(cut)).toEqual({
+        runs: 0,
+        stepKeys: 0,
+        agentCommands: 0,
+        blockEntries: 0,
+        audit: 0,
+      });
+    });
+
     it('keeps settings', async () => {
       expect(await store.getSetting('k')).toBeNull();
       await store.setSetting('k', 'on', T0);

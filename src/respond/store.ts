@@ -198,7 +198,33 @@ export interface ResponseStore {
   ): Promise<AgentCommand[]>;
   getSetting(key: string): Promise<string | null>;
   setSetting(key: string, value: string, now: number): Promise<void>;
+  /** Deletes what is over and untouched since the cut-offs (see `PurgeCutoffs`). */
+  purge(cut: PurgeCutoffs): Promise<PurgeCounts>;
 }
+
+/**
+ * What a purge removes: runs that are over (not waiting, queued or running) and unchanged since
+ * `records`, with their step keys; agent commands created before it that are finished or expired;
+ * block-list entries removed or expired and unchanged since it; audit entries older than `audit`.
+ * Settings (the kill switch) are kept.
+ */
+export interface PurgeCutoffs {
+  readonly records: number;
+  readonly audit: number;
+}
+
+export interface PurgeCounts {
+  readonly runs: number;
+  readonly stepKeys: number;
+  readonly agentCommands: number;
+  readonly blockEntries: number;
+  readonly audit: number;
+}
+
+/** Runs a purge never takes: they still wait for someone or something. */
+export const LIVE_RUN_STATUSES: readonly RunStatus[] = ['pending_approval', 'queued', 'running'];
+/** Agent commands a purge may take once created before the cut-off (or expired before it). */
+export const ENDED_COMMAND_STATES: readonly AgentCommandState[] = ['done', 'failed', 'expired', 'cancelled'];
 
 export const DEFAULT_RUN_LIMIT = 100;
 export const MAX_RUN_LIMIT = 10_000;

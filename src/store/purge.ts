@@ -22,10 +22,14 @@ const CHUNK = 5000;
  * Deletes every stored version of the stale records, and only the versions read here: a version
  * written while the purge runs (a record touched again) survives whole. TTL cannot do this on a
  * versioned table: it drops rows part by part as they merge, so a newer version could go while an
- * older one stays, bringing back, say, a block-list entry that was removed. Returns how many
- * records went.
+ * older one stays, bringing back, say, a block-list entry that was removed. Returns the keys of
+ * the records that went, each in `key` order.
  */
-export async function purgeVersions(store: Store, t: VersionedTable, stale: StaleRecords): Promise<number> {
+export async function purgeVersions(
+  store: Store,
+  t: VersionedTable,
+  stale: StaleRecords,
+): Promise<string[][]> {
   checkIdentifier(t.table);
   for (const k of t.key) checkIdentifier(k);
   const keys = t.key.join(', ');
@@ -34,7 +38,7 @@ export async function purgeVersions(store: Store, t: VersionedTable, stale: Stal
      FROM ${t.table} WHERE (${keys}) IN (${stale.sql})`,
     stale.params,
   );
-  const records = new Set<string>();
+  const records = new Map<string, string[]>();
   for (let start = 0; start < rows.length; start += CHUNK) {
     const chunk = rows.slice(start, start + CHUNK);
     const params: Record<string, unknown> = { v: chunk.map((r) => Number(r.v)) };
@@ -44,7 +48,10 @@ export async function purgeVersions(store: Store, t: VersionedTable, stale: Stal
       `DELETE FROM ${t.table} WHERE has(arrayZip(${zipped}, {v:Array(Int64)}), (${keys}, toInt64(${t.version})))`,
       params,
     );
-    for (const r of chunk) records.add(t.key.map((_, i) => r[`k${i}`]).join('\u0000'));
+    for (const r of chunk) {
+      const key = t.key.map((_, i) => r[`k${i}`]!);
+      records.set(key.join('\u0000'), key);
+    }
   }
-  return records.size;
+  return [...records.values()];
 }
