@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LEVELS, type Level } from '../detect/sigma/model.js';
 import { suppressionProblem, type Suppression } from '../detect/suppressions.js';
+import { purgeVersions } from '../store/purge.js';
 import { sqlTime } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import type { Incident } from './incidents.js';
@@ -330,6 +331,68 @@ export class IncidentRepository {
     if (found === undefined) return false;
     await this.writeSuppression(tenant, found, true, Math.max(now, found.created + 1));
     return true;
+  }
+
+  /**
+   * Deletes incidents quiet since `before` (no alert, rebuild, state change or note after it) with
+   * their state and notes, and suppressions deleted or expired (0 never does) and unchanged since
+   * then. Every version goes, so no record can come back older than it was.
+   */
+  async purge(before: number): Promise<{ incidents: number; notes: number; suppressions: number }> {
+    const cut = "fromUnixTimestamp64Milli({before:Int64}, 'UTC')";
+    const incidents = await purgeVersions(
+      this.store,
+      { table: 'incidents', key: ['tenant', 'incident_id'], version: 'version' },
+      {
+        sql: `SELECT tenant, incident_id FROM incidents GROUP BY tenant, incident_id
+              HAVING max(updated) < ${cut} AND argMax(last, version) < ${cut}
+                AND (tenant, incident_id) NOT IN (SELECT tenant, incident_id FROM incident_state WHERE updated >= ${cut})
+                AND (tenant, incident_id) NOT IN (SELECT tenant, incident_id FROM incident_notes WHERE ts >= ${cut})`,
+        params: { before },
+      },
+    );
+    let notes = 0;
+    for (let i = 0; i < incidents.length; i += 5000) {
+      const chunk = incidents.slice(i, i + 5000);
+      const ids = {
+        tenants: chunk.map(([tenant]) => tenant!),
+        ids: chunk.map(([, id]) => id!),
+        before,
+      };
+      const theirs = 'has(arrayZip({tenants:Array(String)}, {ids:Array(String)}), (tenant, incident_id))';
+      await purgeVersions(
+        this.store,
+        {
+          table: 'incident_state',
+          key: ['tenant', 'incident_id'],
+          version: 'toUnixTimestamp64Milli(updated)',
+        },
+        { sql: `SELECT tenant, incident_id FROM incident_state WHERE ${theirs}`, params: ids },
+      );
+      // Notes are only appended; one written while this runs is newer than the cut and stays.
+      const [row] = await this.store.query<{ n: string }>(
+        `SELECT count() AS n FROM incident_notes WHERE ${theirs} AND ts < ${cut}`,
+        ids,
+      );
+      if (Number(row?.n ?? 0) > 0) {
+        notes += Number(row!.n);
+        await this.store.exec(`DELETE FROM incident_notes WHERE ${theirs} AND ts < ${cut}`, ids);
+      }
+    }
+    const suppressions = await purgeVersions(
+      this.store,
+      {
+        table: 'suppressions',
+        key: ['tenant', 'suppression_id'],
+        version: 'toUnixTimestamp64Milli(updated)',
+      },
+      {
+        sql: `SELECT tenant, suppression_id FROM suppressions FINAL
+              WHERE updated < ${cut} AND (deleted = 1 OR (toUnixTimestamp64Milli(expires) > 0 AND expires < ${cut}))`,
+        params: { before },
+      },
+    );
+    return { incidents: incidents.length, notes, suppressions: suppressions.length };
   }
 
   private async writeSuppression(
