@@ -41,6 +41,8 @@ export {
   type AuditFilter,
   type BlockEntry,
   type BlockListName,
+  type PurgeCounts,
+  type PurgeCutoffs,
   type ResponseStore,
   type RunFilter,
   type RunRecord,

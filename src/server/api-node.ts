@@ -11,7 +11,7 @@ import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
 import { BusIntake } from './intake.js';
 import { ResponseService } from './response.js';
-import { Retention } from './retention.js';
+import { RecordPurge, Retention } from './retention.js';
 import { reloadRules } from './routes/rules.js';
 import { LiveRules } from './rule-set.js';
 import { defaultRulesDir, openApi, type RunningServer } from './server.js';
@@ -145,6 +145,8 @@ export async function startApiNode(
       `role api: ${writes ? `single writer of ${config.dataDir}` : `reading ${config.clickhouseUrl}`}, ${config.partitions} partitions`,
     );
     const opened = store;
+    const purge = new RecordPurge(retention, { incidents, response }, log);
+    purge.start();
     return {
       url: api.url,
       services: api.services,
@@ -153,6 +155,7 @@ export async function startApiNode(
         await api.closeHttp();
         await follower.stop();
         await api.email.close();
+        await purge.stop();
         await writer?.stop();
         await response.stop();
         await bus.close();

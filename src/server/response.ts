@@ -12,6 +12,8 @@ import {
   type ActionRegistry,
   type Playbook,
   type PlaybookError,
+  type PurgeCounts,
+  type PurgeCutoffs,
   type Trigger,
 } from '../respond/index.js';
 import type { CompiledParam } from '../respond/params.js';
@@ -281,5 +283,10 @@ export class ResponseService {
   /** Stops acting: running steps are aborted and recorded as interrupted. */
   stop(): Promise<void> {
     return this.engine.stop();
+  }
+
+  /** Deletes response records over and quiet since the cut-offs (see `ResponseStore.purge`). */
+  purge(cut: PurgeCutoffs): Promise<PurgeCounts> {
+    return this.store.purge(cut);
   }
 }

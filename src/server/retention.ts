@@ -1,3 +1,4 @@
+import type { PurgeCounts, PurgeCutoffs } from '../respond/index.js';
 import { applyRetention, readMeta, writeMeta, type Store } from '../store/index.js';
 import { HttpError } from './http.js';
 import type { ServerConfig } from './config.js';
@@ -66,3 +67,87 @@ export class Retention {
     this.from = 'settings';
   }
 }
+
+const DAY = 86_400_000;
+/** The response audit log is the trail of what Vigil did: a year of it stays whatever the retention. */
+export const AUDIT_MIN_DAYS = 365;
+
+/** What a purge pass deletes from: the incident repository and the response records. */
+export interface PurgeTargets {
+  readonly incidents: {
+    purge(before: number): Promise<{ incidents: number; notes: number; suppressions: number }>;
+  };
+  readonly response: { purge(cut: PurgeCutoffs): Promise<PurgeCounts> };
+}
+
+export type PurgeReport = Awaited<ReturnType<PurgeTargets['incidents']['purge']>> & PurgeCounts;
+
+/**
+ * Keeps the records beside events and alerts to the same retention. Events and alerts go by TTL;
+ * incidents, response runs, block-list entries and the like are versioned, so a pass a day deletes
+ * those over and quiet for the retention period, every version at once (see `purgeVersions`).
+ */
+export class RecordPurge {
+  private timer: NodeJS.Timeout | null = null;
+  private pass: Promise<unknown> | null = null;
+  private stopped = false;
+
+  constructor(
+    private readonly retention: { readonly days: number },
+    private readonly targets: PurgeTargets,
+    private readonly log: (m: string) => void,
+  ) {}
+
+  /** The first pass a minute after start-up, out of its way; then one a day. */
+  start(firstMs = 60_000, everyMs = DAY): void {
+    const schedule = (delay: number) => {
+      this.timer = setTimeout(() => {
+        this.pass = this.runOnce()
+          .catch((e: unknown) => this.log(`retention: purging old records failed: ${(e as Error).message}`))
+          .finally(() => {
+            this.pass = null;
+            if (!this.stopped) schedule(everyMs);
+          });
+      }, delay);
+      this.timer.unref();
+    };
+    schedule(firstMs);
+  }
+
+  /** Stops scheduling, and waits for a pass under way. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== null) clearTimeout(this.timer);
+    await this.pass;
+  }
+
+  /** One pass: null when retention keeps everything (0 days). */
+  async runOnce(now = Date.now()): Promise<PurgeReport | null> {
+    const days = this.retention.days;
+    if (days === 0) return null;
+    const records = now - days * DAY;
+    const incidents = await this.targets.incidents.purge(records);
+    const response = await this.targets.response.purge({
+      records,
+      audit: now - Math.max(days, AUDIT_MIN_DAYS) * DAY,
+    });
+    const report = { ...incidents, ...response };
+    const gone = Object.entries(report).filter(([, n]) => n > 0);
+    if (gone.length > 0)
+      this.log(
+        `retention (${days} days): purged ${gone.map(([what, n]) => `${n} ${PURGED_NAMES[what as keyof PurgeReport]}`).join(', ')}`,
+      );
+    return report;
+  }
+}
+
+const PURGED_NAMES: Readonly<Record<keyof PurgeReport, string>> = {
+  incidents: 'incidents',
+  notes: 'incident notes',
+  suppressions: 'suppressions',
+  runs: 'response runs',
+  stepKeys: 'step keys',
+  agentCommands: 'agent commands',
+  blockEntries: 'block-list entries',
+  audit: 'audit entries',
+};

@@ -8,7 +8,7 @@ import { availableParallelism } from 'node:os';
 import { openStore, sqlTime, type Store } from '../store/index.js';
 import { createApp } from './app.js';
 import { TokenStore } from './auth.js';
-import { Retention } from './retention.js';
+import { RecordPurge, Retention } from './retention.js';
 import { LiveRules } from './rule-set.js';
 import { SignInLimiter, UserStore } from './users.js';
 import type { ServerConfig } from './config.js';
@@ -154,6 +154,8 @@ export async function startServer(
   const syslog = await startConfiguredSyslog(config, intake, log);
   const containers = startContainerWatch(config, intake, log);
   await api.email.startListener(config);
+  const purge = new RecordPurge(retention, { incidents, response }, log);
+  purge.start();
   return {
     url: api.url,
     services: api.services,
@@ -164,6 +166,7 @@ export async function startServer(
       await containers?.stop();
       await api.email.close();
       await processor.stop();
+      await purge.stop();
       await response.stop();
       await rules.pool?.close();
       await store.close();
