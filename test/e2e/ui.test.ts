@@ -275,6 +275,9 @@ describe.skipIf(!present)('the web UI, in a real browser, on the demo scenario',
     await page.goto(`${vigil.url}/#/settings`);
     await page.waitForSelector('#retention');
     expect(await page.textContent('#retention')).toMatch(/kept 90 days, the default/);
+    expect(await page.textContent('#retention-records')).toMatch(
+      /Incidents, response runs.*90 days.*a year at least/,
+    );
     await page.fill('#retention-days', '120');
     await page.click('#retention-save');
     await page.waitForSelector('#retention:has-text("kept 120 days, set here by an admin")');

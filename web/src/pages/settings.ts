@@ -174,6 +174,13 @@ function retentionSection(
     { class: 'panel' },
     h('h2', {}, 'Retention'),
     h('p', { id: 'retention' }, `Store: ${store}. Events and alerts are kept ${kept(r.days)}, ${from}.`),
+    r.days > 0
+      ? h(
+          'p',
+          { class: 'hint', id: 'retention-records' },
+          `Incidents, response runs, agent commands, block-list entries and suppressions go once over and untouched for ${kept(r.days)}; the response audit log is kept a year at least.`,
+        )
+      : null,
     admin && r.editable
       ? h(
           'div',
