@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChdbStore } from '../store/chdb.js';
-import { migrate } from '../store/index.js';
+import { migrate, sqlTime } from '../store/index.js';
 import { IncidentBuilder, type Incident } from './incidents.js';
 import { IncidentRepository } from './repository.js';
 import { incidentRow } from './service.js';
@@ -71,6 +71,29 @@ describe('IncidentRepository.purge', () => {
     await write('t', rebuilt, 2, NOW - DAY); // written again lately, its alerts still old
     const recent = incident('ws05', NOW - DAY);
     await write('t', recent, 1, NOW - DAY);
+    // What the service writes when one incident absorbs another.
+    const merge = (from: Incident, into: Incident, at: number) =>
+      store.insert(
+        'incidents',
+        Buffer.from(
+          JSON.stringify({
+            tenant: 't',
+            incident_id: from.id,
+            version: 9,
+            merged_into: into.id,
+            updated: sqlTime(at),
+          }),
+        ),
+      );
+    // Merged long ago into an incident that lives on: its id still leads there.
+    const absorbed = incident('ws07', OLD);
+    await write('t', absorbed, 1, OLD);
+    await merge(absorbed, recent, OLD + 1);
+    // A chain of old merges, a into b into c: it goes whole, c first.
+    const [a, b, c] = [incident('ws08', OLD), incident('ws09', OLD), incident('ws10', OLD)];
+    for (const x of [a, b, c]) await write('t', x, 1, OLD);
+    await merge(a, b, OLD + 1);
+    await merge(b, c, OLD + 2);
     // The same id in another tenant, recent: tenants are apart.
     await write('u', { ...quiet, last: NOW - DAY }, 1, NOW - DAY);
 
@@ -82,12 +105,14 @@ describe('IncidentRepository.purge', () => {
     const forever = await addSuppression({ entity: 'host:ws03' }, OLD);
     const later = await addSuppression({ entity: 'host:ws04', expires: NOW + DAY }, OLD);
 
-    expect(await repo.purge(CUT)).toEqual({ incidents: 2, notes: 1, suppressions: 2 });
+    expect(await repo.purge(CUT)).toEqual({ incidents: 5, notes: 1, suppressions: 2 });
     expect(await repo.get('t', quiet.id)).toBeNull();
     expect(await repo.get('t', closed.id)).toBeNull();
     for (const kept of [noted, reopened, rebuilt, recent])
       expect(await repo.get('t', kept.id)).not.toBeNull();
     expect(await repo.get('u', quiet.id)).not.toBeNull();
+    expect((await repo.get('t', absorbed.id))?.id).toBe(recent.id);
+    for (const gone of [a, b, c]) expect(await repo.get('t', gone.id)).toBeNull();
     expect((await repo.get('t', noted.id))!.notes.map((n) => n.text)).toEqual(['still watching this host']);
     const [state] = await store.query<{ n: string }>(
       'SELECT count() AS n FROM incident_state WHERE incident_id = {id:String}',

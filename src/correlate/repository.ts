@@ -101,6 +101,9 @@ const STATE = `SELECT incident_id, argMax(status, updated) AS status, argMax(ass
   argMax(verdict, updated) AS verdict, argMax(author, updated) AS author, toUnixTimestamp64Milli(max(updated)) AS state_updated
   FROM incident_state WHERE tenant = {tenant:String} GROUP BY incident_id`;
 
+/** A purge's cut-off, from its `before` parameter (epoch ms). */
+const CUT = "fromUnixTimestamp64Milli({before:Int64}, 'UTC')";
+
 /** Incidents, their lifecycle and notes, and suppressions, in the store; every read is per tenant. */
 export class IncidentRepository {
   constructor(private readonly store: Store) {}
@@ -339,21 +342,49 @@ export class IncidentRepository {
    * then. Every version goes, so no record can come back older than it was.
    */
   async purge(before: number): Promise<{ incidents: number; notes: number; suppressions: number }> {
-    const cut = "fromUnixTimestamp64Milli({before:Int64}, 'UTC')";
-    const incidents = await purgeVersions(
+    let incidents = 0;
+    let notes = 0;
+    // A merged incident leads to the one that absorbed it (`get`): it goes only once that one has
+    // gone, so each round may free the next link of a chain of merges.
+    for (let round = 0; round < 20; round++) {
+      const gone = await purgeVersions(
+        this.store,
+        { table: 'incidents', key: ['tenant', 'incident_id'], version: 'version' },
+        {
+          sql: `SELECT tenant, incident_id FROM incidents GROUP BY tenant, incident_id
+                HAVING max(updated) < ${CUT} AND argMax(last, version) < ${CUT}
+                  AND (argMax(merged_into, version) = ''
+                    OR (tenant, argMax(merged_into, version)) NOT IN (SELECT tenant, incident_id FROM incidents))
+                  AND (tenant, incident_id) NOT IN (SELECT tenant, incident_id FROM incident_state WHERE updated >= ${CUT})
+                  AND (tenant, incident_id) NOT IN (SELECT tenant, incident_id FROM incident_notes WHERE ts >= ${CUT})`,
+          params: { before },
+        },
+      );
+      if (gone.length === 0) break;
+      incidents += gone.length;
+      notes += await this.purgeStateAndNotes(gone, before);
+    }
+    const suppressions = await purgeVersions(
       this.store,
-      { table: 'incidents', key: ['tenant', 'incident_id'], version: 'version' },
       {
-        sql: `SELECT tenant, incident_id FROM incidents GROUP BY tenant, incident_id
-              HAVING max(updated) < ${cut} AND argMax(last, version) < ${cut}
-                AND (tenant, incident_id) NOT IN (SELECT tenant, incident_id FROM incident_state WHERE updated >= ${cut})
-                AND (tenant, incident_id) NOT IN (SELECT tenant, incident_id FROM incident_notes WHERE ts >= ${cut})`,
+        table: 'suppressions',
+        key: ['tenant', 'suppression_id'],
+        version: 'toUnixTimestamp64Milli(updated)',
+      },
+      {
+        sql: `SELECT tenant, suppression_id FROM suppressions FINAL
+              WHERE updated < ${CUT} AND (deleted = 1 OR (toUnixTimestamp64Milli(expires) > 0 AND expires < ${CUT}))`,
         params: { before },
       },
     );
+    return { incidents, notes, suppressions: suppressions.length };
+  }
+
+  /** The state and notes of purged incidents; returns how many notes went. */
+  private async purgeStateAndNotes(gone: readonly string[][], before: number): Promise<number> {
     let notes = 0;
-    for (let i = 0; i < incidents.length; i += 5000) {
-      const chunk = incidents.slice(i, i + 5000);
+    for (let i = 0; i < gone.length; i += 5000) {
+      const chunk = gone.slice(i, i + 5000);
       const ids = {
         tenants: chunk.map(([tenant]) => tenant!),
         ids: chunk.map(([, id]) => id!),
@@ -371,28 +402,15 @@ export class IncidentRepository {
       );
       // Notes are only appended; one written while this runs is newer than the cut and stays.
       const [row] = await this.store.query<{ n: string }>(
-        `SELECT count() AS n FROM incident_notes WHERE ${theirs} AND ts < ${cut}`,
+        `SELECT count() AS n FROM incident_notes WHERE ${theirs} AND ts < ${CUT}`,
         ids,
       );
       if (Number(row?.n ?? 0) > 0) {
         notes += Number(row!.n);
-        await this.store.exec(`DELETE FROM incident_notes WHERE ${theirs} AND ts < ${cut}`, ids);
+        await this.store.exec(`DELETE FROM incident_notes WHERE ${theirs} AND ts < ${CUT}`, ids);
       }
     }
-    const suppressions = await purgeVersions(
-      this.store,
-      {
-        table: 'suppressions',
-        key: ['tenant', 'suppression_id'],
-        version: 'toUnixTimestamp64Milli(updated)',
-      },
-      {
-        sql: `SELECT tenant, suppression_id FROM suppressions FINAL
-              WHERE updated < ${cut} AND (deleted = 1 OR (toUnixTimestamp64Milli(expires) > 0 AND expires < ${cut}))`,
-        params: { before },
-      },
-    );
-    return { incidents: incidents.length, notes, suppressions: suppressions.length };
+    return notes;
   }
 
   private async writeSuppression(
