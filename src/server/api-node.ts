@@ -116,11 +116,13 @@ export async function startApiNode(
     await pipeline.publishSuppressions(await incidents.suppressions(null));
     writer?.start();
 
+    const purge = new RecordPurge(retention, { incidents, response }, log);
     const api = await openApi(
       config,
       {
         store,
         retention,
+        recordPurge: purge,
         intake: new BusIntake(bus, normalizedHost(mappings, columns)),
         pipeline,
         rules,
@@ -145,7 +147,6 @@ export async function startApiNode(
       `role api: ${writes ? `single writer of ${config.dataDir}` : `reading ${config.clickhouseUrl}`}, ${config.partitions} partitions`,
     );
     const opened = store;
-    const purge = new RecordPurge(retention, { incidents, response }, log);
     purge.start();
     return {
       url: api.url,

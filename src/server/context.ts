@@ -10,7 +10,7 @@ import type { Principal, TokenStore } from './auth.js';
 import type { SignInLimiter, UserStore } from './users.js';
 import type { LiveRules } from './rule-set.js';
 import type { ServerConfig } from './config.js';
-import type { Retention } from './retention.js';
+import type { RecordPurge, Retention } from './retention.js';
 import type { ResponseService } from './response.js';
 import type { EmailService } from './email.js';
 
@@ -20,6 +20,8 @@ export interface Services {
   readonly store: Store;
   /** How long events and alerts are kept; admins may change it unless the configuration sets it. */
   readonly retention: Retention;
+  /** The daily pass that keeps incidents and response records to the retention. */
+  readonly recordPurge: RecordPurge;
   /** Where ingest puts batches: the ingest log (role all) or the event stream (role api). */
   readonly intake: Intake;
   /** Status, metrics, rule and suppression changes of the pipeline, local or on the workers. */

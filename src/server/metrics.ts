@@ -1,5 +1,6 @@
 import type { ProcessorStats } from '../pipeline/index.js';
 import type { Services } from './context.js';
+import type { RecordPurge } from './retention.js';
 
 /** One Prometheus metric: its help, type and samples (label set → value). */
 export interface Metric {
@@ -149,6 +150,7 @@ export function serverMetrics(s: Services, startedAt: number, pipeline: readonly
       type: 'gauge',
       samples: one(s.retention.days),
     },
+    ...purgeMetrics(s.recordPurge.stats),
     { name: 'process_resident_memory_bytes', help: 'Resident memory.', type: 'gauge', samples: one(mem.rss) },
     { name: 'nodejs_heap_used_bytes', help: 'V8 heap in use.', type: 'gauge', samples: one(mem.heapUsed) },
     {
@@ -156,6 +158,33 @@ export function serverMetrics(s: Services, startedAt: number, pipeline: readonly
       help: 'When the process started (Unix seconds).',
       type: 'gauge',
       samples: one(Math.floor(startedAt / 1000)),
+    },
+  ];
+}
+
+/** The retention pass over incidents and response records: what went, and whether it still runs. */
+export function purgeMetrics(p: RecordPurge['stats']): Metric[] {
+  return [
+    {
+      name: 'vigil_records_purged_total',
+      help: 'Incidents, response records and suppressions deleted by the retention pass, by kind.',
+      type: 'counter',
+      samples: Object.entries(p.purged).map(([kind, value]) => ({ labels: { kind }, value })),
+    },
+    {
+      name: 'vigil_record_purge_passes_total',
+      help: 'Retention passes over incidents and response records, by outcome.',
+      type: 'counter',
+      samples: [
+        { labels: { outcome: 'ok' }, value: p.passes.ok },
+        { labels: { outcome: 'failed' }, value: p.passes.failed },
+      ],
+    },
+    {
+      name: 'vigil_record_purge_last_success_seconds',
+      help: 'When the last retention pass succeeded (Unix seconds; 0 before the first).',
+      type: 'gauge',
+      samples: one(Math.floor(p.lastSuccess / 1000)),
     },
   ];
 }

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { PurgeCutoffs } from '../respond/index.js';
+import { purgeMetrics, renderMetrics } from './metrics.js';
 import { AUDIT_MIN_DAYS, RecordPurge, type PurgeTargets } from './retention.js';
 
 const DAY = 86_400_000;
@@ -46,6 +47,14 @@ describe('RecordPurge', () => {
     retention.days = 0;
     expect(await purge.runOnce(NOW)).toBeNull();
     expect(calls.incidents).toHaveLength(2);
+
+    // Two passes, each 3 incidents, 1 note, 2 runs: what the metrics report.
+    expect(purge.stats).toMatchObject({ passes: { ok: 2, failed: 0 }, lastSuccess: NOW });
+    expect(purge.stats.purged).toMatchObject({ incidents: 6, notes: 2, runs: 4, audit: 0 });
+    const text = renderMetrics(purgeMetrics(purge.stats));
+    expect(text).toMatch(/^vigil_records_purged_total\{kind="runs"\} 4$/m);
+    expect(text).toMatch(/^vigil_record_purge_passes_total\{outcome="ok"\} 2$/m);
+    expect(text).toMatch(new RegExp(`^vigil_record_purge_last_success_seconds ${NOW / 1000}$`, 'm'));
   });
 
   it('runs a minute after start, then daily; a failed pass is logged and the next one still comes', async () => {
@@ -61,6 +70,7 @@ describe('RecordPurge', () => {
     expect(log).toEqual(['retention: purging old records failed: store is read-only']);
     await vi.advanceTimersByTimeAsync(DAY);
     expect(calls.incidents).toHaveLength(2);
+    expect(purge.stats.passes).toEqual({ ok: 0, failed: 2 });
     await purge.stop();
     await vi.advanceTimersByTimeAsync(3 * DAY);
     expect(calls.incidents).toHaveLength(2);

@@ -82,6 +82,17 @@ export interface PurgeTargets {
 
 export type PurgeReport = Awaited<ReturnType<PurgeTargets['incidents']['purge']>> & PurgeCounts;
 
+const PURGED_NAMES: Readonly<Record<keyof PurgeReport, string>> = {
+  incidents: 'incidents',
+  notes: 'incident notes',
+  suppressions: 'suppressions',
+  runs: 'response runs',
+  stepKeys: 'step keys',
+  agentCommands: 'agent commands',
+  blockEntries: 'block-list entries',
+  audit: 'audit entries',
+};
+
 /**
  * Keeps the records beside events and alerts to the same retention. Events and alerts go by TTL;
  * incidents, response runs, block-list entries and the like are versioned, so a pass a day deletes
@@ -91,6 +102,15 @@ export class RecordPurge {
   private timer: NodeJS.Timeout | null = null;
   private pass: Promise<unknown> | null = null;
   private stopped = false;
+  /** What the passes so far removed, by kind; passes by outcome; the last good pass (epoch ms, 0: none). */
+  readonly stats = {
+    purged: Object.fromEntries(Object.keys(PURGED_NAMES).map((k) => [k, 0])) as Record<
+      keyof PurgeReport,
+      number
+    >,
+    passes: { ok: 0, failed: 0 },
+    lastSuccess: 0,
+  };
 
   constructor(
     private readonly retention: { readonly days: number },
@@ -103,7 +123,10 @@ export class RecordPurge {
     const schedule = (delay: number) => {
       this.timer = setTimeout(() => {
         this.pass = this.runOnce()
-          .catch((e: unknown) => this.log(`retention: purging old records failed: ${(e as Error).message}`))
+          .catch((e: unknown) => {
+            this.stats.passes.failed++;
+            this.log(`retention: purging old records failed: ${(e as Error).message}`);
+          })
           .finally(() => {
             this.pass = null;
             if (!this.stopped) schedule(everyMs);
@@ -132,6 +155,9 @@ export class RecordPurge {
       audit: now - Math.max(days, AUDIT_MIN_DAYS) * DAY,
     });
     const report = { ...incidents, ...response };
+    for (const [what, n] of Object.entries(report)) this.stats.purged[what as keyof PurgeReport] += n;
+    this.stats.passes.ok++;
+    this.stats.lastSuccess = now;
     const gone = Object.entries(report).filter(([, n]) => n > 0);
     if (gone.length > 0)
       this.log(
@@ -140,14 +166,3 @@ export class RecordPurge {
     return report;
   }
 }
-
-const PURGED_NAMES: Readonly<Record<keyof PurgeReport, string>> = {
-  incidents: 'incidents',
-  notes: 'incident notes',
-  suppressions: 'suppressions',
-  runs: 'response runs',
-  stepKeys: 'step keys',
-  agentCommands: 'agent commands',
-  blockEntries: 'block-list entries',
-  audit: 'audit entries',
-};

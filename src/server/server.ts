@@ -133,11 +133,13 @@ export async function startServer(
   processor.onAlerts = (tenant, alerts) => response.alerts(tenant, alerts);
   intake.onAppend = (position, batch) => processor.remember(position, batch);
   processor.start();
+  const purge = new RecordPurge(retention, { incidents, response }, log);
   const api = await openApi(
     config,
     {
       store,
       retention,
+      recordPurge: purge,
       intake,
       pipeline: new LocalPipeline(processor, intake),
       rules,
@@ -154,7 +156,6 @@ export async function startServer(
   const syslog = await startConfiguredSyslog(config, intake, log);
   const containers = startContainerWatch(config, intake, log);
   await api.email.startListener(config);
-  const purge = new RecordPurge(retention, { incidents, response }, log);
   purge.start();
   return {
     url: api.url,
@@ -179,6 +180,7 @@ export type ApiParts = Pick<
   Services,
   | 'store'
   | 'retention'
+  | 'recordPurge'
   | 'intake'
   | 'pipeline'
   | 'rules'

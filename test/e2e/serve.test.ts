@@ -93,6 +93,11 @@ describe('vigil serve: ingest through every front door, then search', () => {
     expect(value('vigil_alerts_total')).toBeGreaterThanOrEqual(1);
     expect(value('vigil_retention_days')).toBe(status.retention.days);
     expect(m.body).toMatch(/^# TYPE vigil_ingest_backlog_bytes gauge$/m);
+    // The retention pass waits a minute after start-up: nothing yet, every kind listed.
+    expect(m.body).toMatch(/^vigil_records_purged_total\{kind="incidents"\} 0$/m);
+    expect(m.body).toMatch(/^vigil_records_purged_total\{kind="audit"\} 0$/m);
+    expect(m.body).toMatch(/^vigil_record_purge_passes_total\{outcome="failed"\} 0$/m);
+    expect(value('vigil_record_purge_last_success_seconds')).toBe(0);
   });
 
   it('a JSON array, and a retried request with the same Idempotency-Key stored once', async () => {
