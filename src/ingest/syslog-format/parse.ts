@@ -1,3 +1,5 @@
+import { sudoFields } from './sudo.js';
+
 /** Syslog messages, RFC 5424 and RFC 3164 (BSD), parsed without ever throwing. */
 export interface SyslogMessage {
   readonly facility: number;
@@ -245,5 +247,10 @@ export function syslogToEvent(m: SyslogMessage): Record<string, unknown> {
   if (Object.keys(m.structuredData).length > 0) out['log.syslog.structured_data'] = { ...m.structuredData };
   out.message = m.message;
   out['event.module'] = 'syslog';
+  // The program's own fields where Sigma rules ask for them; the message stays whole beside them.
+  if (m.appName?.toLowerCase() === 'sudo') {
+    const sudo = sudoFields(m.message);
+    if (sudo !== null) for (const [k, v] of Object.entries(sudo)) if (!(k in out)) out[k] = v;
+  }
   return out;
 }
