@@ -132,7 +132,8 @@ export async function alertsPage(root: HTMLElement, params: URLSearchParams): Pr
     ),
     h(
       'table',
-      { class: 'grid', id: 'alert-groups' },
+      // Which grouping this table shows: the previous one stays on screen while the next loads.
+      { class: 'grid', id: 'alert-groups', 'data-by': by },
       h(
         'thead',
         {},
