@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { LEVELS, type Level } from '../detect/sigma/model.js';
 import { suppressionProblem, type Suppression } from '../detect/suppressions.js';
-import { purgeVersions } from '../store/purge.js';
+import { deleteRows, PURGE_CHUNK, purgeVersions } from '../store/purge.js';
 import { sqlTime } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import type { Incident } from './incidents.js';
@@ -383,8 +383,8 @@ export class IncidentRepository {
   /** The state and notes of purged incidents; returns how many notes went. */
   private async purgeStateAndNotes(gone: readonly string[][], before: number): Promise<number> {
     let notes = 0;
-    for (let i = 0; i < gone.length; i += 5000) {
-      const chunk = gone.slice(i, i + 5000);
+    for (let i = 0; i < gone.length; i += PURGE_CHUNK) {
+      const chunk = gone.slice(i, i + PURGE_CHUNK);
       const ids = {
         tenants: chunk.map(([tenant]) => tenant!),
         ids: chunk.map(([, id]) => id!),
@@ -401,14 +401,7 @@ export class IncidentRepository {
         { sql: `SELECT tenant, incident_id FROM incident_state WHERE ${theirs}`, params: ids },
       );
       // Notes are only appended; one written while this runs is newer than the cut and stays.
-      const [row] = await this.store.query<{ n: string }>(
-        `SELECT count() AS n FROM incident_notes WHERE ${theirs} AND ts < ${CUT}`,
-        ids,
-      );
-      if (Number(row?.n ?? 0) > 0) {
-        notes += Number(row!.n);
-        await this.store.exec(`DELETE FROM incident_notes WHERE ${theirs} AND ts < ${CUT}`, ids);
-      }
+      notes += await deleteRows(this.store, 'incident_notes', `${theirs} AND ts < ${CUT}`, ids);
     }
     return notes;
   }

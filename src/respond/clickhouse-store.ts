@@ -1,4 +1,4 @@
-import { purgeVersions } from '../store/purge.js';
+import { deleteRows, PURGE_CHUNK, purgeVersions } from '../store/purge.js';
 import { sqlTime } from '../store/rows.js';
 import type { Store } from '../store/store.js';
 import { RESPONSE_DDL } from './schema.js';
@@ -276,16 +276,13 @@ export class ClickHouseResponseStore implements ResponseStore {
         params: { ...at, live: LIVE_RUN_STATUSES },
       },
     );
-    // A run over and gone claims nothing more; its keys are read, then deleted, a chunk at a time.
+    // A run over and gone claims nothing more.
     let stepKeys = 0;
-    for (let i = 0; i < runs.length; i += 5000) {
-      const ids = runs.slice(i, i + 5000).map(([id]) => id!);
-      const [row] = await this.store.query<{ n: string }>(
-        'SELECT count() AS n FROM response_step_keys WHERE has({ids:Array(String)}, run_id)',
-        { ids },
-      );
-      stepKeys += Number(row?.n ?? 0);
-      await this.store.exec('DELETE FROM response_step_keys WHERE has({ids:Array(String)}, run_id)', { ids });
+    for (let i = 0; i < runs.length; i += PURGE_CHUNK) {
+      const ids = runs.slice(i, i + PURGE_CHUNK).map(([id]) => id!);
+      stepKeys += await deleteRows(this.store, 'response_step_keys', 'has({ids:Array(String)}, run_id)', {
+        ids,
+      });
     }
     const commands = await purgeVersions(
       this.store,
@@ -307,21 +304,13 @@ export class ClickHouseResponseStore implements ResponseStore {
       },
     );
     // The audit log is only ever appended to: its old rows can go as they are.
-    const [audit] = await this.store.query<{ n: string }>(
-      "SELECT count() AS n FROM response_audit WHERE ts < fromUnixTimestamp64Milli({cut:Int64}, 'UTC')",
-      { cut: cut.audit },
-    );
-    if (Number(audit?.n ?? 0) > 0)
-      await this.store.exec(
-        "DELETE FROM response_audit WHERE ts < fromUnixTimestamp64Milli({cut:Int64}, 'UTC')",
-        { cut: cut.audit },
-      );
+    const audit = await deleteRows(this.store, 'response_audit', `ts < ${before}`, { cut: cut.audit });
     return {
       runs: runs.length,
       stepKeys,
       agentCommands: commands.length,
       blockEntries: blocks.length,
-      audit: Number(audit?.n ?? 0),
+      audit,
     };
   }
 }

@@ -6,7 +6,7 @@ import type { Store } from './store.js';
 
 export { applyRetention, EVENT_COLUMNS, migrate, type EventColumn, type SchemaOptions } from './schema.js';
 export { readMeta, writeMeta } from './meta.js';
-export { purgeVersions, type StaleRecords, type VersionedTable } from './purge.js';
+export { deleteRows, PURGE_CHUNK, purgeVersions, type StaleRecords, type VersionedTable } from './purge.js';
 export {
   alertRow,
   EVENT_ROW_COLUMNS,

@@ -15,8 +15,8 @@ export interface StaleRecords {
   readonly params?: Params;
 }
 
-/** Rows named in one DELETE: the parameters stay a few hundred KB. */
-const CHUNK = 5000;
+/** Rows or records named in one DELETE: the parameters stay a few hundred KB. */
+export const PURGE_CHUNK = 5000;
 
 /**
  * Deletes every stored version of the stale records, and only the versions read here: a version
@@ -39,8 +39,8 @@ export async function purgeVersions(
     stale.params,
   );
   const records = new Map<string, string[]>();
-  for (let start = 0; start < rows.length; start += CHUNK) {
-    const chunk = rows.slice(start, start + CHUNK);
+  for (let start = 0; start < rows.length; start += PURGE_CHUNK) {
+    const chunk = rows.slice(start, start + PURGE_CHUNK);
     const params: Record<string, unknown> = { v: chunk.map((r) => Number(r.v)) };
     t.key.forEach((_, i) => (params[`k${i}`] = chunk.map((r) => r[`k${i}`]!)));
     const zipped = t.key.map((_, i) => `{k${i}:Array(String)}`).join(', ');
@@ -54,4 +54,21 @@ export async function purgeVersions(
     }
   }
   return [...records.values()];
+}
+
+/**
+ * Deletes the rows of an append-only table (or of records no longer read) that `where` selects;
+ * returns how many went. For versioned records use purgeVersions.
+ */
+export async function deleteRows(
+  store: Store,
+  table: string,
+  where: string,
+  params: Params,
+): Promise<number> {
+  checkIdentifier(table);
+  const [row] = await store.query<{ n: string }>(`SELECT count() AS n FROM ${table} WHERE ${where}`, params);
+  const n = Number(row?.n ?? 0);
+  if (n > 0) await store.exec(`DELETE FROM ${table} WHERE ${where}`, params);
+  return n;
 }
