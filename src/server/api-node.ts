@@ -11,7 +11,7 @@ import type { ServerConfig } from './config.js';
 import type { Services } from './context.js';
 import { BusIntake } from './intake.js';
 import { ResponseService } from './response.js';
-import { RecordPurge, Retention } from './retention.js';
+import { Retention } from './retention.js';
 import { reloadRules } from './routes/rules.js';
 import { LiveRules } from './rule-set.js';
 import { defaultRulesDir, openApi, type RunningServer } from './server.js';
@@ -116,13 +116,11 @@ export async function startApiNode(
     await pipeline.publishSuppressions(await incidents.suppressions(null));
     writer?.start();
 
-    const purge = new RecordPurge(retention, { incidents, response }, log);
     const api = await openApi(
       config,
       {
         store,
         retention,
-        recordPurge: purge,
         intake: new BusIntake(bus, normalizedHost(mappings, columns)),
         pipeline,
         rules,
@@ -147,7 +145,7 @@ export async function startApiNode(
       `role api: ${writes ? `single writer of ${config.dataDir}` : `reading ${config.clickhouseUrl}`}, ${config.partitions} partitions`,
     );
     const opened = store;
-    purge.start();
+    api.services.recordPurge.start();
     return {
       url: api.url,
       services: api.services,
@@ -156,7 +154,7 @@ export async function startApiNode(
         await api.closeHttp();
         await follower.stop();
         await api.email.close();
-        await purge.stop();
+        await api.services.recordPurge.stop();
         await writer?.stop();
         await response.stop();
         await bus.close();

@@ -133,13 +133,11 @@ export async function startServer(
   processor.onAlerts = (tenant, alerts) => response.alerts(tenant, alerts);
   intake.onAppend = (position, batch) => processor.remember(position, batch);
   processor.start();
-  const purge = new RecordPurge(retention, { incidents, response }, log);
   const api = await openApi(
     config,
     {
       store,
       retention,
-      recordPurge: purge,
       intake,
       pipeline: new LocalPipeline(processor, intake),
       rules,
@@ -156,7 +154,7 @@ export async function startServer(
   const syslog = await startConfiguredSyslog(config, intake, log);
   const containers = startContainerWatch(config, intake, log);
   await api.email.startListener(config);
-  purge.start();
+  api.services.recordPurge.start();
   return {
     url: api.url,
     services: api.services,
@@ -167,7 +165,7 @@ export async function startServer(
       await containers?.stop();
       await api.email.close();
       await processor.stop();
-      await purge.stop();
+      await api.services.recordPurge.stop();
       await response.stop();
       await rules.pool?.close();
       await store.close();
@@ -180,7 +178,6 @@ export type ApiParts = Pick<
   Services,
   | 'store'
   | 'retention'
-  | 'recordPurge'
   | 'intake'
   | 'pipeline'
   | 'rules'
@@ -215,6 +212,8 @@ export async function openApi(
   await recordRules(store, parts.rules.detector);
   const services: Services = {
     ...parts,
+    // Started by the role once it is up, so that a failed start leaves no timer behind.
+    recordPurge: new RecordPurge(parts.retention, parts, log),
     config,
     tokens,
     users: new UserStore(store),
